@@ -1,0 +1,293 @@
+"""Entra ID's token issuance, as pcsim imitates it: client credentials, password (ROPC), refresh token.
+
+A partner user gets a token in a customer tenant only through GDAP (an active, unexpired relationship
+with an active access assignment to a group the user is in); the token carries the effective roles.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from sqlalchemy.orm import Session
+
+from ..domain import catalog
+from ..domain.access import EffectiveRoles, effective_roles
+from ..domain.catalog import resource_for
+from ..store import queries
+from ..store.models import App, Tenant, User
+from .keys import KeyRing, b64json
+
+ISSUER_HOST = "https://login.pcsim.local"
+ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
+REFRESH_TOKEN_LIFETIME = timedelta(days=90)
+OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
+# Scopes without a resource (``User.Read``) are Microsoft Graph's, as Entra ID reads them.
+GRAPH_SHORT_SCOPE_RESOURCE = "https://graph.microsoft.com"
+
+
+class OAuthError(Exception):
+    """An Entra ID OAuth2 error: ``error`` code, AADSTS number and description."""
+
+    def __init__(self, error: str, aadsts: int, description: str, status: int = 400):
+        super().__init__(description)
+        self.error, self.aadsts, self.description, self.status = error, aadsts, description, status
+
+
+class TokenRejected(Exception):
+    """A bearer token a surface must refuse; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def issuer(world_id: str, tenant_id: str, default_world: str = "default") -> str:
+    """The issuer of a world's tokens: worlds never share one, so a token works in its own world only."""
+    prefix = "" if world_id == default_world else f"/worlds/{world_id}"
+    return f"{ISSUER_HOST}{prefix}/{tenant_id}/v2.0"
+
+
+def _secret_matches(given: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hashlib.sha256(given.encode("utf-8")).hexdigest(), stored_hash)
+
+
+@dataclass
+class Scope:
+    resource: str  # canonical audience
+    cloud: str
+    surface: str
+    text: str  # the scope as echoed back
+    oidc: set[str]
+
+
+def parse_scope(scope: str | None, resource: str | None = None) -> Scope:
+    words = (scope or "").split()
+    oidc = {w for w in words if w in OIDC_SCOPES}
+    rest = [w for w in words if w not in OIDC_SCOPES]
+    if resource and not rest:
+        rest = [resource.rstrip("/") + "/.default"]
+    if not rest:
+        raise OAuthError("invalid_scope", 70011,
+                         "The provided value for the input parameter 'scope' is not valid. "
+                         "Name a resource, e.g. 'https://api.partnercenter.microsoft.com/.default'.")
+    resources = set()
+    for w in rest:
+        if "://" in w:
+            base, _, _perm = w.rpartition("/")
+            resources.add(base if base.count("/") >= 2 else w)
+        else:
+            resources.add(GRAPH_SHORT_SCOPE_RESOURCE)
+    if len(resources) > 1:
+        raise OAuthError("invalid_request", 28000,
+                         f"Provided value for the input parameter scope is not valid because it contains more than "
+                         f"one resource: {' '.join(sorted(resources))}.")
+    wanted = resources.pop()
+    found = resource_for(wanted)
+    if found is None:
+        raise OAuthError("invalid_resource", 500011,
+                         f"The resource principal named {wanted} was not found in the tenant. pcsim knows: "
+                         + ", ".join(sorted({a for c in catalog.RESOURCES.values() for a in c.values()})))
+    cloud, surface, aud = found
+    return Scope(aud, cloud, surface, " ".join(rest), oidc)
+
+
+class TokenService:
+    """Issues and verifies tokens for the worlds of one store."""
+
+    def __init__(self, keys: KeyRing, default_world: str = "default"):
+        self.keys = keys
+        self.default_world = default_world
+
+    def issuer(self, world_id: str, tenant_id: str) -> str:
+        return issuer(world_id, tenant_id, self.default_world)
+
+    # --- grants -------------------------------------------------------------------------------
+    def client_credentials(self, session: Session, world: str, tenant: Tenant, client_id: str,
+                           client_secret: str, scope: Scope, now: datetime) -> dict:
+        app = queries.app_by_client_id(session, world, client_id)
+        if app is None:
+            raise OAuthError("unauthorized_client", 700016,
+                             f"Application with identifier '{client_id}' was not found in the directory "
+                             f"'{tenant.name}'.")
+        if not client_secret or not _secret_matches(client_secret, app.secret_hash):
+            raise OAuthError("invalid_client", 7000215,
+                             "Invalid client secret provided. Ensure the secret being sent in the request is the "
+                             f"client secret value, not the client secret ID, for a secret added to app '{client_id}'.",
+                             status=401)
+        if app.tenant_id != tenant.id:
+            raise OAuthError("unauthorized_client", 700016,
+                             f"Application with identifier '{client_id}' was not found in the directory "
+                             f"'{tenant.name}'. pcsim: app-only tokens are issued in the app's own tenant only.")
+        if not scope.text.endswith("/.default"):
+            raise OAuthError("invalid_scope", 1002012,
+                             f"The provided value for scope {scope.text} is not valid. Client credential flows must "
+                             "have a scope value with /.default suffixed to the resource identifier (application ID URI).")
+        self._check_cloud(tenant, scope)
+        claims = self._base_claims(world, tenant, scope, now) | {
+            "oid": app.id, "sub": app.id, "azp": app.id, "appid": app.id, "idtyp": "app",
+            "roles": list(app.roles), "app_displayname": app.display_name,
+        }
+        return self._response(claims, scope, now)
+
+    def password(self, session: Session, world: str, tenant: Tenant | None, client_id: str, username: str,
+                 password: str, scope: Scope, now: datetime, client_info: bool = False) -> dict:
+        user = queries.user_by_upn(session, world, username or "")
+        if user is None:
+            raise OAuthError("invalid_grant", 50034,
+                             f"The user account {username} does not exist in the directory. To sign into this "
+                             "application, the account must be added to the directory.")
+        if not _secret_matches(password or "", user.password_hash):
+            raise OAuthError("invalid_grant", 50126, "Error validating credentials due to invalid username or password.")
+        self._check_client(session, world, client_id)
+        return self.user_token(session, world, tenant, user, client_id, scope, now, client_info=client_info)
+
+    def refresh(self, session: Session, world: str, tenant: Tenant | None, client_id: str, refresh_token: str,
+                scope: Scope | None, now: datetime, client_info: bool = False) -> dict:
+        claims = self._decode(refresh_token, now, audience=None, refresh=True)
+        if claims.get("pcsim_world") != world:
+            raise OAuthError("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid: the "
+                             "refresh token was issued in another pcsim world.")
+        if claims.get("azp") != client_id:
+            raise OAuthError("invalid_grant", 70000, "Provided grant is invalid: the refresh token was issued to "
+                             "another client.")
+        user = session.get(User, (world, claims["sub"]))
+        if user is None:
+            raise OAuthError("invalid_grant", 50034, "The user account no longer exists in the directory.")
+        target = tenant if tenant is not None else session.get(Tenant, (world, claims["tid"]))
+        scope = scope or parse_scope(claims["scp_resource"] + "/.default")
+        return self.user_token(session, world, target, user, client_id, scope, now, client_info=client_info)
+
+    def user_token(self, session: Session, world: str, tenant: Tenant | None, user: User, client_id: str,
+                   scope: Scope, now: datetime, client_info: bool = False) -> dict:
+        home = session.get(Tenant, (world, user.tenant_id))
+        target = tenant or home  # 'common' and 'organizations' mean the user's home tenant
+        self._check_cloud(target, scope)
+        roles: list[str] = list(user.directory_roles)
+        extra: dict = {}
+        if target.id != home.id:
+            granted = self.gdap_roles(session, world, home, target, user, now)
+            roles = sorted(granted.roles)
+            extra = {"idp": f"https://sts.windows.net/{home.id}/", "home_tid": home.id}
+        claims = self._base_claims(world, target, scope, now) | extra | {
+            "oid": user.id, "sub": hashlib.sha256(f"{user.id}:{client_id}".encode()).hexdigest()[:43],
+            "upn": user.upn, "preferred_username": user.upn, "unique_name": user.upn, "name": user.display_name,
+            "given_name": user.given_name, "family_name": user.surname, "azp": client_id, "appid": client_id,
+            "scp": "user_impersonation" if scope.text.endswith("/.default") else " ".join(
+                s.rpartition("/")[2] for s in scope.text.split()),
+            "wids": roles, "idtyp": "user",
+        }
+        response = self._response(claims, scope, now)
+        refresh_claims = {
+            "iss": claims["iss"], "sub": user.id, "tid": target.id, "azp": client_id, "pcsim_world": world,
+            "scp_resource": scope.resource.rstrip("/"), "iat": claims["iat"], "nbf": claims["nbf"],
+            "exp": int((now + REFRESH_TOKEN_LIFETIME).timestamp()), "uti": uuid.uuid4().hex,
+        }
+        response["refresh_token"] = self.keys.sign(refresh_claims, typ="RT")
+        if scope.oidc & {"openid", "profile"} or client_info:
+            response["id_token"] = self.keys.sign({
+                "iss": claims["iss"], "aud": client_id, "sub": claims["sub"], "oid": user.id, "tid": target.id,
+                "preferred_username": user.upn, "upn": user.upn, "name": user.display_name,
+                "iat": claims["iat"], "nbf": claims["nbf"], "exp": claims["exp"], "ver": "2.0",
+            })
+        if client_info:
+            response["client_info"] = b64json({"uid": user.id, "utid": home.id})
+        return response
+
+    def gdap_roles(self, session: Session, world: str, home: Tenant, target: Tenant, user: User,
+                   now: datetime) -> EffectiveRoles:
+        """A user's roles in a foreign tenant: only a partner user, only through GDAP."""
+        refusal = (f"User account '{user.upn}' from identity provider 'https://sts.windows.net/{home.id}/' does not "
+                   f"exist in tenant '{target.name}' and cannot access the application in that tenant. ")
+        if home.kind != "partner" or target.kind != "customer":
+            raise OAuthError("invalid_grant", 50020, refusal + "pcsim: only a partner user may act in another "
+                             "tenant, and only in a customer tenant, through GDAP.")
+        groups = queries.user_groups(session, world, user.id)
+        facts = queries.gdap_facts(session, world, home.id, target.id)
+        granted = effective_roles(facts, set(groups), now)
+        if not granted.roles:
+            if not groups and facts:
+                reason = f"user {user.upn} is in no security group of {home.name}"
+            else:
+                reason = granted.denial_reason()
+            raise OAuthError("invalid_grant", 50020, refusal + f"pcsim (GDAP): {reason}.")
+        return granted
+
+    # --- verification ------------------------------------------------------------------------
+    def verify(self, token: str, world: str, audience: str, now: datetime) -> dict:
+        """The claims of a valid access token for ``audience`` in ``world``, or TokenRejected."""
+        try:
+            claims = self._decode(token, now, audience=audience)
+        except OAuthError as exc:
+            raise TokenRejected(exc.description) from None
+        if claims.get("iss") != self.issuer(world, claims.get("tid", "")):
+            raise TokenRejected(f"the token's issuer {claims.get('iss')!r} is not this world's "
+                                f"({self.issuer(world, claims.get('tid', ''))!r})")
+        return claims
+
+    def _decode(self, token: str, now: datetime, *, audience: str | None, refresh: bool = False) -> dict:
+        def bad(reason: str):
+            if refresh:
+                return OAuthError("invalid_grant", 9002313, f"Invalid request. Request is malformed or invalid: {reason}.")
+            return OAuthError("invalid_token", 0, reason)
+
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise bad("the token is not a JWT") from None
+        if header.get("alg") != "RS256":
+            raise bad(f"the token's algorithm {header.get('alg')!r} is not RS256")
+        if (header.get("typ") == "RT") != refresh:
+            raise bad("a refresh token is not an access token" if not refresh else "not a refresh token")
+        key = self.keys.public_key(header.get("kid"))
+        if key is None:
+            raise bad("the token is not signed by a key of this server")
+        try:
+            claims = jwt.decode(token, key, algorithms=["RS256"],
+                                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                                         "verify_aud": False})
+        except jwt.InvalidSignatureError:
+            raise bad("the token's signature is invalid") from None
+        except jwt.PyJWTError as exc:
+            raise bad(f"the token is invalid ({exc})") from None
+        ts = now.timestamp()
+        if "exp" not in claims or ts >= claims["exp"]:
+            if refresh:
+                raise OAuthError("invalid_grant", 700082, "The refresh token has expired due to inactivity.")
+            raise bad("the token is expired (by this world's clock)")
+        if claims.get("nbf", 0) > ts + 300:
+            raise bad("the token is not yet valid (nbf is in the future by this world's clock)")
+        if audience is not None and str(claims.get("aud", "")).rstrip("/") != audience.rstrip("/"):
+            raise bad(f"the token's audience {claims.get('aud')!r} is not this surface's ({audience!r})")
+        return claims
+
+    # --- helpers ---------------------------------------------------------------------------------
+    def _check_client(self, session: Session, world: str, client_id: str) -> None:
+        if client_id == catalog.AZURE_CLI_CLIENT_ID or queries.app_by_client_id(session, world, client_id or ""):
+            return
+        raise OAuthError("unauthorized_client", 700016,
+                         f"Application with identifier '{client_id}' was not found in the directory. pcsim accepts "
+                         f"the Azure CLI's public client id ({catalog.AZURE_CLI_CLIENT_ID}) or an app registration "
+                         "of the world.")
+
+    @staticmethod
+    def _check_cloud(tenant: Tenant, scope: Scope) -> None:
+        if tenant.cloud != scope.cloud:
+            raise OAuthError("invalid_resource", 500011,
+                             f"The resource principal named {scope.resource} was not found in the tenant named "
+                             f"{tenant.name}: the tenant is in the {tenant.cloud} cloud, the resource in the "
+                             f"{scope.cloud} cloud (R14).")
+
+    def _base_claims(self, world: str, tenant: Tenant, scope: Scope, now: datetime) -> dict:
+        iat = int(now.timestamp())
+        return {"aud": scope.resource, "iss": self.issuer(world, tenant.id), "iat": iat, "nbf": iat,
+                "exp": iat + int(ACCESS_TOKEN_LIFETIME.total_seconds()), "tid": tenant.id, "ver": "2.0",
+                "uti": uuid.uuid4().hex}
+
+    def _response(self, claims: dict, scope: Scope, now: datetime) -> dict:
+        lifetime = claims["exp"] - claims["iat"]
+        return {"token_type": "Bearer", "scope": scope.text, "expires_in": lifetime, "ext_expires_in": lifetime,
+                "access_token": self.keys.sign(claims)}

@@ -1,0 +1,32 @@
+"""Configuration: arguments win over environment variables, which win over defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+from .store.db import DEFAULT_DATABASE_URL
+
+
+@dataclass
+class Config:
+    database_url: str = DEFAULT_DATABASE_URL
+    scenario: str = "default"  # a fixture name in fixtures/ or a path
+    default_world: str = "default"
+    frozen_clock: bool | None = None  # None: as the scenario says
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    ENV = {"database_url": "PCSIM_DATABASE_URL", "scenario": "PCSIM_SCENARIO", "host": "PCSIM_HOST",
+           "port": "PCSIM_PORT", "frozen_clock": "PCSIM_FROZEN_CLOCK"}
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Config":
+        values = {}
+        for f in fields(cls):
+            env = cls.ENV.get(f.name)
+            if env and os.environ.get(env) not in (None, ""):
+                raw = os.environ[env]
+                values[f.name] = int(raw) if f.name == "port" else (
+                    raw.lower() in ("1", "true", "yes") if f.name == "frozen_clock" else raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

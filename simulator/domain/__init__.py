@@ -1,0 +1,1 @@
+"""The rule book (../shared/design.md R1-R14) as plain Python: no Flask, no HTTP, no SQL."""

@@ -1,0 +1,88 @@
+"""The one place that talks to the database: engine, sessions, and whole-world operations."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import create_engine, delete, event, insert, literal, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from .models import WORLD_TABLES, Base, World
+
+DEFAULT_DATABASE_URL = "sqlite://"
+
+
+def _is_memory_sqlite(url: str) -> bool:
+    return url.startswith("sqlite") and (url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url)
+
+
+def make_engine(url: str) -> Engine:
+    if _is_memory_sqlite(url):
+        # One shared connection: every thread must see the same in-memory database.
+        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """Owns the engine; hands out sessions; creates, copies and deletes worlds."""
+
+    def __init__(self, url: str = DEFAULT_DATABASE_URL):
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A single shared in-memory connection cannot hold two transactions at once.
+        self._lock = threading.RLock() if _is_memory_sqlite(url) else None
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        if self._lock:
+            self._lock.acquire()
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        finally:
+            if self._lock:
+                self._lock.release()
+
+    def open_session(self) -> Session:
+        if self._lock:
+            self._lock.acquire()
+        return self._sessions()
+
+    def close_session(self, session: Session) -> None:
+        try:
+            session.close()
+        finally:
+            if self._lock:
+                self._lock.release()
+
+    def clone_world(self, session: Session, source_id: str, target_id: str) -> None:
+        """Copy every row of ``source_id`` into ``target_id``: one INSERT ... SELECT per table."""
+        for table in WORLD_TABLES:
+            columns = [c for c in table.c if c.name != "world_id"]
+            names = ["world_id"] + [c.name for c in columns]
+            rows = select(literal(target_id), *columns).where(table.c.world_id == source_id)
+            session.execute(insert(table).from_select(names, rows))
+
+    def delete_world_rows(self, session: Session, world_id: str) -> None:
+        for table in WORLD_TABLES:
+            session.execute(delete(table).where(table.c.world_id == world_id))
+
+    def world(self, session: Session, world_id: str) -> World | None:
+        return session.get(World, world_id)

@@ -1,0 +1,248 @@
+"""SQLAlchemy models: every row belongs to a world, so the key of every table starts with ``world_id``.
+
+There are no foreign keys between entity tables: the fixture loader checks every reference before a
+row is written, and keeping the tables independent lets a world be copied table by table with one
+``INSERT ... SELECT`` each (see :func:`simulator.store.db.Store.clone_world`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from datetime import timezone
+
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite keeps no time zone, so store naive UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class World(Base):
+    """A self-contained world. Template worlds hold a loaded scenario and are only ever copied."""
+
+    __tablename__ = "worlds"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scenario: Mapped[str] = mapped_column(String(200))
+    template: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_world_id: Mapped[str | None] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    clock_anchor: Mapped[datetime] = mapped_column(UtcDateTime)
+    clock_wall_anchor: Mapped[datetime] = mapped_column(UtcDateTime)
+    clock_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SigningKey(Base):
+    """RSA keys that sign tokens; shared by every worker through the database."""
+
+    __tablename__ = "signing_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WorldRow:
+    world_id: Mapped[str] = mapped_column(String(64), primary_key=True, sort_order=-1)
+
+
+class Tenant(WorldRow, Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # partner | customer
+    name: Mapped[str] = mapped_column(String(200))
+    cloud: Mapped[str] = mapped_column(String(16))
+    default_domain: Mapped[str] = mapped_column(String(255))
+    mpn_id: Mapped[str | None] = mapped_column(String(20))
+    indirect_provider_id: Mapped[str | None] = mapped_column(String(36))
+    profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    __table_args__ = (Index("ix_tenants_key", "world_id", "key"),)
+
+
+class Domain(WorldRow, Base):
+    __tablename__ = "domains"
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class User(WorldRow, Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    key: Mapped[str] = mapped_column(String(100))
+    upn: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40))
+    partner_roles: Mapped[list] = mapped_column(JSON, default=list)
+    directory_roles: Mapped[list] = mapped_column(JSON, default=list)  # Entra role template ids
+    __table_args__ = (Index("ix_users_upn", "world_id", "upn"), Index("ix_users_tenant", "world_id", "tenant_id"))
+
+
+class Group(WorldRow, Base):
+    __tablename__ = "groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    key: Mapped[str] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(200))
+
+
+class GroupMember(WorldRow, Base):
+    __tablename__ = "group_members"
+    group_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    __table_args__ = (Index("ix_group_members_user", "world_id", "user_id"),)
+
+
+class App(WorldRow, Base):
+    __tablename__ = "apps"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the client id
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    key: Mapped[str] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class PartnerRelationship(WorldRow, Base):
+    """A commercial relationship between a partner and a customer (R1)."""
+
+    __tablename__ = "partner_relationships"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        Index("ix_prel_partner", "world_id", "partner_id"),
+        Index("ix_prel_customer", "world_id", "customer_id"),
+    )
+
+
+class Subscription(WorldRow, Base):
+    __tablename__ = "subscriptions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))  # the owner: a customer, or a partner for its own
+    key: Mapped[str] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(200))
+    workload: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    is_trial: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(String(36))
+    reseller_id: Mapped[str | None] = mapped_column(String(36))
+    offer_id: Mapped[str] = mapped_column(String(64))
+    offer_name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    billing_cycle: Mapped[str] = mapped_column(String(16))
+    term_duration: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    product_id: Mapped[str | None] = mapped_column(String(36))
+    support_plan: Mapped[dict | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_subscriptions_tenant", "world_id", "tenant_id"),)
+
+
+class RbacAssignment(WorldRow, Base):
+    __tablename__ = "rbac_assignments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(36))
+    principal_id: Mapped[str] = mapped_column(String(36))
+    principal_type: Mapped[str] = mapped_column(String(16))  # group | user
+    role: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_rbac_subscription", "world_id", "subscription_id"),)
+
+
+class GdapRelationship(WorldRow, Base):
+    __tablename__ = "gdap_relationships"
+    id: Mapped[str] = mapped_column(String(73), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    partner_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    display_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+    duration: Mapped[str] = mapped_column(String(16))
+    auto_extend_duration: Mapped[str] = mapped_column(String(16))
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    end_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (
+        Index("ix_gdap_partner", "world_id", "partner_id"),
+        Index("ix_gdap_customer", "world_id", "customer_id"),
+    )
+
+
+class GdapAccessAssignment(WorldRow, Base):
+    __tablename__ = "gdap_access_assignments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    relationship_id: Mapped[str] = mapped_column(String(73))
+    group_id: Mapped[str] = mapped_column(String(36))
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (Index("ix_gdap_assignment_rel", "world_id", "relationship_id"),)
+
+
+class MarketplaceProduct(WorldRow, Base):
+    __tablename__ = "marketplace_products"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    publisher: Mapped[str] = mapped_column(String(200))
+    support_url: Mapped[str | None] = mapped_column(String(500))
+    support_email: Mapped[str | None] = mapped_column(String(255))
+    support_phone: Mapped[str | None] = mapped_column(String(40))
+
+
+class ServiceHealth(WorldRow, Base):
+    """A workload's service health as one customer tenant sees it (R5)."""
+
+    __tablename__ = "service_health"
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+
+
+class ServiceIssue(WorldRow, Base):
+    __tablename__ = "service_issues"
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500))
+    classification: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
+    feature: Mapped[str] = mapped_column(String(200))
+    feature_group: Mapped[str] = mapped_column(String(200))
+    impact_description: Mapped[str] = mapped_column(Text)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    end_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    is_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    posts: Mapped[list] = mapped_column(JSON, default=list)
+    last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+WORLD_TABLES = [t for t in Base.metadata.sorted_tables if "world_id" in t.c]

@@ -1,0 +1,1 @@
+"""One blueprint package per imitated service; each renders errors in its service's own format."""

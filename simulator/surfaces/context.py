@@ -1,0 +1,106 @@
+"""Per-request state shared by every surface: the world, its clock, a database session, the caller."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from ..auth.tokens import TokenRejected
+from ..domain.clock import WorldClock
+from ..domain.errors import NotFound
+from ..store.models import Tenant, User, World
+
+
+class UnknownWorld(NotFound):
+    pass
+
+
+@dataclass
+class Principal:
+    """The authenticated caller: a user or an app, acting in ``tenant``."""
+
+    claims: dict
+    tenant: Tenant
+    user: User | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)  # Entra role template ids (wids)
+    app_roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def kind(self) -> str:
+        return "user" if self.user is not None else "app"
+
+    @property
+    def name(self) -> str:
+        return self.user.upn if self.user else self.claims.get("app_displayname", self.claims.get("azp", "app"))
+
+    @property
+    def home_tenant_id(self) -> str:
+        return self.user.tenant_id if self.user else self.tenant.id
+
+    def has_partner_role(self, role: str) -> bool:
+        return self.user is not None and role in (self.user.partner_roles or [])
+
+
+def pcsim():
+    """The app's pcsim services (store, worlds, tokens)."""
+    return current_app.extensions["pcsim"]
+
+
+def world_id() -> str:
+    return request.environ.get("pcsim.world") or pcsim().config.default_world
+
+
+def session() -> Session:
+    if "db" not in g:
+        g.db = pcsim().store.open_session()
+    return g.db
+
+
+def world() -> World:
+    if "world" not in g:
+        w = session().get(World, world_id())
+        if w is None or w.template:
+            raise UnknownWorld(f"pcsim world {world_id()!r} does not exist")
+        g.world = w
+    return g.world
+
+
+def now() -> datetime:
+    if "now" not in g:
+        w = world()
+        g.now = WorldClock(w.clock_anchor, w.clock_wall_anchor, w.clock_frozen).now()
+    return g.now
+
+
+def request_id(header: str) -> str:
+    """The caller's request id from ``header`` if it sent one, else a new one; stable within a request."""
+    if "request_id" not in g:
+        g.request_id = request.headers.get(header) or str(uuid.uuid4())
+    return g.request_id
+
+
+def authenticate(audience: str) -> Principal:
+    """Check the bearer token for ``audience`` in this world; the caller, or TokenRejected."""
+    if "principal" in g:
+        return g.principal
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenRejected("no bearer token in the Authorization header")
+    claims = pcsim().tokens.verify(token.strip(), world().id, audience, now())
+    db = session()
+    tenant = db.get(Tenant, (world().id, claims.get("tid", "")))
+    if tenant is None:
+        raise TokenRejected("the token's tenant does not exist in this world")
+    if claims.get("idtyp") == "app":
+        principal = Principal(claims, tenant, app_roles=frozenset(claims.get("roles") or ()))
+    else:
+        user = db.get(User, (world().id, claims.get("oid", "")))
+        if user is None:
+            raise TokenRejected("the token's user does not exist in this world")
+        principal = Principal(claims, tenant, user, roles=frozenset(claims.get("wids") or ()))
+    g.principal = principal
+    return principal

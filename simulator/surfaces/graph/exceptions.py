@@ -1,0 +1,51 @@
+"""Microsoft Graph's error body: ``{"error": {"code", "message", "innerError": {...}}}``.
+
+pcsim adds the rule id of a denial as ``error.innerError.rule``.
+"""
+from __future__ import annotations
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ...auth.tokens import TokenRejected
+from ...domain.clock import utcnow
+from ...domain.errors import DomainError
+from .. import context as ctx
+
+CODES = {"not_found": "Request_ResourceNotFound", "denied": "Authorization_RequestDenied", "invalid": "BadRequest",
+         "conflict": "Conflict", "precondition_failed": "PreconditionFailed"}
+
+
+def add_headers(response):
+    response.headers["request-id"] = ctx.request_id("client-request-id")
+    if request.headers.get("client-request-id"):
+        response.headers["client-request-id"] = request.headers["client-request-id"]
+    return response
+
+
+def error_response(status: int, code: str, message: str, rule: str | None = None):
+    inner = {"date": utcnow().strftime("%Y-%m-%dT%H:%M:%S"), "request-id": ctx.request_id("client-request-id"),
+             "client-request-id": request.headers.get("client-request-id") or ctx.request_id("client-request-id")}
+    if rule:
+        inner["rule"] = rule
+    response = jsonify({"error": {"code": code, "message": message, "innerError": inner}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="", authorization_uri="https://login.pcsim.local"'
+    return add_headers(response)
+
+
+def render(exc):
+    if isinstance(exc, TokenRejected):
+        return error_response(401, "InvalidAuthenticationToken", f"Access token validation failure: {exc.reason}.")
+    if isinstance(exc, DomainError):
+        return error_response(exc.status, CODES.get(exc.kind, "BadRequest"), exc.reason, exc.rule)
+    if isinstance(exc, HTTPException):
+        if exc.code == 422:
+            messages = (getattr(exc, "data", None) or {}).get("messages", {})
+            flat = "; ".join(f"{field}: {', '.join(map(str, errs)) if isinstance(errs, list) else errs}"
+                             for fields in messages.values() for field, errs in fields.items())
+            return error_response(400, "BadRequest", f"Invalid request: {flat}")
+        code = {404: "Request_ResourceNotFound", 405: "Request_BadRequest", 400: "BadRequest"}.get(exc.code, "generalException")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+    return error_response(500, "generalException", "An unexpected error occurred.")

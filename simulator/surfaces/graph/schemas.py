@@ -1,0 +1,111 @@
+"""Graph GDAP resource shapes and request bodies."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, pre_load, validate
+
+from ...domain.catalog import ENTRA_ROLE_NAMES
+
+
+class _Body(Schema):
+    """A request body: unknown properties are refused, OData annotations are ignored."""
+
+    @pre_load
+    def _drop_annotations(self, data, **kwargs):
+        return {k: v for k, v in data.items() if not k.startswith("@odata.")} if isinstance(data, dict) else data
+
+
+class UnifiedRole(_Body):
+    roleDefinitionId = fields.String(required=True, validate=validate.OneOf(
+        list(ENTRA_ROLE_NAMES), error="unknown role definition id {input}"))
+
+
+class AccessDetails(_Body):
+    unifiedRoles = fields.List(fields.Nested(UnifiedRole), required=True, validate=validate.Length(min=1))
+
+
+class CustomerRef(_Body):
+    tenantId = fields.String(required=True)
+    displayName = fields.String()
+
+
+class RelationshipCreate(_Body):
+    displayName = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    duration = fields.String(required=True)
+    customer = fields.Nested(CustomerRef)
+    accessDetails = fields.Nested(AccessDetails, required=True)
+    autoExtendDuration = fields.String(validate=validate.OneOf(["PT0S", "P0D", "P180D"]))
+
+
+class RelationshipUpdate(_Body):
+    displayName = fields.String(validate=validate.Length(min=1, max=50))
+    duration = fields.String()
+    customer = fields.Nested(CustomerRef)
+    accessDetails = fields.Nested(AccessDetails)
+    autoExtendDuration = fields.String(validate=validate.OneOf(["PT0S", "P0D", "P180D"]))
+
+
+class RelationshipRequestCreate(_Body):
+    action = fields.String(required=True, validate=validate.OneOf(["lockForApproval", "approve", "terminate"]))
+
+
+class AccessContainer(_Body):
+    accessContainerId = fields.String(required=True)
+    accessContainerType = fields.String(load_default="securityGroup", validate=validate.OneOf(["securityGroup"]))
+
+
+class AssignmentCreate(_Body):
+    accessContainer = fields.Nested(AccessContainer, required=True)
+    accessDetails = fields.Nested(AccessDetails, required=True)
+
+
+class AssignmentUpdate(_Body):
+    accessDetails = fields.Nested(AccessDetails, required=True)
+
+
+class ListArgs(Schema):
+    top = fields.Integer(data_key="$top", validate=validate.Range(min=1, max=300))
+    filter = fields.String(data_key="$filter")
+    skiptoken = fields.String(data_key="$skiptoken")
+    count = fields.Boolean(data_key="$count")
+
+
+_Role = Schema.from_dict({"roleDefinitionId": fields.String()}, name="UnifiedRoleRef")
+_Access = Schema.from_dict({"unifiedRoles": fields.List(fields.Nested(_Role))}, name="DelegatedAdminAccessDetails")
+
+Relationship = Schema.from_dict({
+    "odata_type": fields.String(data_key="@odata.type"), "odata_etag": fields.String(data_key="@odata.etag"), "id": fields.String(),
+    "displayName": fields.String(), "duration": fields.String(),
+    "customer": fields.Nested(Schema.from_dict({"tenantId": fields.String(), "displayName": fields.String()},
+                                               name="DelegatedAdminRelationshipCustomerParticipant"), allow_none=True),
+    "accessDetails": fields.Nested(_Access), "status": fields.String(), "autoExtendDuration": fields.String(),
+    "createdDateTime": fields.String(), "lastModifiedDateTime": fields.String(),
+    "activatedDateTime": fields.String(allow_none=True), "endDateTime": fields.String(allow_none=True),
+}, name="DelegatedAdminRelationship")
+
+AccessAssignment = Schema.from_dict({
+    "odata_type": fields.String(data_key="@odata.type"), "odata_etag": fields.String(data_key="@odata.etag"), "id": fields.String(), "status": fields.String(),
+    "createdDateTime": fields.String(), "lastModifiedDateTime": fields.String(),
+    "accessContainer": fields.Nested(Schema.from_dict({"accessContainerId": fields.String(),
+                                                       "accessContainerType": fields.String()},
+                                                      name="DelegatedAdminAccessContainer")),
+    "accessDetails": fields.Nested(_Access),
+}, name="DelegatedAdminAccessAssignment")
+
+DelegatedAdminCustomer = Schema.from_dict({
+    "odata_type": fields.String(data_key="@odata.type"), "id": fields.String(), "tenantId": fields.String(), "displayName": fields.String(),
+}, name="DelegatedAdminCustomer")
+
+RelationshipRequest = Schema.from_dict({
+    "id": fields.String(), "action": fields.String(), "status": fields.String(),
+    "createdDateTime": fields.String(), "lastModifiedDateTime": fields.String(),
+}, name="DelegatedAdminRelationshipRequest")
+
+
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    return Schema.from_dict({"odata_context": fields.String(data_key="@odata.context"), "odata_next_link": fields.String(data_key="@odata.nextLink"),
+                             "odata_count": fields.Integer(data_key="@odata.count"), "value": fields.List(fields.Nested(item))}, name=name)
+
+
+RelationshipPage = page_of(Relationship, "DelegatedAdminRelationshipCollection")
+AccessAssignmentPage = page_of(AccessAssignment, "DelegatedAdminAccessAssignmentCollection")
+CustomerPage = page_of(DelegatedAdminCustomer, "DelegatedAdminCustomerCollection")

@@ -1,0 +1,22 @@
+"""One OpenAPI document (flask-smorest) per surface, each with a Swagger UI under ``/docs/<surface>/``."""
+from __future__ import annotations
+
+from flask_smorest import Api
+
+SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+DOCUMENTED: list[dict] = []
+
+
+def make_api(app, key: str, title: str, description: str, version: str = "v1") -> Api:
+    prefix = key.upper() + "_"
+    app.config.update({
+        f"{prefix}API_TITLE": title, f"{prefix}API_VERSION": version, f"{prefix}OPENAPI_VERSION": "3.0.3",
+        f"{prefix}OPENAPI_URL_PREFIX": f"/docs/{key}", f"{prefix}OPENAPI_JSON_PATH": "openapi.json",
+        f"{prefix}OPENAPI_SWAGGER_UI_PATH": "/", f"{prefix}OPENAPI_SWAGGER_UI_URL": SWAGGER_UI_URL,
+    })
+    api = Api(app, config_prefix=prefix, spec_kwargs={"info": {"description": description}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.spec.options["security"] = [{"bearer": []}]
+    if not any(d["key"] == key for d in DOCUMENTED):
+        DOCUMENTED.append({"key": key, "title": title, "description": description})
+    return api

@@ -1,0 +1,40 @@
+"""Partner Center's JSON error body: ``{"code", "description", "data", "source"}``.
+
+pcsim puts the rule id of a denial in ``data`` (``[{"rule": "R1"}]``), the body's free-form array.
+"""
+from __future__ import annotations
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from ...auth.tokens import TokenRejected
+from ...domain.errors import DomainError
+from .headers import add_headers
+
+# Partner Center's own error codes, per pcsim error kind.
+CODES = {"not_found": 1000, "denied": 20002, "invalid": 800002, "conflict": 3000, "precondition_failed": 412}
+
+
+def error_response(status: int, code: int, description: str, data: list | None = None):
+    response = jsonify({"code": code, "description": description[:1024], "data": data or [], "source": "PartnerFD"})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="pcsim", error="invalid_token"'
+    return add_headers(response)
+
+
+def render(exc):
+    if isinstance(exc, TokenRejected):
+        return error_response(401, 401, f"Unauthorized: {exc.reason}")
+    if isinstance(exc, DomainError):
+        data = [{"rule": exc.rule}] if exc.rule else []
+        return error_response(exc.status, CODES.get(exc.kind, 800002), exc.reason, data)
+    if isinstance(exc, HTTPException):
+        if exc.code == 422:  # webargs validation (flask-smorest)
+            messages = (getattr(exc, "data", None) or {}).get("messages", {})
+            flat = "; ".join(f"{loc}.{field}: {', '.join(map(str, errs))}" for loc, fields in messages.items()
+                             for field, errs in fields.items())
+            return error_response(400, 800002, f"Invalid request input: {flat}")
+        code = {404: 1000, 405: 800002}.get(exc.code, exc.code or 500)
+        return error_response(exc.code or 500, code, f"{exc.name}: {exc.description}")
+    return error_response(500, 800003, "Unexpected service error")

@@ -1,0 +1,145 @@
+"""Partner Center resource shapes (camelCase JSON, ``attributes.objectType``)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class Attributes(Schema):
+    objectType = fields.String()
+
+
+class LinkHeader(Schema):
+    key = fields.String()
+    value = fields.String()
+
+
+class Link(Schema):
+    uri = fields.String()
+    method = fields.String()
+    headers = fields.List(fields.Nested(LinkHeader))
+
+
+class Links(Schema):
+    self = fields.Nested(Link)
+    next = fields.Nested(Link)
+
+
+class Address(Schema):
+    country = fields.String()
+    city = fields.String()
+    state = fields.String()
+    addressLine1 = fields.String()
+    postalCode = fields.String()
+    firstName = fields.String()
+    lastName = fields.String()
+    phoneNumber = fields.String()
+
+
+class CompanyProfile(Schema):
+    tenantId = fields.String()
+    domain = fields.String()
+    companyName = fields.String()
+    attributes = fields.Nested(Attributes)
+
+
+class BillingProfile(Schema):
+    id = fields.String()
+    firstName = fields.String()
+    lastName = fields.String()
+    email = fields.String()
+    culture = fields.String()
+    language = fields.String()
+    companyName = fields.String()
+    defaultAddress = fields.Nested(Address)
+    attributes = fields.Nested(Attributes)
+
+
+class Customer(Schema):
+    id = fields.String()
+    commerceId = fields.String()
+    companyProfile = fields.Nested(CompanyProfile)
+    billingProfile = fields.Nested(BillingProfile)
+    relationshipToPartner = fields.String(metadata={"enum": ["reseller", "advisor"]})
+    allowDelegatedAccess = fields.Boolean()
+    customDomains = fields.List(fields.String())
+    links = fields.Nested(Links)
+    attributes = fields.Nested(Attributes)
+
+
+class Subscription(Schema):
+    id = fields.String()
+    offerId = fields.String()
+    entitlementId = fields.String()
+    offerName = fields.String()
+    friendlyName = fields.String()
+    quantity = fields.Integer()
+    unitType = fields.String()
+    creationDate = fields.String()
+    effectiveStartDate = fields.String()
+    commitmentEndDate = fields.String()
+    status = fields.String()
+    autoRenewEnabled = fields.Boolean()
+    billingType = fields.String()
+    billingCycle = fields.String()
+    termDuration = fields.String(allow_none=True)
+    isTrial = fields.Boolean()
+    isMicrosoftProduct = fields.Boolean()
+    publisherName = fields.String()
+    partnerId = fields.String()
+    contractType = fields.String()
+    links = fields.Nested(Links)
+    attributes = fields.Nested(Attributes)
+
+
+class PartnerRelationship(Schema):
+    id = fields.String()
+    name = fields.String()
+    relationshipType = fields.String()
+    state = fields.String()
+    mpnId = fields.String()
+    location = fields.String()
+    attributes = fields.Nested(Attributes)
+
+
+def collection(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A Partner Center collection: ``totalCount``, ``items``, ``links``, ``continuationToken``."""
+    return Schema.from_dict({
+        "totalCount": fields.Integer(),
+        "items": fields.List(fields.Nested(item_schema)),
+        "continuationToken": fields.String(),
+        "links": fields.Nested(Links),
+        "attributes": fields.Nested(Attributes),
+    }, name=name)
+
+
+CustomerCollection = collection(Customer, "CustomerCollection")
+SubscriptionCollection = collection(Subscription, "SubscriptionCollection")
+PartnerRelationshipCollection = collection(PartnerRelationship, "PartnerRelationshipCollection")
+
+
+class CustomerListArgs(Schema):
+    size = fields.Integer(load_default=500, validate=validate.Range(min=1, max=500))
+    seekOperation = fields.String(validate=validate.OneOf(["Next", "next"]))
+    filter = fields.String(metadata={"description": 'JSON: {"Field": "CompanyName"|"Domain"|"IndirectReseller", '
+                                                    '"Value": "...", "Operator": "starts_with"|"equals"}'})
+    continuationToken = fields.String(metadata={"description": "Alternative to the MS-ContinuationToken header."})
+
+
+class RelationshipArgs(Schema):
+    relationship_type = fields.String(load_default="IsIndirectResellerOf", validate=validate.OneOf(
+        ["IsIndirectResellerOf", "IsIndirectCloudSolutionProviderOf"]))
+
+
+class PartnerProfile(Schema):
+    id = fields.String()
+    partnerName = fields.String()
+    mpnId = fields.String()
+    companyName = fields.String()
+    tenantId = fields.String()
+    domain = fields.String()
+    email = fields.String()
+    culture = fields.String()
+    language = fields.String()
+    defaultAddress = fields.Nested(Address)
+    profileType = fields.String()
+    attributes = fields.Nested(Attributes)

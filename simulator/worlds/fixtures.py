@@ -1,0 +1,428 @@
+"""Reading and validating scenario fixtures: YAML files, their includes, every error at once.
+
+A fixture may ``include`` other fixtures (a base world plus a variation). Entity lists merge by
+``key``: an entity in the including file with the key of an included one is merged into it, field by
+field. Errors name the file where the entity was written and the path inside that file.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from marshmallow import Schema, ValidationError
+
+from ..domain import catalog
+from . import schemas
+
+ENTITY_LISTS: dict[str, type[Schema]] = {
+    "partners": schemas.PartnerSchema,
+    "customers": schemas.CustomerSchema,
+    "marketplaceProducts": schemas.ProductSchema,
+}
+TOP_LEVEL_FIELDS = set(ENTITY_LISTS) | set(schemas.WorldHeaderSchema().fields) | {"include"}
+
+
+class _FixtureLoader(yaml.SafeLoader):
+    """SafeLoader that keeps timestamps as text, so a bad date is reported rather than guessed."""
+
+
+_FixtureLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class FixtureError:
+    file: str
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path or '(top)'}: {self.reason}"
+
+
+class FixtureInvalid(Exception):
+    """A fixture that cannot be loaded; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[FixtureError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class Fixture:
+    """A validated, merged fixture: plain data, ready for the builder."""
+
+    name: str
+    source: str
+    header: dict
+    partners: list[dict]
+    customers: list[dict]
+    marketplaceProducts: list[dict]
+    origins: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+    digest: str = ""
+
+
+def _join(path: str, part) -> str:
+    if isinstance(part, int):
+        return f"{path}[{part}]"
+    return f"{path}.{part}" if path else str(part)
+
+
+def _flatten(messages, path: str) -> list[tuple[str, str]]:
+    """Marshmallow's nested messages as (path, reason) pairs."""
+    if isinstance(messages, dict):
+        out: list[tuple[str, str]] = []
+        for key, value in messages.items():
+            sub = path if key == "_schema" else _join(path, key)
+            out.extend(_flatten(value, sub))
+        return out
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [(path, m) for m in messages]
+    if isinstance(messages, list):
+        return [pair for m in messages for pair in _flatten(m, path)]
+    return [(path, str(messages))]
+
+
+def _merge(base, override):
+    """Deep merge: dicts by field, lists of keyed dicts by key, anything else replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for k, v in override.items():
+            merged[k] = _merge(base[k], v) if k in base else v
+        return merged
+    if _keyed_list(base) and _keyed_list(override):
+        merged = list(base)
+        index = {item["key"]: i for i, item in enumerate(merged)}
+        for item in override:
+            if item["key"] in index:
+                merged[index[item["key"]]] = _merge(merged[index[item["key"]]], item)
+            else:
+                merged.append(item)
+        return merged
+    return override
+
+
+def _keyed_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) and isinstance(i.get("key"), str) for i in value)
+
+
+class _Reader:
+    """Reads a fixture file and its includes, remembering where each entity was written."""
+
+    def __init__(self):
+        self.errors: list[FixtureError] = []
+        self.origins: dict[tuple[str, str], tuple[str, str]] = {}
+        self.header_origin: dict[str, str] = {}
+        self.digest = hashlib.sha256()
+
+    def read(self, path: Path, stack: tuple[Path, ...] = ()) -> dict:
+        name = str(path)
+        if path.resolve() in stack:
+            self.errors.append(FixtureError(name, "include", "include cycle: " + " -> ".join(map(str, stack))))
+            return {}
+        try:
+            text = path.read_text(encoding="utf-8")
+            self.digest.update(text.encode("utf-8"))
+            doc = yaml.load(text, Loader=_FixtureLoader)
+        except FileNotFoundError:
+            self.errors.append(FixtureError(name, "", "file not found"))
+            return {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            self.errors.append(FixtureError(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+            return {}
+        if doc is None:
+            doc = {}
+        if not isinstance(doc, dict):
+            self.errors.append(FixtureError(name, "", "a fixture is a mapping at its top level"))
+            return {}
+        merged: dict = {}
+        includes = doc.get("include", [])
+        for i, inc in enumerate([includes] if isinstance(includes, str) else includes or []):
+            if not isinstance(inc, str):
+                self.errors.append(FixtureError(name, f"include[{i}]", "an include is a file path"))
+                continue
+            merged = _merge(merged, self.read(path.parent / inc, stack + (path.resolve(),)))
+        own = self._own_part(doc, name)
+        return _merge(merged, own)
+
+    def _own_part(self, doc: dict, name: str) -> dict:
+        own: dict = {}
+        for key, value in doc.items():
+            if key == "include":
+                continue
+            if key not in TOP_LEVEL_FIELDS:
+                self.errors.append(FixtureError(name, key, "unknown field"))
+                continue
+            if key in ENTITY_LISTS:
+                if not isinstance(value, list):
+                    self.errors.append(FixtureError(name, key, "must be a list"))
+                    continue
+                seen: dict[str, int] = {}
+                entities = []
+                for i, entity in enumerate(value):
+                    if not isinstance(entity, dict):
+                        self.errors.append(FixtureError(name, f"{key}[{i}]", "must be a mapping"))
+                        continue
+                    entity = copy.deepcopy(entity)
+                    ekey = entity.get("key")
+                    if isinstance(ekey, str) and ekey in seen:
+                        self.errors.append(FixtureError(
+                            name, f"{key}[{i}].key", f"duplicate key {ekey!r} (also {key}[{seen[ekey]}])"))
+                        continue
+                    if isinstance(ekey, str):
+                        seen[ekey] = i
+                    else:
+                        entity.setdefault("key", f"<{key}[{i}] in {name}>")
+                    entities.append(entity)
+                    self.origins[(key, entity["key"])] = (name, f"{key}[{i}]")
+                own[key] = entities
+            else:
+                own[key] = value
+                self.header_origin[key] = name
+        return own
+
+
+def load_fixture(path: str | Path) -> Fixture:
+    """Read, merge and validate a fixture; raise FixtureInvalid with every error found."""
+    path = Path(path)
+    reader = _Reader()
+    doc = reader.read(path)
+    errors = list(reader.errors)
+    root = str(path)
+
+    header = {k: doc[k] for k in schemas.WorldHeaderSchema().fields if k in doc}
+    try:
+        header = schemas.WorldHeaderSchema().load(header)
+    except ValidationError as exc:
+        for p, reason in _flatten(exc.messages, ""):
+            errors.append(FixtureError(reader.header_origin.get(p.split(".")[0], root), p, reason))
+
+    loaded: dict[str, list[dict]] = {}
+    origin_of: dict[int, tuple[str, str]] = {}
+    for list_name, schema_cls in ENTITY_LISTS.items():
+        schema = schema_cls()
+        loaded[list_name] = []
+        for entity in doc.get(list_name, []):
+            file, base = reader.origins.get((list_name, entity.get("key")), (root, list_name))
+            try:
+                data = schema.load(entity)
+            except ValidationError as exc:
+                errors.extend(FixtureError(file, _join(base, p) if p else base, r) for p, r in _flatten_rel(exc.messages))
+                continue
+            loaded[list_name].append(data)
+            origin_of[id(data)] = (file, base)
+
+    fixture = Fixture(
+        name=header.get("name") or path.stem, source=root, header=header,
+        partners=loaded["partners"], customers=loaded["customers"],
+        marketplaceProducts=loaded["marketplaceProducts"], origins=origin_of,
+        digest=reader.digest.hexdigest()[:16],
+    )
+    errors.extend(check_references(fixture))
+    if errors:
+        raise FixtureInvalid(errors)
+    return fixture
+
+
+def _flatten_rel(messages) -> list[tuple[str, str]]:
+    return [(p, r) for p, r in _flatten(messages, "")]
+
+
+def check_references(fixture: Fixture) -> list[FixtureError]:
+    """Every cross-reference and cross-entity rule of a fixture, as errors."""
+    errors: list[FixtureError] = []
+
+    def err(entity: dict, path: str, reason: str) -> None:
+        file, base = fixture.origins.get(id(entity), (fixture.source, ""))
+        errors.append(FixtureError(file, _join(base, path) if path and base else (path or base), reason))
+
+    partners = {p["key"]: p for p in fixture.partners}
+    customers = {c["key"]: c for c in fixture.customers}
+    products = {p["key"]: p for p in fixture.marketplaceProducts}
+
+    for c in fixture.customers:
+        if c["key"] in partners:
+            err(c, "key", f"duplicate key {c['key']!r}: a partner has it too")
+
+    domains: dict[str, str] = {}
+    upns: dict[str, str] = {}
+    subscription_keys: dict[str, str] = {}
+    for tenant in fixture.partners + fixture.customers:
+        for i, d in enumerate(tenant["domains"]):
+            if d in domains:
+                err(tenant, f"domains[{i}]", f"domain {d!r} already belongs to {domains[d]!r}")
+            domains[d] = tenant["key"]
+        user_keys: set[str] = set()
+        for i, u in enumerate(tenant["users"]):
+            if u["key"] in user_keys:
+                err(tenant, f"users[{i}].key", f"duplicate key {u['key']!r}")
+            user_keys.add(u["key"])
+            upn = (u.get("upn") or f"{u['key']}@{tenant['domains'][0]}").lower()
+            if upn in upns:
+                err(tenant, f"users[{i}].upn", f"UPN {upn!r} is already used by {upns[upn]}")
+            upns[upn] = f"{tenant['key']}/{u['key']}"
+            if upn.split("@", 1)[1] not in tenant["domains"]:
+                err(tenant, f"users[{i}].upn", f"UPN {upn!r} is not in one of the tenant's domains")
+            for j, role in enumerate(u["roles"]):
+                if tenant["key"] in partners and role not in catalog.PARTNER_CENTER_ROLES:
+                    err(tenant, f"users[{i}].roles[{j}]",
+                        f"unknown Partner Center role {role!r}; known: {', '.join(catalog.PARTNER_CENTER_ROLES)}")
+                if tenant["key"] in customers and catalog.role_id(role) is None:
+                    err(tenant, f"users[{i}].roles[{j}]", f"unknown Entra role {role!r}")
+        for i, s in enumerate(tenant["subscriptions"]):
+            if s["key"] in subscription_keys:
+                err(tenant, f"subscriptions[{i}].key",
+                    f"duplicate subscription key {s['key']!r} (also in {subscription_keys[s['key']]!r})")
+            subscription_keys[s["key"]] = tenant["key"]
+
+    for p in fixture.partners:
+        users = {u["key"] for u in p["users"]}
+        group_keys: set[str] = set()
+        for i, g in enumerate(p["groups"]):
+            if g["key"] in group_keys:
+                err(p, f"groups[{i}].key", f"duplicate key {g['key']!r}")
+            group_keys.add(g["key"])
+            for j, m in enumerate(g["members"]):
+                if m not in users:
+                    err(p, f"groups[{i}].members[{j}]", f"unknown user {m!r} of partner {p['key']!r}")
+        app_keys: set[str] = set()
+        for i, a in enumerate(p["apps"]):
+            if a["key"] in app_keys:
+                err(p, f"apps[{i}].key", f"duplicate key {a['key']!r}")
+            app_keys.add(a["key"])
+        provider = p.get("indirectProvider")
+        if provider is not None:
+            if provider not in partners:
+                err(p, "indirectProvider", f"unknown partner {provider!r}")
+            elif provider == p["key"]:
+                err(p, "indirectProvider", "a partner cannot be its own indirect provider")
+            elif partners[provider]["cloud"] != p["cloud"]:
+                err(p, "indirectProvider", f"partner {provider!r} is in another cloud (R14)")
+        for i, s in enumerate(p["subscriptions"]):
+            path = f"subscriptions[{i}]"
+            if s.get("provider") or s.get("reseller"):
+                err(p, path, "a partner's own subscription has no provider or reseller")
+            if s["channel"] == "csp":
+                err(p, f"{path}.channel", "a partner's own subscription is bought directly: channel 'direct'")
+            _check_rbac(err, p, path, s, partners, p["key"])
+
+    for c in fixture.customers:
+        rel_types: dict[str, set[str]] = {}
+        for i, r in enumerate(c["relationships"]):
+            path = f"relationships[{i}]"
+            partner = partners.get(r["partner"])
+            if partner is None:
+                err(c, f"{path}.partner", f"unknown partner {r['partner']!r}")
+                continue
+            if r["type"] in rel_types.get(r["partner"], set()):
+                err(c, path, f"duplicate relationship {r['partner']}/{r['type']}")
+            rel_types.setdefault(r["partner"], set()).add(r["type"])
+        clouds = {partners[k]["cloud"] for k in rel_types}
+        if len(clouds) > 1:
+            err(c, "relationships", "a customer's partners must all be in one cloud (R14)")
+        for i, r in enumerate(c["relationships"]):
+            partner = partners.get(r["partner"])
+            if partner is None or r["type"] != "indirectReseller":
+                continue
+            provider = partner.get("indirectProvider")
+            if provider is None:
+                err(c, f"relationships[{i}].partner",
+                    f"partner {r['partner']!r} is an indirect reseller of no provider (set its indirectProvider)")
+            elif "indirectProvider" not in rel_types.get(provider, set()):
+                err(c, f"relationships[{i}]",
+                    f"indirect reseller {r['partner']!r} needs its provider {provider!r} as this customer's indirectProvider")
+
+        for i, s in enumerate(c["subscriptions"]):
+            path = f"subscriptions[{i}]"
+            if s["channel"] == "csp":
+                prov = s.get("provider")
+                if prov is None:
+                    err(c, f"{path}.provider", "a CSP subscription names its provider partner")
+                elif prov not in partners:
+                    err(c, f"{path}.provider", f"unknown partner {prov!r}")
+                elif not rel_types.get(prov, set()) & set(catalog.PROVIDER_TYPES):
+                    err(c, f"{path}.provider",
+                        f"partner {prov!r} is not a direct or indirect provider of customer {c['key']!r}")
+                res = s.get("reseller")
+                if res is not None:
+                    if res not in partners:
+                        err(c, f"{path}.reseller", f"unknown partner {res!r}")
+                    elif "indirectReseller" not in rel_types.get(res, set()):
+                        err(c, f"{path}.reseller", f"partner {res!r} is not an indirect reseller of customer {c['key']!r}")
+                    elif prov in partners and partners[res].get("indirectProvider") != prov:
+                        err(c, f"{path}.reseller", f"reseller {res!r} does not resell for provider {prov!r}")
+            else:
+                for f in ("provider", "reseller"):
+                    if s.get(f):
+                        err(c, f"{path}.{f}", "a direct subscription has no CSP provider or reseller")
+            if s["workload"] == "marketplace":
+                if not s.get("product"):
+                    err(c, f"{path}.product", "a marketplace subscription names its product")
+                elif s["product"] not in products:
+                    err(c, f"{path}.product", f"unknown marketplace product {s['product']!r}")
+            elif s.get("product"):
+                err(c, f"{path}.product", "only a marketplace subscription names a product")
+            if s.get("supportPlan"):
+                err(c, f"{path}.supportPlan", "a support plan entitlement belongs to a partner's own subscription")
+            _check_rbac(err, c, path, s, partners, None)
+
+        gdap_keys: set[str] = set()
+        for i, g in enumerate(c["gdap"]):
+            path = f"gdap[{i}]"
+            if g["key"] in gdap_keys:
+                err(c, f"{path}.key", f"duplicate key {g['key']!r}")
+            gdap_keys.add(g["key"])
+            partner = partners.get(g["partner"])
+            if partner is None:
+                err(c, f"{path}.partner", f"unknown partner {g['partner']!r}")
+            elif g["partner"] not in rel_types:
+                err(c, f"{path}.partner", f"partner {g['partner']!r} has no relationship with customer {c['key']!r}")
+            granted = set()
+            for j, role in enumerate(g["roles"]):
+                rid = catalog.role_id(role)
+                if rid is None:
+                    err(c, f"{path}.roles[{j}]", f"unknown Entra role {role!r}")
+                granted.add(rid)
+            if g["status"] in ("active", "expired", "expiring") and not g.get("start"):
+                err(c, f"{path}.start", f"a relationship that is {g['status']} has a start date-time")
+            group_keys = {x["key"] for x in partner["groups"]} if partner else set()
+            for j, a in enumerate(g["accessAssignments"]):
+                apath = f"{path}.accessAssignments[{j}]"
+                if partner is not None and a["group"] not in group_keys:
+                    err(c, f"{apath}.group", f"unknown security group {a['group']!r} of partner {g['partner']!r}")
+                for k, role in enumerate(a["roles"]):
+                    rid = catalog.role_id(role)
+                    if rid is None:
+                        err(c, f"{apath}.roles[{k}]", f"unknown Entra role {role!r}")
+                    elif rid not in granted:
+                        err(c, f"{apath}.roles[{k}]",
+                            f"role {role!r} is not granted by relationship {g['key']!r}")
+        services: set[str] = set()
+        for i, h in enumerate(c["serviceHealth"]):
+            if h["service"] in services:
+                err(c, f"serviceHealth[{i}].service", f"duplicate service {h['service']!r}")
+            services.add(h["service"])
+    return errors
+
+
+def _check_rbac(err, tenant: dict, path: str, sub: dict, partners: dict, own_partner: str | None) -> None:
+    if sub["rbac"] and sub["workload"] != "azure":
+        err(tenant, f"{path}.rbac", "only an Azure subscription has RBAC assignments")
+    for j, a in enumerate(sub["rbac"]):
+        where = f"{path}.rbac[{j}].principal"
+        owner, _, name = a["principal"].partition("/")
+        if not name:
+            err(tenant, where, "a principal is '<partner>/<group or user key>'")
+            continue
+        partner = partners.get(owner)
+        if partner is None:
+            err(tenant, where, f"unknown partner {owner!r}")
+        elif name not in {g["key"] for g in partner["groups"]} | {u["key"] for u in partner["users"]}:
+            err(tenant, where, f"partner {owner!r} has no group or user {name!r}")
