@@ -52,6 +52,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     services = Services(config, store, worlds, keys, TokenService(keys, config.default_world))
     app.extensions["pcsim"] = services
     worlds.ensure(config.default_world, config.scenario, frozen=config.frozen_clock)
+    keys.load()
 
     from .surfaces import docs, graph, login, partnercenter
     renderers = []

@@ -17,6 +17,22 @@ from ..store import Store
 from ..store.models import SigningKey
 
 
+# One generated key per process: every store created in this process (tests make many) reuses it
+# instead of paying for a new RSA key each time. A store that already holds a key keeps its own.
+_generated_pem: str | None = None
+_generated_lock = threading.Lock()
+
+
+def _new_private_pem() -> str:
+    global _generated_pem
+    with _generated_lock:
+        if _generated_pem is None:
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            _generated_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()).decode("ascii")
+        return _generated_pem
+
+
 def _b64(number: int) -> str:
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
@@ -31,6 +47,10 @@ class KeyRing:
         self._private = None
         self.kid = ""
 
+    def load(self) -> None:
+        """Load (or create) the key now, outside any request."""
+        self._load()
+
     def _load(self):
         with self._lock:
             if self._private is not None:
@@ -39,10 +59,8 @@ class KeyRing:
                 row = session.scalars(select(SigningKey).order_by(SigningKey.created_at)).first()
                 pem = row.private_pem if row else None
             if pem is None:
-                key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption()).decode("ascii")
-                kid = self._kid_of(key)
+                pem = _new_private_pem()
+                kid = self._kid_of(serialization.load_pem_private_key(pem.encode("ascii"), password=None))
                 try:
                     with self._store.session() as session:
                         session.add(SigningKey(kid=kid, private_pem=pem, created_at=utcnow()))

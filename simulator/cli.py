@@ -1,0 +1,117 @@
+"""``pcsim``: serve the simulator, validate fixtures."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from .config import Config
+from .store.db import _is_memory_sqlite
+
+
+@click.group()
+def main():
+    """Partner Center Simulator."""
+
+
+def _example(base: str) -> str:
+    return (
+        f"  TOKEN=$(curl -s {base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token \\\n"
+        "      -d grant_type=password -d client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46 \\\n"
+        "      -d username=admin@northwindcloud.onmicrosoft.com -d 'password=Pcsim-Passw0rd!' \\\n"
+        "      -d scope=https://api.partnercenter.microsoft.com/.default | python3 -c 'import json,sys; "
+        "print(json.load(sys.stdin)[\"access_token\"])')\n"
+        f"  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/partnercenter/v1/customers?size=5'")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (PCSIM_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Plain HTTP port (PCSIM_PORT, default 8080).")
+@click.option("--database-url", default=None, help="SQLAlchemy URL (PCSIM_DATABASE_URL, default in-memory SQLite).")
+@click.option("--scenario", default=None, help="Fixture name in fixtures/ or a path (PCSIM_SCENARIO, default 'default').")
+@click.option("--frozen-clock/--running-clock", default=None, help="Freeze the world clock (default: as the scenario says).")
+@click.option("--tls", is_flag=True, help="Also serve HTTPS (local CA) on --tls-port, for the official Azure clients.")
+@click.option("--tls-port", type=int, default=None, help="HTTPS port (default: port + 363, i.e. 8443).")
+@click.option("--workers", type=int, default=None, help="Production mode: gunicorn with N worker processes.")
+def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, workers):
+    """Start the simulator, loaded with the scenario."""
+    from . import create_app
+    from .tls import ensure_certificates
+
+    started = time.perf_counter()
+    config = Config.from_env(host=host, port=port, database_url=database_url, scenario=scenario,
+                             frozen_clock=frozen_clock)
+    tls_port = tls_port or config.port + 363
+    tls_files = ensure_certificates() if tls else None
+    if workers:
+        if _is_memory_sqlite(config.database_url):
+            # Workers are processes: they share state only through a database file or server.
+            path = Path(tempfile.gettempdir()) / f"pcsim-{config.port}.db"
+            path.unlink(missing_ok=True)
+            config.database_url = f"sqlite:///{path}"
+        os.environ["PCSIM_DATABASE_URL"] = config.database_url
+        create_app(config)  # load the scenario once, before the workers start
+        _banner(config, tls_files, tls_port, started)
+        from .server import run_gunicorn
+        bind = [f"{config.host}:{config.port}"]
+        if tls_files:
+            click.echo("--workers with --tls serves HTTPS only, on --port", err=True)
+        run_gunicorn(lambda: create_app(config), bind, workers,
+                     str(tls_files.cert) if tls_files else None, str(tls_files.key) if tls_files else None)
+        return
+
+    from .server import start_server
+    app = create_app(config)
+    threaded = not _is_memory_sqlite(config.database_url)
+    servers = [start_server(app, config.host, config.port, threaded=threaded)]
+    if tls_files:
+        servers.append(start_server(app, config.host, tls_port, tls=tls_files, threaded=threaded))
+    _banner(config, tls_files, tls_port, started)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        for s in servers:
+            s.stop()
+
+
+def _banner(config: Config, tls_files, tls_port: int, started: float) -> None:
+    base = f"http://{config.host}:{config.port}"
+    click.echo(f"pcsim is serving scenario '{config.scenario}' on {config.database_url} "
+               f"(ready in {time.perf_counter() - started:.2f}s)")
+    click.echo(f"  HTTP   {base}")
+    if tls_files:
+        click.echo(f"  HTTPS  https://localhost:{tls_port}   (CA: {tls_files.ca_cert}; "
+                   f"export REQUESTS_CA_BUNDLE={tls_files.ca_cert})")
+    click.echo(f"  docs   {base}/docs")
+    click.echo("Try it:")
+    click.echo(_example(base))
+    sys.stdout.flush()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files):
+    """Check fixture FILES; print every error and exit non-zero if any."""
+    from .worlds.fixtures import FixtureInvalid, load_fixture
+
+    failed = False
+    for file in files:
+        try:
+            fixture = load_fixture(file)
+        except FixtureInvalid as exc:
+            failed = True
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+            click.echo(f"{file}: {len(exc.errors)} error(s)", err=True)
+        else:
+            click.echo(f"{file}: ok ({len(fixture.partners)} partners, {len(fixture.customers)} customers)")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

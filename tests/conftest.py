@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh app (one default world, frozen clock) per test, sign-in, live servers."""
+from __future__ import annotations
+
+import pytest
+
+from simulator import create_app
+from simulator.server import start_server
+from simulator.tls import ensure_certificates
+
+from .personas import CLI_CLIENT_ID, PASSWORD, PC_SCOPE
+
+
+@pytest.fixture
+def app():
+    return create_app(database_url="sqlite://", frozen_clock=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def token_response(client):
+    """POST a password grant; returns the Flask response (any status)."""
+    def request(username: str, tenant: str | None = None, scope: str = PC_SCOPE, password: str = PASSWORD,
+                client_id: str = CLI_CLIENT_ID, **extra):
+        tenant = tenant or username.split("@", 1)[1]
+        return client.post(f"/login/{tenant}/oauth2/v2.0/token", data={
+            "grant_type": "password", "client_id": client_id, "username": username, "password": password,
+            "scope": scope, **extra})
+    return request
+
+
+@pytest.fixture
+def sign_in(token_response):
+    """An access token for a user (in ``tenant``, default: the user's own), or the test fails."""
+    def sign_in(username: str, tenant: str | None = None, scope: str = PC_SCOPE, **extra) -> str:
+        response = token_response(username, tenant, scope, **extra)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["access_token"]
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    return ensure_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real plain-HTTP port."""
+    server = start_server(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_server(app, tls_files):
+    """The app on a real HTTPS port (https://localhost:PORT), trusted through ``tls_files.ca_cert``."""
+    server = start_server(app, tls=tls_files)
+    yield server
+    server.stop()
