@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh app (one default world, frozen clock) per test, sign-in, live servers."""
+"""Shared fixtures: one app per test process, its default world (frozen clock) reset per test; sign-in;
+live servers."""
 from __future__ import annotations
 
 import pytest
@@ -10,9 +11,16 @@ from simulator.tls import ensure_certificates
 from .personas import CLI_CLIENT_ID, PASSWORD, PC_SCOPE
 
 
-@pytest.fixture
-def app():
+@pytest.fixture(scope="session")
+def shared_app():
     return create_app(database_url="sqlite://", frozen_clock=True)
+
+
+@pytest.fixture
+def app(shared_app):
+    """The session's app with its default world reset: every test starts from the fixture."""
+    shared_app.extensions["pcsim"].worlds.reset("default")
+    return shared_app
 
 
 @pytest.fixture

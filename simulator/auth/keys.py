@@ -33,6 +33,11 @@ def _new_private_pem() -> str:
         return _generated_pem
 
 
+def _load_pem(pem: str):
+    # The key is our own, written by this module: skip the (slow) RSA consistency check.
+    return serialization.load_pem_private_key(pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True)
+
+
 def _b64(number: int) -> str:
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
@@ -60,7 +65,7 @@ class KeyRing:
                 pem = row.private_pem if row else None
             if pem is None:
                 pem = _new_private_pem()
-                kid = self._kid_of(serialization.load_pem_private_key(pem.encode("ascii"), password=None))
+                kid = self._kid_of(_load_pem(pem))
                 try:
                     with self._store.session() as session:
                         session.add(SigningKey(kid=kid, private_pem=pem, created_at=utcnow()))
@@ -68,7 +73,7 @@ class KeyRing:
                     pass
                 with self._store.session() as session:
                     pem = session.scalars(select(SigningKey).order_by(SigningKey.created_at)).first().private_pem
-            key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+            key = _load_pem(pem)
             self.kid = self._kid_of(key)
             self._public = key.public_key()
             self._private = key

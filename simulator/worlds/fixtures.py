@@ -25,7 +25,7 @@ ENTITY_LISTS: dict[str, type[Schema]] = {
 TOP_LEVEL_FIELDS = set(ENTITY_LISTS) | set(schemas.WorldHeaderSchema().fields) | {"include"}
 
 
-class _FixtureLoader(yaml.SafeLoader):
+class _FixtureLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """SafeLoader that keeps timestamps as text, so a bad date is reported rather than guessed."""
 
 
@@ -65,6 +65,7 @@ class Fixture:
     marketplaceProducts: list[dict]
     origins: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
     digest: str = ""
+    files: list[Path] = field(default_factory=list)
 
 
 def _join(path: str, part) -> str:
@@ -119,6 +120,7 @@ class _Reader:
         self.origins: dict[tuple[str, str], tuple[str, str]] = {}
         self.header_origin: dict[str, str] = {}
         self.digest = hashlib.sha256()
+        self.files: list[Path] = []
 
     def read(self, path: Path, stack: tuple[Path, ...] = ()) -> dict:
         name = str(path)
@@ -127,6 +129,7 @@ class _Reader:
             return {}
         try:
             text = path.read_text(encoding="utf-8")
+            self.files.append(path)
             self.digest.update(text.encode("utf-8"))
             doc = yaml.load(text, Loader=_FixtureLoader)
         except FileNotFoundError:
@@ -223,7 +226,7 @@ def load_fixture(path: str | Path) -> Fixture:
         name=header.get("name") or path.stem, source=root, header=header,
         partners=loaded["partners"], customers=loaded["customers"],
         marketplaceProducts=loaded["marketplaceProducts"], origins=origin_of,
-        digest=reader.digest.hexdigest()[:16],
+        digest=reader.digest.hexdigest()[:16], files=reader.files,
     )
     errors.extend(check_references(fixture))
     if errors:

@@ -16,7 +16,8 @@ from .fixtures import Fixture, load_fixture
 DEFAULT_WORLD = "default"
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
 
-_built: dict[tuple[str, str], tuple[Fixture, dict]] = {}
+# Parsed and built fixtures per root file, with the (mtime, size) of every file they read.
+_built: dict[str, tuple[list[tuple[Path, int, int]], Fixture, dict]] = {}
 _built_lock = threading.Lock()
 
 
@@ -28,14 +29,29 @@ def resolve_scenario(name_or_path: str) -> Path:
     return FIXTURES_DIR / f"{name_or_path}.yaml"
 
 
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    stat = path.stat()
+    return path, stat.st_mtime_ns, stat.st_size
+
+
+def _unchanged(stamps: list[tuple[Path, int, int]]) -> bool:
+    try:
+        return all(_stamp(path) == (path, mtime, size) for path, mtime, size in stamps)
+    except OSError:
+        return False
+
+
 def _fixture_and_rows(path: Path) -> tuple[Fixture, dict]:
-    """Parse, validate and build a fixture; cached per file content for the life of the process."""
-    fixture = load_fixture(path)
-    key = (str(path.resolve()), fixture.digest)
+    """Parse, validate and build a fixture; cached until one of its files changes."""
+    key = str(path.resolve())
     with _built_lock:
-        if key not in _built:
-            _built[key] = (fixture, build_rows(fixture))
-        return _built[key]
+        cached = _built.get(key)
+        if cached and _unchanged(cached[0]):
+            return cached[1], cached[2]
+        fixture = load_fixture(path)
+        rows = build_rows(fixture)
+        _built[key] = ([_stamp(p) for p in fixture.files], fixture, rows)
+        return fixture, rows
 
 
 class Worlds:
@@ -78,6 +94,15 @@ class Worlds:
             session.flush()
             self.store.clone_world(session, template_id, world_id)
         return world
+
+    def reset(self, world_id: str) -> World:
+        """Put a world back as it was created: its template's rows, its clock at the scenario's start."""
+        with self.store.session() as session:
+            world = session.get(World, world_id)
+            template_id, frozen = world.source_world_id, world.clock_frozen
+            self.store.delete_world_rows(session, world_id)
+            session.delete(world)
+        return self.create(world_id, template_id, frozen=frozen)
 
     def ensure(self, world_id: str, scenario: str, *, frozen: bool | None = None) -> str:
         """Make sure ``world_id`` exists, creating it from ``scenario`` if it does not."""
