@@ -69,3 +69,15 @@ def tls_server(app, tls_files):
     server = start_server(app, tls=tls_files)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def advance_clock(app):
+    """Move the default world's clock (the control plane's clock API comes with the toolkit issue)."""
+    from simulator.store.models import World
+
+    def advance(delta):
+        with app.extensions["pcsim"].store.session() as session:
+            world = session.get(World, app.extensions["pcsim"].config.default_world)
+            world.clock_anchor = world.clock_anchor + delta
+    return advance

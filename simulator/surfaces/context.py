@@ -86,6 +86,7 @@ def authenticate(audience: str) -> Principal:
     """Check the bearer token for ``audience`` in this world; the caller, or TokenRejected."""
     if "principal" in g:
         return g.principal
+    world()  # an unknown world is a 404 whatever the token
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
