@@ -245,4 +245,59 @@ class ServiceIssue(WorldRow, Base):
     last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+
+
+
+class Ticket(WorldRow, Base):
+    """One support ticket, whichever surface filed it: Partner Center, Azure support or Microsoft 365 admin."""
+
+    __tablename__ = "tickets"
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)  # numeric, like the real ticket ids
+    name: Mapped[str] = mapped_column(String(200))  # ARM supportTicketName; the id for other surfaces
+    origin: Mapped[str] = mapped_column(String(16))  # partnercenter | azure | m365admin
+    tenant_id: Mapped[str] = mapped_column(String(36))  # the tenant the ticket belongs to (customer, or partner's own)
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    partner_id: Mapped[str | None] = mapped_column(String(36))  # the partner that filed it, if one did
+    subscription_id: Mapped[str | None] = mapped_column(String(36))
+    workload: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20))  # open | attention_needed | closed
+    status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_transition_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    topic_id: Mapped[str | None] = mapped_column(String(200))  # PC support topic, ARM problem classification, M365 category
+    topic_name: Mapped[str | None] = mapped_column(String(200))
+    service_id: Mapped[str | None] = mapped_column(String(200))
+    support_plan: Mapped[str] = mapped_column(String(100))
+    support_plan_id: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[dict] = mapped_column(JSON, default=dict)
+    product_id: Mapped[str | None] = mapped_column(String(36))
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    modified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    country: Mapped[str] = mapped_column(String(3), default="US")
+    locale: Mapped[str] = mapped_column(String(10), default="en-US")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # surface-specific fields, kept as given
+    __table_args__ = (
+        Index("ix_tickets_tenant", "world_id", "tenant_id", "created_at"),
+        Index("ix_tickets_partner", "world_id", "partner_id", "created_at"),
+        Index("ix_tickets_subscription", "world_id", "subscription_id", "name"),
+        Index("ix_tickets_due", "world_id", "next_transition_at"),
+    )
+
+
+class TicketNote(WorldRow, Base):
+    """A note on a ticket (Partner Center notes, ARM communications, M365 notes are the same thing)."""
+
+    __tablename__ = "ticket_notes"
+    ticket_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # ARM communicationName
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    author: Mapped[str] = mapped_column(String(255))
+    author_kind: Mapped[str] = mapped_column(String(16))  # partner | customer | microsoft
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text)
 WORLD_TABLES = [t for t in Base.metadata.sorted_tables if "world_id" in t.c]

@@ -61,3 +61,75 @@ def partner_relationships(session: Session, world: str, partner_id: str, custome
 
 def app_by_client_id(session: Session, world: str, client_id: str) -> App | None:
     return session.get(App, (world, client_id.lower()))
+
+
+# --- facts for the support rules ----------------------------------------------------------------------------
+def relationship_types(session: Session, world: str, partner_id: str, customer_id: str) -> set[str]:
+    return {r.type for r in partner_relationships(session, world, partner_id, customer_id)}
+
+
+def gdap_roles(session: Session, world: str, user_id: str, partner_id: str, customer_id: str, now):
+    """A partner user's effective GDAP roles in a customer, with the grants behind them."""
+    from ..domain.access import effective_roles
+    groups = user_groups(session, world, user_id)
+    return effective_roles(gdap_facts(session, world, partner_id, customer_id), set(groups), now)
+
+
+def azure_subscription(session: Session, world: str, subscription_id: str):
+    """An Azure subscription's facts, or None when there is no such Azure subscription."""
+    from ..domain.support import AzureSubscriptionFacts
+    from .models import Subscription
+    sub = session.get(Subscription, (world, subscription_id.lower()))
+    if sub is None or sub.workload != "azure":
+        return None
+    owner = session.get(Tenant, (world, sub.tenant_id))
+    return AzureSubscriptionFacts(sub.id, sub.display_name, sub.tenant_id, owner.kind, sub.channel, sub.provider_id,
+                                  sub.reseller_id, sub.support_plan)
+
+
+def rbac_assignments_for(session: Session, world: str, subscription_id: str, user_id: str) -> list[dict]:
+    """The RBAC assignments on a subscription that apply to a user: directly or through its groups."""
+    from .models import RbacAssignment
+    groups = user_groups(session, world, user_id)
+    rows = session.scalars(select(RbacAssignment).where(
+        RbacAssignment.world_id == world, RbacAssignment.subscription_id == subscription_id,
+        RbacAssignment.principal_id.in_(set(groups) | {user_id}))).all()
+    return [{"role": r.role, "principalId": r.principal_id, "principalType": r.principal_type,
+             "via": groups.get(r.principal_id, "the user itself"), "assignmentId": r.id} for r in rows]
+
+
+def marketplace_product(session: Session, world: str, product_id: str | None):
+    from ..domain.support import Contact, Product
+    from .models import MarketplaceProduct
+    row = session.get(MarketplaceProduct, (world, product_id)) if product_id else None
+    if row is None:
+        return None
+    return Product(row.id, row.name, row.publisher,
+                   Contact(row.publisher, row.support_url, row.support_email, row.support_phone))
+
+
+def customer_support_facts(session: Session, world: str, customer_id: str):
+    """R10's facts: the customer's CSP partners (with their support contact) and its Direct subscriptions."""
+    from ..domain.support import CustomerSubscriptionsFacts
+    from .models import Subscription
+    subs = session.scalars(select(Subscription).where(
+        Subscription.world_id == world, Subscription.tenant_id == customer_id,
+        Subscription.status == "active")).all()
+    facts = CustomerSubscriptionsFacts()
+    seen = set()
+    for s in subs:
+        if s.channel == "direct":
+            facts.direct_trial |= s.is_trial
+            facts.direct_paid |= not s.is_trial
+            continue
+        for pid in (s.reseller_id, s.provider_id):  # the reseller is the customer's first contact
+            if pid and pid not in seen:
+                seen.add(pid)
+                partner = session.get(Tenant, (world, pid))
+                facts.csp_partners.append((pid, partner.name, dict(partner.profile.get("supportContact", {}))))
+                break
+    return facts
+
+
+def tenant_domains(session: Session, world: str, tenant_id: str) -> set[str]:
+    return set(session.scalars(select(Domain.name).where(Domain.world_id == world, Domain.tenant_id == tenant_id)))

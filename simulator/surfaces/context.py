@@ -43,6 +43,15 @@ class Principal:
     def has_partner_role(self, role: str) -> bool:
         return self.user is not None and role in (self.user.partner_roles or [])
 
+    def caller(self):
+        """The caller as the support rules see it."""
+        from ..domain.support import Caller
+        home = self.tenant if self.home_tenant_id == self.tenant.id else session().get(
+            Tenant, (world().id, self.home_tenant_id))
+        return Caller(name=self.name, is_user=self.user is not None, home_tenant_id=home.id, home_kind=home.kind,
+                      tenant_id=self.tenant.id, partner_roles=frozenset(self.user.partner_roles or []) if self.user
+                      else frozenset(), roles=self.roles, partner_name=home.name if home.kind == "partner" else "")
+
 
 def pcsim():
     """The app's pcsim services (store, worlds, tokens)."""

@@ -59,6 +59,8 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
         models.PartnerRelationship, models.Subscription, models.RbacAssignment, models.GdapRelationship,
         models.GdapAccessAssignment, models.MarketplaceProduct, models.ServiceHealth, models.ServiceIssue)}
     partners = {p["key"]: p for p in fixture.partners}
+    # Which RBAC principals are groups: known before any subscription is built, whatever the partners' order.
+    group_keys = {p["key"]: {g["key"] for g in p["groups"]} for p in fixture.partners}
 
     for p in fixture.marketplaceProducts:
         support = p["support"]
@@ -121,7 +123,7 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
                 tenant_id=tid, key=a["key"], display_name=a["name"], secret_hash=hash_secret(a["secret"]),
                 roles=list(a["roles"])))
         for s in p["subscriptions"]:
-            _add_subscription(rows, details, tid, s, start)
+            _add_subscription(rows, details, tid, s, start, group_keys)
 
     for c in fixture.customers:
         cloud = next((partners[r["partner"]]["cloud"] for r in c["relationships"]), "public")
@@ -132,7 +134,7 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
                 partner_id=ids.tenant_id(r["partner"]), customer_id=tid, type=r["type"]))
         workloads = set()
         for s in c["subscriptions"]:
-            _add_subscription(rows, details, tid, s, start)
+            _add_subscription(rows, details, tid, s, start, group_keys)
             workloads.add(s["workload"])
         for g in c["gdap"]:
             _add_gdap(rows, c, g, start)
@@ -140,7 +142,8 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
     return rows
 
 
-def _add_subscription(rows, details: _Details, tenant_id: str, s: dict, start) -> None:
+def _add_subscription(rows, details: _Details, tenant_id: str, s: dict, start,
+                      group_keys: dict[str, set[str]]) -> None:
     sid = ids.subscription_id(s["key"])
     offer_id, offer_name, cycle = OFFERS[s["workload"]]
     product_id = ids.product_id(s["product"]) if s.get("product") else None
@@ -159,8 +162,7 @@ def _add_subscription(rows, details: _Details, tenant_id: str, s: dict, start) -
         created_at=created, product_id=product_id, support_plan=s.get("supportPlan")))
     for a in s["rbac"]:
         owner, _, name = a["principal"].partition("/")
-        group_keys = {r["key"] for r in rows[models.Group] if r["tenant_id"] == ids.tenant_id(owner)}
-        is_group = name in group_keys
+        is_group = name in group_keys.get(owner, set())
         principal = ids.group_id(owner, name) if is_group else ids.user_id(owner, name)
         rows[models.RbacAssignment].append(dict(
             id=ids.stable_id("rbac", s["key"], a["principal"], a["role"]), subscription_id=sid,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +64,7 @@ class Fixture:
     partners: list[dict]
     customers: list[dict]
     marketplaceProducts: list[dict]
-    origins: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+    origins: dict[int, "_Origin"] = field(default_factory=dict, repr=False)
     digest: str = ""
     files: list[Path] = field(default_factory=list)
 
@@ -87,6 +88,56 @@ def _flatten(messages, path: str) -> list[tuple[str, str]]:
     if isinstance(messages, list):
         return [pair for m in messages for pair in _flatten(m, path)]
     return [(path, str(messages))]
+
+
+_PATH_TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+@dataclass
+class _Origin:
+    """Where an entity was written: every file's part of it (``(file, "customers[i]", raw)``, in merge
+    order), and the merged entity that was validated."""
+
+    merged: dict
+    parts: list[tuple[str, str, dict]]
+
+    def locate(self, rel: str) -> tuple[str, str]:
+        """(file, path in that file) of a path inside the merged entity: the part of the last file that
+        wrote the deepest existing prefix of the path, with its list indices translated to that file's."""
+        tokens = [int(i) if i else name for i, name in _PATH_TOKEN.findall(rel)]
+        cands = [(file, base, raw, []) for file, base, raw in self.parts]
+        node, done = self.merged, 0
+        for tok in tokens:
+            nxt = []
+            if isinstance(tok, int):
+                if not isinstance(node, list) or tok >= len(node):
+                    break
+                item = node[tok]
+                if _keyed_list(node):  # merged by key: find the item by key in each file's list
+                    for file, base, raw, done_tokens in cands:
+                        if _keyed_list(raw):
+                            idx = next((i for i, x in enumerate(raw) if x["key"] == item["key"]), None)
+                            if idx is not None:
+                                nxt.append((file, base, raw[idx], done_tokens + [idx]))
+                else:  # replaced as a whole by the last file that wrote it
+                    have = [c for c in cands if isinstance(c[2], list) and tok < len(c[2])]
+                    if have:
+                        file, base, raw, done_tokens = have[-1]
+                        nxt.append((file, base, raw[tok], done_tokens + [tok]))
+                node = item
+            else:
+                if not isinstance(node, dict):
+                    break
+                nxt = [(file, base, raw[tok], done_tokens + [tok])
+                       for file, base, raw, done_tokens in cands if isinstance(raw, dict) and tok in raw]
+                node = node.get(tok)
+            if not nxt:
+                break
+            cands, done = nxt, done + 1
+        file, path, _, done_tokens = cands[-1]
+        for tok in done_tokens + tokens[done:]:
+            path = _join(path, tok)
+        return file, path
 
 
 def _merge(base, override):
@@ -117,15 +168,17 @@ class _Reader:
 
     def __init__(self):
         self.errors: list[FixtureError] = []
-        self.origins: dict[tuple[str, str], tuple[str, str]] = {}
+        self.origins: dict[tuple[str, str], list[tuple[str, str, dict]]] = {}
         self.header_origin: dict[str, str] = {}
         self.digest = hashlib.sha256()
         self.files: list[Path] = []
 
-    def read(self, path: Path, stack: tuple[Path, ...] = ()) -> dict:
+    def read(self, path: Path, stack: tuple[Path, ...] = (), included_at: tuple[str, str] | None = None) -> dict:
+        """``included_at``: (file, path) of the include that names ``path``, where its errors belong."""
         name = str(path)
         if path.resolve() in stack:
-            self.errors.append(FixtureError(name, "include", "include cycle: " + " -> ".join(map(str, stack))))
+            chain = " -> ".join(map(str, stack + (path.resolve(),)))
+            self.errors.append(FixtureError(*(included_at or (name, "include")), f"include cycle: {chain}"))
             return {}
         try:
             text = path.read_text(encoding="utf-8")
@@ -133,7 +186,13 @@ class _Reader:
             self.digest.update(text.encode("utf-8"))
             doc = yaml.load(text, Loader=_FixtureLoader)
         except FileNotFoundError:
-            self.errors.append(FixtureError(name, "", "file not found"))
+            if included_at:
+                self.errors.append(FixtureError(*included_at, f"included file not found: {name}"))
+            else:
+                self.errors.append(FixtureError(name, "", "file not found"))
+            return {}
+        except (OSError, UnicodeDecodeError) as exc:
+            self.errors.append(FixtureError(*(included_at or (name, "")), f"cannot read {name}: {exc}"))
             return {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
@@ -147,11 +206,15 @@ class _Reader:
             return {}
         merged: dict = {}
         includes = doc.get("include", [])
+        if not isinstance(includes, (str, list)) and includes is not None:
+            self.errors.append(FixtureError(name, "include", "include is a file path or a list of them"))
+            includes = []
         for i, inc in enumerate([includes] if isinstance(includes, str) else includes or []):
+            at = "include" if isinstance(includes, str) else f"include[{i}]"
             if not isinstance(inc, str):
-                self.errors.append(FixtureError(name, f"include[{i}]", "an include is a file path"))
+                self.errors.append(FixtureError(name, at, "an include is a file path"))
                 continue
-            merged = _merge(merged, self.read(path.parent / inc, stack + (path.resolve(),)))
+            merged = _merge(merged, self.read(path.parent / inc, stack + (path.resolve(),), (name, at)))
         own = self._own_part(doc, name)
         return _merge(merged, own)
 
@@ -184,7 +247,7 @@ class _Reader:
                     else:
                         entity.setdefault("key", f"<{key}[{i}] in {name}>")
                     entities.append(entity)
-                    self.origins[(key, entity["key"])] = (name, f"{key}[{i}]")
+                    self.origins.setdefault((key, entity["key"]), []).append((name, f"{key}[{i}]", entity))
                 own[key] = entities
             else:
                 own[key] = value
@@ -208,19 +271,19 @@ def load_fixture(path: str | Path) -> Fixture:
             errors.append(FixtureError(reader.header_origin.get(p.split(".")[0], root), p, reason))
 
     loaded: dict[str, list[dict]] = {}
-    origin_of: dict[int, tuple[str, str]] = {}
+    origin_of: dict[int, _Origin] = {}
     for list_name, schema_cls in ENTITY_LISTS.items():
         schema = schema_cls()
         loaded[list_name] = []
         for entity in doc.get(list_name, []):
-            file, base = reader.origins.get((list_name, entity.get("key")), (root, list_name))
+            origin = _Origin(entity, reader.origins.get((list_name, entity.get("key")), [(root, list_name, entity)]))
             try:
                 data = schema.load(entity)
             except ValidationError as exc:
-                errors.extend(FixtureError(file, _join(base, p) if p else base, r) for p, r in _flatten_rel(exc.messages))
+                errors.extend(FixtureError(*origin.locate(p), r) for p, r in _flatten_rel(exc.messages))
                 continue
             loaded[list_name].append(data)
-            origin_of[id(data)] = (file, base)
+            origin_of[id(data)] = origin
 
     fixture = Fixture(
         name=header.get("name") or path.stem, source=root, header=header,
@@ -243,8 +306,8 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
     errors: list[FixtureError] = []
 
     def err(entity: dict, path: str, reason: str) -> None:
-        file, base = fixture.origins.get(id(entity), (fixture.source, ""))
-        errors.append(FixtureError(file, _join(base, path) if path and base else (path or base), reason))
+        origin = fixture.origins.get(id(entity))
+        errors.append(FixtureError(*origin.locate(path), reason) if origin else FixtureError(fixture.source, path, reason))
 
     partners = {p["key"]: p for p in fixture.partners}
     customers = {c["key"]: c for c in fixture.customers}
@@ -257,6 +320,7 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
     domains: dict[str, str] = {}
     upns: dict[str, str] = {}
     subscription_keys: dict[str, str] = {}
+    client_ids: dict[str, str] = {}
     for tenant in fixture.partners + fixture.customers:
         for i, d in enumerate(tenant["domains"]):
             if d in domains:
@@ -300,6 +364,11 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
             if a["key"] in app_keys:
                 err(p, f"apps[{i}].key", f"duplicate key {a['key']!r}")
             app_keys.add(a["key"])
+            if a.get("clientId"):
+                client_id = str(a["clientId"]).lower()
+                if client_id in client_ids:
+                    err(p, f"apps[{i}].clientId", f"client id {client_id} is already used by app {client_ids[client_id]}")
+                client_ids[client_id] = f"{p['key']}/{a['key']}"
         provider = p.get("indirectProvider")
         if provider is not None:
             if provider not in partners:
@@ -396,8 +465,13 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
             if g["status"] in ("active", "expired", "expiring") and not g.get("start"):
                 err(c, f"{path}.start", f"a relationship that is {g['status']} has a start date-time")
             group_keys = {x["key"] for x in partner["groups"]} if partner else set()
+            assignment_keys: set[str] = set()
             for j, a in enumerate(g["accessAssignments"]):
                 apath = f"{path}.accessAssignments[{j}]"
+                akey = a.get("key") or a["group"]
+                if akey in assignment_keys:
+                    err(c, apath, f"duplicate access assignment key {akey!r} (the key defaults to the group)")
+                assignment_keys.add(akey)
                 if partner is not None and a["group"] not in group_keys:
                     err(c, f"{apath}.group", f"unknown security group {a['group']!r} of partner {g['partner']!r}")
                 for k, role in enumerate(a["roles"]):
@@ -408,17 +482,26 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                         err(c, f"{apath}.roles[{k}]",
                             f"role {role!r} is not granted by relationship {g['key']!r}")
         services: set[str] = set()
+        issue_ids: set[str] = set()
         for i, h in enumerate(c["serviceHealth"]):
             if h["service"] in services:
                 err(c, f"serviceHealth[{i}].service", f"duplicate service {h['service']!r}")
             services.add(h["service"])
+            for j, issue in enumerate(h["issues"]):
+                if issue["id"] in issue_ids:
+                    err(c, f"serviceHealth[{i}].issues[{j}].id", f"duplicate issue id {issue['id']!r} in this tenant")
+                issue_ids.add(issue["id"])
     return errors
 
 
 def _check_rbac(err, tenant: dict, path: str, sub: dict, partners: dict, own_partner: str | None) -> None:
     if sub["rbac"] and sub["workload"] != "azure":
         err(tenant, f"{path}.rbac", "only an Azure subscription has RBAC assignments")
+    seen: set[tuple[str, str]] = set()
     for j, a in enumerate(sub["rbac"]):
+        if (a["principal"], a["role"]) in seen:
+            err(tenant, f"{path}.rbac[{j}]", f"duplicate RBAC assignment {a['principal']} = {a['role']}")
+        seen.add((a["principal"], a["role"]))
         where = f"{path}.rbac[{j}].principal"
         owner, _, name = a["principal"].partition("/")
         if not name:

@@ -1,0 +1,255 @@
+"""The support rules (R1-R3, R6-R13) as checks on plain facts, recorded in a :class:`Decision`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .access import EffectiveRoles
+from .catalog import ENTRA_ROLE_NAMES, PROVIDER_TYPES, SUPPORT_ROLE_IDS
+from .decision import Decision
+from .support_catalog import CSP_SUPPORT_WORKLOADS, NON_TECHNICAL_SERVICES
+
+CSP_SUPPORT_PLAN = "Cloud Solution Provider"
+WRITE_RBAC_ROLES = ("Owner", "Contributor", "Support Request Contributor")
+READ_RBAC_ROLES = WRITE_RBAC_ROLES + ("Reader",)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Whom to reach about a marketplace product, or a partner's support desk."""
+
+    name: str | None = None
+    url: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in (("name", self.name), ("url", self.url), ("email", self.email),
+                                  ("phone", self.phone)) if v}
+
+    def describe(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.as_dict().items() if k != "name")
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    publisher: str
+    support: Contact
+
+
+@dataclass(frozen=True)
+class AzureSubscriptionFacts:
+    id: str
+    name: str
+    tenant_id: str
+    tenant_kind: str  # customer | partner
+    channel: str
+    provider_id: str | None
+    reseller_id: str | None
+    support_plan: dict | None  # a partner's own entitlement: {"type", "id"}
+
+
+@dataclass
+class Caller:
+    """Who acts: a user (or app) whose home is ``home_tenant_id``, with a token for ``tenant_id``."""
+
+    name: str
+    is_user: bool
+    home_tenant_id: str
+    home_kind: str
+    tenant_id: str
+    partner_roles: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()  # Entra roles in the token's tenant (wids)
+    partner_name: str = ""
+
+    @property
+    def is_guest(self) -> bool:
+        return self.home_tenant_id != self.tenant_id
+
+
+def _names(role_ids) -> str:
+    return ", ".join(sorted(ENTRA_ROLE_NAMES.get(r, r) for r in role_ids)) or "none"
+
+
+SUPPORT_ROLE_NAMES = _names(SUPPORT_ROLE_IDS)
+
+
+def check_relationship(d: Decision, partner_name: str, relationship_types: set[str]) -> None:
+    """R1: advisor, indirect reseller, direct provider or indirect provider of the customer."""
+    d.require("R1", bool(relationship_types),
+              f"{partner_name} has no relationship with this customer: only its advisor, indirect reseller, direct "
+              "provider or indirect provider may file a service request for it.",
+              f"{partner_name} is {' and '.join(sorted(relationship_types))} of the customer",
+              relationships=sorted(relationship_types))
+
+
+def check_workload(d: Decision, workload: str) -> None:
+    """R2: CSP support on behalf of a customer exists for Azure, Microsoft 365, Dynamics CRM Online, EMS."""
+    d.require("R2", workload in CSP_SUPPORT_WORKLOADS,
+              f"Service requests on behalf of a customer exist for {', '.join(CSP_SUPPORT_WORKLOADS.values())}; "
+              f"not for '{workload}'.", f"{CSP_SUPPORT_WORKLOADS.get(workload, workload)} is a CSP support workload",
+              workload=workload, status=400)
+
+
+def check_admin_agent_and_gdap(d: Decision, caller: Caller, gdap: EffectiveRoles | None) -> None:
+    """R3: the user has Partner Center's AdminAgent role and a GDAP support role in the customer."""
+    d.require("R3", caller.is_user,
+              "Service requests need a signed-in partner user (App+User): an app-only token cannot file.",
+              f"{caller.name} is a user", caller=caller.name)
+    d.require("R3", "AdminAgent" in caller.partner_roles,
+              f"{caller.name} lacks the Partner Center AdminAgent role (has: "
+              f"{', '.join(sorted(caller.partner_roles)) or 'none'}).", f"{caller.name} is an AdminAgent",
+              partnerRoles=sorted(caller.partner_roles))
+    check_gdap_support_role(d, "R3", caller, gdap)
+
+
+def check_gdap_support_role(d: Decision, rule: str, caller: Caller, gdap: EffectiveRoles | None) -> None:
+    """A GDAP role that allows support tickets, through an active relationship and an active assignment."""
+    grants = [{"relationship": g.relationship_name, "relationshipId": g.relationship_id,
+               "accessAssignment": g.assignment_id, "group": g.group_name, "roles": _names(g.roles)}
+              for g in (gdap.grants if gdap else [])]
+    if gdap is None or not gdap.roles:
+        reason = gdap.denial_reason() if gdap else "no GDAP relationship"
+        d.require(rule, False, f"{caller.name} holds no GDAP role in this customer: {reason}.",
+                  grants=grants, findings=gdap.findings if gdap else [])
+    held = gdap.roles & SUPPORT_ROLE_IDS
+    d.require(rule, bool(held),
+              f"{caller.name}'s GDAP roles in this customer ({_names(gdap.roles)}) do not allow support tickets; "
+              f"one of {SUPPORT_ROLE_NAMES} is needed.",
+              f"{caller.name} holds {_names(held)} through GDAP", grants=grants)
+
+
+def check_marketplace(d: Decision, product: Product | None) -> None:
+    """R11: Microsoft gives no technical support for commercial marketplace products: contact the ISV."""
+    if product is None:
+        d.note("R11", "not about a marketplace product")
+        return
+    d.require("R11", False,
+              f"Microsoft does not provide technical support for the commercial marketplace product "
+              f"'{product.name}'. Contact its publisher, {product.publisher}: {product.support.describe()}.",
+              product=product.name, publisher=product.publisher, contact=product.support.as_dict(), status=400)
+
+
+def check_contact_is_partners(d: Decision, rule: str, emails: list[str], customer_domains: set[str]) -> None:
+    """R8/R9: the contact details are the partner's, never the customer's."""
+    theirs = [e for e in emails if e and e.rpartition("@")[2].lower() in customer_domains]
+    d.require(rule, not theirs,
+              f"The contact details must be the partner's, not the customer's: {', '.join(theirs)} is in the "
+              "customer's domain.", "the contact is not in a customer domain", emails=emails, status=400)
+
+
+# --- Azure -------------------------------------------------------------------------------------------------
+def check_azure_visibility(d: Decision, caller: Caller, sub: AzureSubscriptionFacts) -> None:
+    """R12: a token for one tenant sees that tenant's subscriptions only (the partner's own context)."""
+    own = caller.tenant_id == sub.tenant_id
+    if caller.tenant_id == caller.home_tenant_id and caller.home_kind == "partner" and not own:
+        reason = (f"The access token is from tenant {caller.tenant_id}, the partner's own: signed in directly, a "
+                  f"partner acts in its own context and does not see customer subscription {sub.id}. Get a token "
+                  "for the customer's tenant (through GDAP) instead.")
+    else:
+        reason = (f"The access token is from the wrong issuer: it must match the tenant associated with "
+                  f"subscription {sub.id}.")
+    d.require("R12", own, reason, f"the token's tenant owns subscription {sub.name}", status=401,
+              tokenTenant=caller.tenant_id, subscriptionTenant=sub.tenant_id)
+
+
+def check_azure_rbac(d: Decision, caller: Caller, sub: AzureSubscriptionFacts, assignments: list[dict],
+                     action: str, write: bool) -> None:
+    """R7 (RBAC half): Owner, Contributor or Support Request Contributor on the subscription."""
+    allowed = WRITE_RBAC_ROLES if write else READ_RBAC_ROLES
+    held = [a for a in assignments if a["role"] in allowed]
+    d.require("R7", bool(held),
+              f"The client '{caller.name}' does not have authorization to perform action '{action}' over scope "
+              f"'/subscriptions/{sub.id}' or the scope is invalid. It needs one of {', '.join(allowed)} on the "
+              "subscription (Azure RBAC).",
+              f"{caller.name} holds {', '.join(sorted({a['role'] for a in held}))} on the subscription",
+              assignments=assignments)
+
+
+def check_azure_on_behalf(d: Decision, caller: Caller, gdap: EffectiveRoles | None) -> None:
+    """R7 (GDAP half): a partner user in a customer tenant needs a GDAP support role."""
+    if not caller.is_guest:
+        d.note("R7", "the caller acts in its own tenant (no GDAP needed)")
+        return
+    check_gdap_support_role(d, "R7", caller, gdap)
+
+
+def check_non_technical(d: Decision, caller: Caller, sub: AzureSubscriptionFacts, service_id: str,
+                        relationship_types: set[str]) -> None:
+    """R6: billing, subscription management and quota tickets only by the subscription's provider."""
+    kind = NON_TECHNICAL_SERVICES.get(service_id)
+    if kind is None:
+        d.note("R6", "a technical ticket: any partner with access may file it")
+        return
+    if not caller.is_guest:
+        d.note("R6", "filed in the subscription owner's own context")
+        return
+    is_provider = caller.home_tenant_id == sub.provider_id and bool(relationship_types & set(PROVIDER_TYPES))
+    d.require("R6", is_provider,
+              f"Only the Azure subscription's provider (direct or indirect provider) can open a {kind} ticket for "
+              f"a customer; {caller.partner_name or caller.name} is "
+              f"{' and '.join(sorted(relationship_types)) or 'not related to the customer'} for this subscription.",
+              f"{caller.partner_name} is the subscription's provider", kind=kind,
+              provider=sub.provider_id, reseller=sub.reseller_id, relationships=sorted(relationship_types))
+
+
+def check_csp_plan(d: Decision, support_plan_id: str | None) -> str:
+    """R8: on behalf of a customer the support plan is "Cloud Solution Provider"."""
+    plan = support_plan_id or CSP_SUPPORT_PLAN
+    d.require("R8", plan.strip().lower() in (CSP_SUPPORT_PLAN.lower(), "csp"),
+              f"On behalf of a customer the support plan must be '{CSP_SUPPORT_PLAN}'; got '{support_plan_id}'.",
+              f"support plan {CSP_SUPPORT_PLAN}", supportPlanId=support_plan_id, status=400)
+    return CSP_SUPPORT_PLAN
+
+
+def check_own_entitlement(d: Decision, sub: AzureSubscriptionFacts, support_plan_id: str | None,
+                          partner_mpn_id: str | None) -> str:
+    """R13: the partner's own subscription needs its own entitlement; the CSP one does not cover it."""
+    recorded = sub.support_plan or {}
+    given = (support_plan_id or "").strip()
+    if given.lower() in (CSP_SUPPORT_PLAN.lower(), "csp"):
+        d.require("R13", False, f"The CSP support entitlement does not cover the partner's own subscription "
+                  f"{sub.name}: name a partner agreement id, a Premier/Unified contract or an Azure support plan.",
+                  supportPlanId=given, status=400)
+    valid = set()
+    if recorded:
+        valid |= {recorded["id"], f"{recorded['type']}:{recorded['id']}"}
+    if partner_mpn_id:
+        valid.add(f"partnerAgreement:{partner_mpn_id}")
+    chosen = given or (f"{recorded['type']}:{recorded['id']}" if recorded else "")
+    d.require("R13", chosen in valid,
+              f"A ticket for the partner's own subscription {sub.name} must name a valid support plan entitlement "
+              f"(partnerAgreement:<MPN id>, premier:<contract>, unified:<contract> or azureSupportPlan:<id>); "
+              f"'{given or 'none'}' is not one.",
+              f"entitlement {chosen}", supportPlanId=given, recorded=recorded or None, status=400)
+    return chosen
+
+
+# --- Microsoft 365 admin center: the customer's own support options (R10) -----------------------------------
+@dataclass
+class CustomerSubscriptionsFacts:
+    csp_partners: list[tuple[str, str, dict]] = field(default_factory=list)  # (partner id, name, support contact)
+    direct_paid: bool = False
+    direct_trial: bool = False
+
+
+def support_options(facts: CustomerSubscriptionsFacts) -> list[dict]:
+    """R10: CSP + Direct trial -> only the partner; CSP + Direct paid -> Microsoft or the partner."""
+    options = [{"kind": "partner", "partnerTenantId": pid, "displayName": name, **contact}
+               for pid, name, contact in facts.csp_partners]
+    if facts.direct_paid or not facts.csp_partners:
+        options.append({"kind": "microsoft", "displayName": "Microsoft Support"})
+    return options
+
+
+def check_customer_may_file_with_microsoft(d: Decision, facts: CustomerSubscriptionsFacts) -> None:
+    can = any(o["kind"] == "microsoft" for o in support_options(facts))
+    partners = "; ".join(f"{name} ({contact.get('email', '')} {contact.get('phone', '')})".strip()
+                         for _pid, name, contact in facts.csp_partners)
+    trial = " Its Direct subscriptions are trials." if facts.direct_trial else ""
+    d.require("R10", can,
+              f"This organisation gets support from its CSP partner: contact {partners}.{trial} Opening a request "
+              "with Microsoft needs a paid Direct subscription.",
+              "the customer has a paid Direct subscription" if facts.csp_partners else "no CSP partner",
+              partners=[{"id": pid, "name": name, **c} for pid, name, c in facts.csp_partners])

@@ -1,0 +1,64 @@
+"""The one ticket store behind every surface: create, find, move along the world's clock, notes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain import tickets as rules
+from .models import Ticket, TicketNote
+
+
+def new_ticket_id(session: Session, world: str, now: datetime) -> str:
+    """A 15-digit id like the real ones: '2', the date, then a per-world sequence."""
+    count = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.world_id == world)) or 0
+    return f"2{now:%y%m%d}{count + 1:08d}"
+
+
+def create_ticket(session: Session, world: str, now: datetime, **fields) -> Ticket:
+    ticket_id = new_ticket_id(session, world, now)
+    ticket = Ticket(world_id=world, id=ticket_id, name=fields.pop("name", None) or ticket_id, status="open",
+                    status_changed_at=now, next_transition_at=rules.next_transition("open", now),
+                    created_at=now, modified_at=now, closed_at=None, **fields)
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def advance(session: Session, world: str, now: datetime) -> None:
+    """Apply every status change the world's clock has made due (one indexed query when there is none)."""
+    due = session.scalars(select(Ticket).where(Ticket.world_id == world, Ticket.next_transition_at <= now)).all()
+    for ticket in due:
+        for at, status, text in rules.due_transitions(ticket.status, ticket.status_changed_at, now):
+            add_note(session, ticket, at, rules.ENGINEER, "microsoft", text, status_follows=False)
+            set_status(ticket, status, at)
+
+
+def set_status(ticket: Ticket, status: str, at: datetime) -> None:
+    ticket.status, ticket.status_changed_at, ticket.modified_at = status, at, at
+    ticket.next_transition_at = rules.next_transition(status, at)
+    if status == "closed":
+        ticket.closed_at = at
+
+
+def notes(session: Session, ticket: Ticket) -> list[TicketNote]:
+    return list(session.scalars(select(TicketNote).where(
+        TicketNote.world_id == ticket.world_id, TicketNote.ticket_id == ticket.id).order_by(TicketNote.seq)))
+
+
+def add_note(session: Session, ticket: Ticket, at: datetime, author: str, author_kind: str, text: str,
+             subject: str = "", name: str | None = None, status_follows: bool = True) -> TicketNote:
+    """Add a note; a note from the partner or customer puts the ticket back to ``open``."""
+    if status_follows:
+        new_status = rules.status_after_note(ticket.status)
+    seq = (session.scalar(select(func.max(TicketNote.seq)).where(
+        TicketNote.world_id == ticket.world_id, TicketNote.ticket_id == ticket.id)) or 0) + 1
+    note = TicketNote(world_id=ticket.world_id, ticket_id=ticket.id, seq=seq, name=name or f"note-{seq}",
+                      created_at=at, author=author, author_kind=author_kind, subject=subject, text=text)
+    session.add(note)
+    if status_follows:
+        set_status(ticket, new_status, at)
+    ticket.modified_at = at
+    session.flush()
+    return note
