@@ -30,7 +30,9 @@ def start_server(app, host: str = "127.0.0.1", port: int = 0, tls: TlsFiles | No
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(tls.cert, tls.key)
     server = make_server(host, port, app, threaded=threaded, ssl_context=context)
-    thread = threading.Thread(target=server.serve_forever, name=f"pcsim-{server.port}", daemon=True)
+    # A short poll interval: stopping a server (every test that starts one) then takes milliseconds.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name=f"pcsim-{server.port}", daemon=True)
     thread.start()
     scheme = "https" if tls else "http"
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") and tls else host

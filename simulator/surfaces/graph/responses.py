@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from urllib.parse import quote, urlencode
 
 from flask import request
 from flask_smorest import Blueprint
@@ -131,7 +132,7 @@ def make_blueprint(cloud: str) -> Blueprint:
             query = {k: v for k, v in request.args.items() if k != "$skiptoken"}
             query["$top"] = str(top)
             query["$skiptoken"] = token
-            page["odata_next_link"] = request.base_url + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+            page["odata_next_link"] = request.base_url + "?" + urlencode(query, quote_via=quote, safe="$'/")
         return page
 
     def parse_filter(text: str | None) -> list[tuple[str, str]]:

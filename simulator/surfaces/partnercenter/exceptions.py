@@ -27,7 +27,8 @@ def render(exc):
     if isinstance(exc, TokenRejected):
         return error_response(401, 401, f"Unauthorized: {exc.reason}")
     if isinstance(exc, DomainError):
-        data = [{"rule": exc.rule}] if exc.rule else []
+        data = [{"rule": exc.rule, **({"contact": exc.facts["contact"]} if "contact" in exc.facts else {})}] \
+            if exc.rule else []
         return error_response(exc.status, CODES.get(exc.kind, 800002), exc.reason, data)
     if isinstance(exc, HTTPException):
         if exc.code == 422:  # webargs validation (flask-smorest)

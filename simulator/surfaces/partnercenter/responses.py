@@ -16,7 +16,7 @@ from ...domain.errors import Invalid, NotFound
 from ...store.models import MarketplaceProduct, PartnerRelationship, Subscription, Tenant
 from .. import context as ctx
 from ..openapi import make_api
-from . import schemas
+from . import schemas, servicerequests
 from .exceptions import render
 from .headers import add_headers
 
@@ -65,7 +65,7 @@ def customer_json(t: Tenant, types: set[str], detail: bool = False) -> dict:
                            "language": "en", "companyName": t.name, "defaultAddress": address,
                            "attributes": {"objectType": "CustomerBillingProfile"}},
         "relationshipToPartner": rules.relationship_to_partner(types),
-        "links": {"self": {"uri": f"/customers/{t.id}", "method": "GET", "headers": []}},
+        "links": {"self": {"uri": f"/v1/customers/{t.id}", "method": "GET", "headers": []}},
         "attributes": {"objectType": "Customer"},
     }
     if detail:
@@ -86,7 +86,7 @@ def subscription_json(s: Subscription, customer_id: str, reseller_mpn: str | Non
         "termDuration": s.term_duration, "isTrial": s.is_trial, "isMicrosoftProduct": s.workload != "marketplace",
         "publisherName": publisher or "Microsoft Corporation", "partnerId": reseller_mpn or "",
         "contractType": "subscription",
-        "links": {"self": {"uri": f"/customers/{customer_id}/subscriptions/{s.id}", "method": "GET", "headers": []}},
+        "links": {"self": {"uri": f"/v1/customers/{customer_id}/subscriptions/{s.id}", "method": "GET", "headers": []}},
         "attributes": {"objectType": "Subscription"},
     }
 
@@ -163,12 +163,12 @@ def make_blueprint(cloud: str) -> Blueprint:
         more, page = len(page) > size, page[:size]
         types = _relationship_types(partner.tenant.id, [t.id for t in page])
         body = {"totalCount": total, "items": [customer_json(t, types.get(t.id, set())) for t in page],
-                "links": {"self": {"uri": f"/customers?size={size}", "method": "GET", "headers": []}},
+                "links": {"self": {"uri": f"/v1/customers?size={size}", "method": "GET", "headers": []}},
                 "attributes": COLLECTION}
         if more:
             token = _encode_token({"after": page[-1].id, **({"filter": filter} if filter else {})})
             body["continuationToken"] = token
-            body["links"]["next"] = {"uri": f"/customers?size={size}&seekOperation=Next", "method": "GET",
+            body["links"]["next"] = {"uri": f"/v1/customers?size={size}&seekOperation=Next", "method": "GET",
                                      "headers": [{"key": "MS-ContinuationToken", "value": token}]}
         return body
 
@@ -213,7 +213,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         customer, _ = _visible_customer(partner, customer_id)
         items = _subscriptions(partner, customer)
         return {"totalCount": len(items), "items": items, "attributes": COLLECTION,
-                "links": {"self": {"uri": f"/customers/{customer.id}/subscriptions", "method": "GET", "headers": []}}}
+                "links": {"self": {"uri": f"/v1/customers/{customer.id}/subscriptions", "method": "GET", "headers": []}}}
 
     @bp.get("/customers/<customer_id>/subscriptions/<subscription_id>")
     @bp.response(200, schemas.Subscription)
@@ -292,6 +292,7 @@ def make_blueprint(cloud: str) -> Blueprint:
     def organization_profile():
         return _profile("organization")
 
+    servicerequests.add_routes(bp, cloud, lambda: _partner(cloud), _visible_customer)
     return bp
 
 

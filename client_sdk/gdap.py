@@ -1,0 +1,125 @@
+"""GDAP through Microsoft Graph (``/graph/v1.0/tenantRelationships``): relationships, their approval,
+access assignments, delegated admin customers.
+
+Methods return the JSON as plain dicts; list methods are generators that follow ``@odata.nextLink`` to the
+last page. Roles may be given as Entra role names ("Helpdesk Administrator") or role template ids.
+"""
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+from .errors import graph_error
+from .roles import unified_roles
+
+BASE = "/graph/v1.0/tenantRelationships"
+RELATIONSHIPS = BASE + "/delegatedAdminRelationships"
+
+
+def _seg(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+class Gdap:
+    """``client.gdap``: a partner manages its relationships with a token for its own tenant; a customer's
+    Global Administrator approves them."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def _call(self, method: str, url: str, *, json=None, params=None, headers=None):
+        if not url.startswith(("http://", "https://")):
+            url = self._client.url(url)
+        sent = {"client-request-id": str(uuid.uuid4()), **(headers or {})}
+        return self._client.request(method, url, resource="graph", error=graph_error, json=json, params=params,
+                                    headers=sent)
+
+    def _pages(self, path: str, params: dict):
+        url = path
+        while url:
+            page = self._call("GET", url, params=params)
+            yield from page.get("value") or []
+            url, params = page.get("@odata.nextLink"), None  # the next link carries the query
+
+    @staticmethod
+    def _list_params(filter: str | None, top: int | None) -> dict:
+        params = {}
+        if filter:
+            params["$filter"] = filter
+        if top:
+            params["$top"] = top
+        return params
+
+    # --- relationships -------------------------------------------------------------------------
+    def relationships(self, filter: str | None = None, top: int | None = None):
+        """Every relationship of the partner (``filter``: OData such as ``"status eq 'active'"``; ``top``:
+        page size)."""
+        return self._pages(RELATIONSHIPS, self._list_params(filter, top))
+
+    def relationship(self, relationship_id: str) -> dict:
+        return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}")
+
+    def create_relationship(self, display_name: str, customer_tenant_id: str, roles, duration: str = "P730D",
+                            auto_extend: str = "PT0S") -> dict:
+        """A new relationship (status ``created``) asking ``roles`` in the customer's tenant for ``duration``."""
+        body = {"displayName": display_name, "duration": duration,
+                "customer": {"tenantId": customer_tenant_id},
+                "accessDetails": {"unifiedRoles": unified_roles(roles)},
+                "autoExtendDuration": auto_extend}
+        return self._call("POST", RELATIONSHIPS, json=body)
+
+    def _request(self, relationship_id: str, action: str) -> dict:
+        return self._call("POST", f"{RELATIONSHIPS}/{_seg(relationship_id)}/requests", json={"action": action})
+
+    def lock_for_approval(self, relationship_id: str) -> dict:
+        """The partner locks a ``created`` relationship: it becomes ``approvalPending``."""
+        return self._request(relationship_id, "lockForApproval")
+
+    def approve(self, relationship_id: str) -> dict:
+        """Approve a pending relationship: call this on a client signed in as the customer's Global
+        Administrator (pcsim's stand-in for the Microsoft 365 admin center's approval page)."""
+        return self._request(relationship_id, "approve")
+
+    def terminate(self, relationship_id: str) -> dict:
+        """End an active relationship (the partner, or the customer's Global Administrator)."""
+        return self._request(relationship_id, "terminate")
+
+    # --- access assignments --------------------------------------------------------------------
+    def access_assignments(self, relationship_id: str, filter: str | None = None, top: int | None = None):
+        """The relationship's access assignments (which security group holds which of its roles)."""
+        return self._pages(f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments",
+                           self._list_params(filter, top))
+
+    def access_assignment(self, relationship_id: str, assignment_id: str) -> dict:
+        return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}")
+
+    def create_access_assignment(self, relationship_id: str, group_id: str, roles) -> dict:
+        """Give the partner's security group ``group_id`` some of the (active) relationship's roles."""
+        body = {"accessContainer": {"accessContainerId": group_id, "accessContainerType": "securityGroup"},
+                "accessDetails": {"unifiedRoles": unified_roles(roles)}}
+        return self._call("POST", f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments", json=body)
+
+    def _etag(self, relationship_id: str, assignment_id: str, etag: str | None) -> str:
+        # Graph wants If-Match on change; without one given, the assignment's current etag is used.
+        return etag or self.access_assignment(relationship_id, assignment_id)["@odata.etag"]
+
+    def update_access_assignment(self, relationship_id: str, assignment_id: str, roles,
+                                 etag: str | None = None) -> dict:
+        """Replace the assignment's roles. ``etag`` (the ``@odata.etag`` you read) makes the change fail with
+        412 if someone changed it since."""
+        url = f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}"
+        return self._call("PATCH", url, json={"accessDetails": {"unifiedRoles": unified_roles(roles)}},
+                          headers={"If-Match": self._etag(relationship_id, assignment_id, etag)})
+
+    def delete_access_assignment(self, relationship_id: str, assignment_id: str, etag: str | None = None) -> None:
+        """Remove the assignment: the group's users lose its roles at once."""
+        url = f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}"
+        self._call("DELETE", url, headers={"If-Match": self._etag(relationship_id, assignment_id, etag)})
+
+    # --- customers -----------------------------------------------------------------------------
+    def customers(self, top: int | None = None):
+        """The customers the partner has a GDAP relationship with."""
+        return self._pages(BASE + "/delegatedAdminCustomers", self._list_params(None, top))
+
+    def customer(self, customer_id: str) -> dict:
+        return self._call("GET", f"{BASE}/delegatedAdminCustomers/{_seg(customer_id)}")
