@@ -66,7 +66,6 @@ SERVICES: dict[str, str] = {
     "Intune": "Microsoft Intune",
     "DynamicsCRM": "Dynamics 365 Apps",
     "OSDPPlatform": "Microsoft 365 suite",
-    "Azure": "Azure",
 }
 
 CLOUDS = ("public", "usgov")

@@ -28,8 +28,7 @@ WORKLOAD_SERVICES = {
     "microsoft365": ("Exchange", "SharePoint", "microsoftteams", "OrgLiveID", "OSDPPlatform"),
     "dynamics": ("DynamicsCRM",),
     "ems": ("Intune", "OrgLiveID"),
-    "azure": ("Azure",),
-}
+}  # Azure's health is Azure Service Health, not Microsoft 365's service communications
 
 
 def hash_secret(secret: str) -> str:

@@ -19,7 +19,7 @@ from ...domain.errors import Conflict, Denied, Invalid, NotFound, PreconditionFa
 from ...store.models import GdapAccessAssignment, GdapRelationship, Group, PartnerRelationship, Tenant
 from .. import context as ctx
 from ..openapi import make_api
-from . import schemas
+from . import health, schemas
 from .exceptions import add_headers, render
 
 GRAPH_ROOT = "https://graph.microsoft.com/v1.0"
@@ -400,6 +400,7 @@ def make_blueprint(cloud: str) -> Blueprint:
                 return customer_json(t)
         raise NotFound(f"The delegated admin customer with id '{customer_id}' was not found.")
 
+    health.add_routes(bp, caller, _context_url)
     return bp
 
 

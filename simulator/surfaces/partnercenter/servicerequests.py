@@ -350,8 +350,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         db, world = ctx.session(), ctx.world().id
         ids = [c.id for c in customers]
         services = db.scalars(select(ServiceHealth).where(ServiceHealth.world_id == world,
-                                                          ServiceHealth.tenant_id.in_(ids),
-                                                          ServiceHealth.service_id != "Azure")).all()
+                                                          ServiceHealth.tenant_id.in_(ids))).all()
         issues = db.scalars(select(ServiceIssue).where(ServiceIssue.world_id == world,
                                                        ServiceIssue.tenant_id.in_(ids))
                             .order_by(ServiceIssue.start_at)).all()
