@@ -57,7 +57,7 @@ def test_token_signature_verifies_with_the_published_jwks(client, sign_in):
 
 def test_openid_configuration_names_token_endpoint_and_issuer(client):
     config = client.get("/login/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration").get_json()
-    assert config["token_endpoint"] == "http://localhost/login/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    assert config["token_endpoint"] == f"http://localhost/login/{tid('contoso')}/oauth2/v2.0/token"
     assert config["issuer"] == f"https://login.pcsim.local/{tid('contoso')}/v2.0"
     assert config["jwks_uri"].endswith("/discovery/v2.0/keys")
 

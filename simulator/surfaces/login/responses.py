@@ -40,7 +40,8 @@ def make_blueprint(name: str, cloud: str, prefix: str) -> Blueprint:
     def openid_configuration(tenant):
         t = _tenant(tenant, cloud)
         tid = t.id if t else "{tenantid}"
-        root = f"{base()}/{tenant}"
+        # As Entra ID does: the endpoints name the tenant by its id, however the caller named it.
+        root = f"{base()}/{t.id if t else tenant}"
         return {
             "token_endpoint": f"{root}/oauth2/v2.0/token",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
