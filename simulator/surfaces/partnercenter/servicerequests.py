@@ -196,7 +196,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         return service_request_json(ticket)
 
     @bp.post("/customers/<customer_id>/servicerequests/<locale>")
-    @bp.doc(summary="File a service request on behalf of a customer (pcsim's own route)", **{"x-pcsim": PCSIM_ONLY})
+    @bp.doc(summary="File a service request on behalf of a customer (pcsim's own route)", **PCSIM_ONLY)
     def create_customer_request(customer_id, locale):
         """pcsim's own route (the real API has none): file for a customer. Checks R1 (relationship), R2
         (workload), R11 (marketplace product), R3 (AdminAgent + a GDAP support role), R9 (partner's contact)."""
@@ -307,7 +307,8 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     # --- R4: Service requests > New request ------------------------------------------------------------
     @bp.get("/customers/<customer_id>/servicerequests/newrequest/<workload>")
-    @bp.doc(summary="Service requests > New request: the workload's portal for the customer (pcsim's own route)")
+    @bp.doc(summary="Service requests > New request: the workload's portal for the customer (pcsim's own route)",
+            **PCSIM_ONLY)
     def new_request(customer_id, workload):
         """R4: the workload's own portal opened in the partner's context for the customer, and the pcsim call
         that files the request there. Refused like filing (R1, R2, R3)."""
@@ -415,7 +416,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         return incidents_body(health_customers(principal, caller))
 
     @bp.get("/customers/<customer_id>/serviceincidents")
-    @bp.doc(summary="One customer's service incidents (pcsim's own route)")
+    @bp.doc(summary="One customer's service incidents (pcsim's own route)", **PCSIM_ONLY)
     def customer_service_incidents(customer_id):
         """One customer's service health and incidents (R1 relationship, R5 GDAP access)."""
         principal, caller = caller_and_partner()

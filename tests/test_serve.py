@@ -1,0 +1,86 @@
+"""`pcsim serve` as users start it: the banner, the dev server, and gunicorn workers sharing one state."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from .personas import CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, upn
+
+PCSIM = str(Path(sys.executable).with_name("pcsim"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([PCSIM, "serve", "--port", str(port), *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                return process, base
+        except requests.ConnectionError:
+            time.sleep(0.1)
+        assert process.poll() is None, process.stdout.read()
+    process.kill()
+    raise AssertionError("pcsim serve did not answer in time")
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.terminate()
+    try:
+        out, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return out
+
+
+def graph_token(base: str) -> str:
+    return requests.post(f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"), "password": PASSWORD,
+        "scope": GRAPH_SCOPE}, timeout=10).json()["access_token"]
+
+
+def test_serve_prints_urls_and_an_example():
+    process, base = start()
+    try:
+        token = graph_token(base)
+        assert requests.get(f"{base}/graph/v1.0/tenantRelationships/delegatedAdminRelationships",
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 200
+    finally:
+        out = stop(process)
+    assert f"HTTP   {base}" in out and "curl" in out and "/partnercenter/v1/customers" in out
+
+
+def test_workers_share_one_state(tmp_path):
+    database = f"sqlite:///{tmp_path / 'pcsim.db'}"
+    process, base = start("--workers", "2", env={"PCSIM_DATABASE_URL": database})
+    try:
+        token = graph_token(base)
+        headers = {"Authorization": f"Bearer {token}"}
+        url = f"{base}/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
+        created = requests.post(url, headers=headers, timeout=10, json={
+            "displayName": "Made on one worker", "duration": "P30D",
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}})
+        assert created.status_code == 201
+        seen = set()
+        for _ in range(12):  # fresh connections: the requests spread over both workers
+            response = requests.get(url, headers={**headers, "Connection": "close"}, timeout=10)
+            seen.add(response.status_code)
+            assert any(r["id"] == created.json()["id"] for r in response.json()["value"])
+        assert seen == {200}
+    finally:
+        stop(process)
