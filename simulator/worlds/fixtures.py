@@ -383,7 +383,7 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                 err(p, path, "a partner's own subscription has no provider or reseller")
             if s["channel"] == "csp":
                 err(p, f"{path}.channel", "a partner's own subscription is bought directly: channel 'direct'")
-            _check_rbac(err, p, path, s, partners, p["key"])
+            _check_rbac(err, p, path, s, partners)
 
     for c in fixture.customers:
         rel_types: dict[str, set[str]] = {}
@@ -443,7 +443,7 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                 err(c, f"{path}.product", "only a marketplace subscription names a product")
             if s.get("supportPlan"):
                 err(c, f"{path}.supportPlan", "a support plan entitlement belongs to a partner's own subscription")
-            _check_rbac(err, c, path, s, partners, None)
+            _check_rbac(err, c, path, s, partners)
 
         gdap_keys: set[str] = set()
         for i, g in enumerate(c["gdap"]):
@@ -494,7 +494,7 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
     return errors
 
 
-def _check_rbac(err, tenant: dict, path: str, sub: dict, partners: dict, own_partner: str | None) -> None:
+def _check_rbac(err, tenant: dict, path: str, sub: dict, partners: dict) -> None:
     if sub["rbac"] and sub["workload"] != "azure":
         err(tenant, f"{path}.rbac", "only an Azure subscription has RBAC assignments")
     seen: set[tuple[str, str]] = set()
