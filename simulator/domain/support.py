@@ -252,4 +252,4 @@ def check_customer_may_file_with_microsoft(d: Decision, facts: CustomerSubscript
               f"This organisation gets support from its CSP partner: contact {partners}.{trial} Opening a request "
               "with Microsoft needs a paid Direct subscription.",
               "the customer has a paid Direct subscription" if facts.csp_partners else "no CSP partner",
-              partners=[{"id": pid, "name": name, **c} for pid, name, c in facts.csp_partners])
+              partners=[{"id": pid, "name": name, "contact": c} for pid, name, c in facts.csp_partners])

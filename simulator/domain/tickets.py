@@ -47,7 +47,8 @@ def status_after_note(status: str) -> str:
 
 
 def check_status_change(current: str, wanted: str) -> str:
-    """What a client may set by hand: close a ticket, or reopen... not: a closed ticket stays closed."""
+    """The status a client may set by hand: ``closed`` (or ``open`` on an open ticket). A closed ticket stays
+    closed, and ``attention_needed`` is Microsoft Support's to set."""
     if wanted not in STATUSES:
         raise Invalid(f"status must be one of {', '.join(STATUSES)}; got {wanted!r}")
     if current == "closed" and wanted != "closed":

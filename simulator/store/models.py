@@ -47,6 +47,7 @@ class World(Base):
     clock_wall_anchor: Mapped[datetime] = mapped_column(UtcDateTime)
     clock_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ticket_seq: Mapped[int] = mapped_column(Integer, default=0)  # the last ticket number given in this world
 
 
 class SigningKey(Base):

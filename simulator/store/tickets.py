@@ -3,17 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
-from .models import Ticket, TicketNote
+from .models import Ticket, TicketNote, World
 
 
 def new_ticket_id(session: Session, world: str, now: datetime) -> str:
-    """A 15-digit id like the real ones: '2', the date, then a per-world sequence."""
-    count = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.world_id == world)) or 0
-    return f"2{now:%y%m%d}{count + 1:08d}"
+    """A 15-digit id like the real ones: '2', the date, then the world's ticket sequence. The counter is
+    bumped in one UPDATE, which the database serializes: concurrent requests never share a number."""
+    seq = session.execute(update(World).where(World.id == world).values(ticket_seq=World.ticket_seq + 1)
+                          .returning(World.ticket_seq)).scalar_one()
+    return f"2{now:%y%m%d}{seq:08d}"
 
 
 def create_ticket(session: Session, world: str, now: datetime, **fields) -> Ticket:

@@ -16,6 +16,14 @@ CODES = {"not_found": "Request_ResourceNotFound", "denied": "Authorization_Reque
          "conflict": "Conflict", "precondition_failed": "PreconditionFailed"}
 
 
+def _now():
+    """The world's time when the request names a world that exists, else the wall clock."""
+    try:
+        return ctx.now()
+    except Exception:
+        return utcnow()
+
+
 def add_headers(response):
     response.headers["request-id"] = ctx.request_id("client-request-id")
     if request.headers.get("client-request-id"):
@@ -23,11 +31,13 @@ def add_headers(response):
     return response
 
 
-def error_response(status: int, code: str, message: str, rule: str | None = None):
-    inner = {"date": utcnow().strftime("%Y-%m-%dT%H:%M:%S"), "request-id": ctx.request_id("client-request-id"),
+def error_response(status: int, code: str, message: str, rule: str | None = None, extra: dict | None = None):
+    """Graph's error body; ``extra`` adds pcsim's details (a denial's contact...) to ``innerError``."""
+    inner = {"date": _now().strftime("%Y-%m-%dT%H:%M:%S"), "request-id": ctx.request_id("client-request-id"),
              "client-request-id": request.headers.get("client-request-id") or ctx.request_id("client-request-id")}
     if rule:
         inner["rule"] = rule
+    inner.update(extra or {})
     response = jsonify({"error": {"code": code, "message": message, "innerError": inner}})
     response.status_code = status
     if status == 401:
@@ -35,11 +45,15 @@ def error_response(status: int, code: str, message: str, rule: str | None = None
     return add_headers(response)
 
 
+def domain_error_code(exc: DomainError) -> str:
+    return "BadRequest" if exc.status == 400 else CODES.get(exc.kind, "BadRequest")
+
+
 def render(exc):
     if isinstance(exc, TokenRejected):
         return error_response(401, "InvalidAuthenticationToken", f"Access token validation failure: {exc.reason}.")
     if isinstance(exc, DomainError):
-        return error_response(exc.status, CODES.get(exc.kind, "BadRequest"), exc.reason, exc.rule)
+        return error_response(exc.status, domain_error_code(exc), exc.reason, exc.rule)
     if isinstance(exc, HTTPException):
         if exc.code == 422:
             messages = (getattr(exc, "data", None) or {}).get("messages", {})
