@@ -13,6 +13,8 @@ from urllib3.util.retry import Retry
 from . import __version__
 from .errors import AuthenticationError, authentication_error
 from .gdap import Gdap
+from .health import Health
+from .m365admin import M365Admin
 from .partnercenter import PartnerCenter
 
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
@@ -20,9 +22,11 @@ AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 # Per cloud (R14): the path prefix of its surfaces on a pcsim server and its token audiences.
 CLOUDS = {
     "public": {"prefix": "", "partner_center": "https://api.partnercenter.microsoft.com",
-               "graph": "https://graph.microsoft.com"},
+               "graph": "https://graph.microsoft.com", "m365admin": "https://admin.microsoft.com",
+               "arm": "https://management.azure.com/"},
     "usgov": {"prefix": "/usgov", "partner_center": "https://api.partnercenter.microsoft.us",
-              "graph": "https://graph.microsoft.us"},
+              "graph": "https://graph.microsoft.us", "m365admin": "https://admin.microsoft.us",
+              "arm": "https://management.usgovcloudapi.net/"},
 }
 
 # An access token is renewed this long before it expires.
@@ -87,8 +91,9 @@ class Client:
     audiences). Failed requests answered 429 or 503 are retried up to ``retries`` times, after the
     ``Retry-After`` the server asks for.
 
-    Sign in with :meth:`sign_in_user` or :meth:`sign_in_app`, then use :attr:`partner_center` and
-    :attr:`gdap`. :meth:`as_tenant` gives a view of the client acting in another tenant (GDAP).
+    Sign in with :meth:`sign_in_user` or :meth:`sign_in_app`, then use :attr:`partner_center`, :attr:`gdap`,
+    :attr:`health` (Graph service health), :attr:`m365` (Microsoft 365 admin support) and :attr:`azure` (ARM
+    ``Microsoft.Support``). :meth:`as_tenant` gives a view of the client acting in another tenant (GDAP).
     """
 
     def __init__(self, base_url: str, *, world: str | None = None, timeout: float = 30, retries: int = 3,
@@ -117,8 +122,14 @@ class Client:
         self.session.mount("https://", adapter)
         self._credential: _UserCredential | _AppCredential | None = None
         self._tenant: str | None = None
+        self._attach()
+
+    def _attach(self) -> None:
+        """The per-surface APIs, bound to this client (or view)."""
         self.partner_center = PartnerCenter(self)
         self.gdap = Gdap(self)
+        self.health = Health(self)
+        self.m365 = M365Admin(self)
 
     def __repr__(self) -> str:
         who = getattr(self._credential, "username", None) or getattr(self._credential, "client_id", None)
@@ -168,13 +179,13 @@ class Client:
         (otherwise the token request raises :class:`AuthenticationError`, AADSTS50020)."""
         view = copy.copy(self)
         view._tenant = tenant
-        view.partner_center = PartnerCenter(view)
-        view.gdap = Gdap(view)
+        view._attach()
         return view
 
     # --- tokens --------------------------------------------------------------------------------
     def audience(self, resource: str) -> str:
-        """The token audience for ``"partner_center"``, ``"graph"`` or an audience URL."""
+        """The token audience for ``"partner_center"``, ``"graph"``, ``"m365admin"``, ``"arm"`` or an audience
+        URL."""
         return CLOUDS[self.cloud].get(resource, resource).rstrip("/")
 
     def get_token(self, resource: str = "partner_center") -> str:

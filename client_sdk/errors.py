@@ -24,7 +24,8 @@ class PcsimError(Exception):
     """An error response from the server."""
 
     def __init__(self, message: str, *, status: int | None = None, code=None, rule: str | None = None,
-                 request_id: str | None = None, body=None, response=None):
+                 request_id: str | None = None, body=None, response=None, contact: dict | None = None,
+                 explain: str | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -33,6 +34,8 @@ class PcsimError(Exception):
         self.request_id = request_id
         self.body = body
         self.response = response
+        self.contact = contact  # whom to ask instead: the ISV (R11), the CSP partner (R10)
+        self.explain = explain  # pcsim's explanation of the decision (a URL), when it names a rule
 
     def __str__(self) -> str:
         parts = [f"{self.status}" if self.status else None, f"{self.code}" if self.code is not None else None,
@@ -121,22 +124,23 @@ def authentication_error(response) -> AuthenticationError:
 
 def partner_center_error(response) -> PartnerCenterError:
     body = _json(response)
-    code = rule = None
+    code = rule = contact = explain = None
     message = response.text or response.reason or "Partner Center request failed"
     if isinstance(body, dict):
         code = body.get("code")
         message = body.get("description") or message
         data = body.get("data") or []
         if data and isinstance(data[0], dict):
-            rule = data[0].get("rule")
+            rule, contact, explain = data[0].get("rule"), data[0].get("contact"), data[0].get("explain")
     cls = _BY_STATUS[PartnerCenterError].get(response.status_code, PartnerCenterError)
     return cls(message, status=response.status_code, code=code, rule=rule,
-               request_id=response.headers.get("MS-RequestId"), body=body, response=response)
+               request_id=response.headers.get("MS-RequestId"), body=body, response=response, contact=contact,
+               explain=explain)
 
 
 def graph_error(response) -> GraphError:
     body = _json(response)
-    code = rule = None
+    code = rule = contact = explain = None
     message = response.text or response.reason or "Graph request failed"
     request_id = response.headers.get("request-id")
     error = body.get("error") if isinstance(body, dict) else None
@@ -144,8 +148,8 @@ def graph_error(response) -> GraphError:
         code = error.get("code")
         message = error.get("message") or message
         inner = error.get("innerError") or error.get("innererror") or {}
-        rule = inner.get("rule")
+        rule, contact, explain = inner.get("rule"), inner.get("contact"), inner.get("explain")
         request_id = request_id or inner.get("request-id")
     cls = _BY_STATUS[GraphError].get(response.status_code, GraphError)
     return cls(message, status=response.status_code, code=code, rule=rule, request_id=request_id, body=body,
-               response=response)
+               response=response, contact=contact, explain=explain)

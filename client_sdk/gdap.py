@@ -20,9 +20,10 @@ def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
 
-class Gdap:
-    """``client.gdap``: a partner manages its relationships with a token for its own tenant; a customer's
-    Global Administrator approves them."""
+class GraphApi:
+    """A Graph-shaped API (OData pages, Graph's error body) whose tokens are for ``RESOURCE``."""
+
+    RESOURCE = "graph"
 
     def __init__(self, client):
         self._client = client
@@ -31,8 +32,8 @@ class Gdap:
         if not url.startswith(("http://", "https://")):
             url = self._client.url(url)
         sent = {"client-request-id": str(uuid.uuid4()), **(headers or {})}
-        return self._client.request(method, url, resource="graph", error=graph_error, json=json, params=params,
-                                    headers=sent)
+        return self._client.request(method, url, resource=self.RESOURCE, error=graph_error, json=json,
+                                    params=params, headers=sent)
 
     def _pages(self, path: str, params: dict):
         url = path
@@ -49,6 +50,11 @@ class Gdap:
         if top:
             params["$top"] = top
         return params
+
+
+class Gdap(GraphApi):
+    """``client.gdap``: a partner manages its relationships with a token for its own tenant; a customer's
+    Global Administrator approves them."""
 
     # --- relationships -------------------------------------------------------------------------
     def relationships(self, filter: str | None = None, top: int | None = None):

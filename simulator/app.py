@@ -11,7 +11,7 @@ from .auth.tokens import TokenRejected, TokenService
 from .config import Config
 from .domain.errors import DomainError
 from .store import Store
-from .worlds import Worlds
+from .worlds import FixtureInvalid, Worlds
 
 
 @dataclass
@@ -54,37 +54,46 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     worlds.ensure(config.default_world, config.scenario, frozen=config.frozen_clock)
     keys.load()
 
-    from .surfaces import docs, graph, login, partnercenter
-    renderers = []
-    for surface in (login, partnercenter, graph):
-        renderers.extend(surface.register(app))
+    from .surfaces import azure, docs, graph, hooks, login, m365admin, partnercenter, sim
+    from .surfaces import context as ctx
+    renderers = {}
+    for surface in (login, partnercenter, graph, m365admin, azure, sim):
+        for prefix, renderer in surface.register(app):
+            renderers[hooks.surface_of(prefix + "/")[0]] = renderer
     docs.register(app)
-    # Longest prefix first, so /usgov/partnercenter wins over a shorter match.
-    renderers.sort(key=lambda pr: len(pr[0]), reverse=True)
 
     def render(exc):
-        path = request.path
-        for prefix, renderer in renderers:
-            if path == prefix or path.startswith(prefix + "/"):
-                return renderer(exc)
+        """Any error, in the error body of the surface the request was for."""
+        if isinstance(exc, DomainError):
+            g.denied_rule = exc.rule
+            g.retry_after = getattr(exc, "retry_after", None)
+        renderer = renderers.get(hooks.surface_of(request.path)[0])
+        if renderer is not None:
+            return renderer(exc)
         status = getattr(exc, "status", None) or getattr(exc, "code", None) or 500
         return jsonify({"error": {"code": type(exc).__name__, "message": str(exc)}}), status
 
     app.register_error_handler(DomainError, render)
     app.register_error_handler(TokenRejected, render)
     app.register_error_handler(HTTPException, render)
+    app.register_error_handler(FixtureInvalid, render)
+    app.before_request(hooks.before_request)
 
     @app.after_request
     def _finish_transaction(response):
-        db = g.pop("db", None)
-        if db is not None:
-            try:
-                if response.status_code < 400:
-                    db.commit()
-                else:
-                    db.rollback()
-            finally:
-                store.close_session(db)
+        """Commit the request's changes (roll them back on an error), then journal it in any case."""
+        if "db" not in g and not g.get("bookkeeping"):
+            response.headers["x-pcsim-request-id"] = hooks.pcsim_request_id()
+            return response
+        db = ctx.session()
+        g.pop("db", None)
+        try:
+            if response.status_code >= 400:
+                db.rollback()
+            hooks.after_request(response, db)
+            db.commit()
+        finally:
+            store.close_session(db)
         return response
 
     @app.teardown_request

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from ..domain import catalog
 from ..domain.access import EffectiveRoles, effective_roles
-from ..domain.catalog import resource_for
+from ..domain.catalog import ENTRA_ROLE_NAMES, resource_for
+from ..domain.decision import Decision
+from ..domain.errors import Denied
 from ..store import queries
 from ..store.models import App, Tenant, User
 from .keys import KeyRing, b64json
@@ -208,12 +210,18 @@ class TokenService:
         groups = queries.user_groups(session, world, user.id)
         facts = queries.gdap_facts(session, world, home.id, target.id)
         granted = effective_roles(facts, set(groups), now)
-        if not granted.roles:
-            if not groups and facts:
-                reason = f"user {user.upn} is in no security group of {home.name}"
-            else:
-                reason = granted.denial_reason()
-            raise OAuthError("invalid_grant", 50020, refusal + f"pcsim (GDAP): {reason}.")
+        reason = (f"user {user.upn} is in no security group of {home.name}" if not groups and facts
+                  else granted.denial_reason())
+        d = Decision("login.customerTenantToken")
+        try:
+            d.require("GDAP", bool(granted.roles), f"{user.upn} holds no role in {target.name}: {reason}",
+                      f"{user.upn} holds {', '.join(granted.role_names)} in {target.name} through GDAP",
+                      groups=sorted(groups.values()), findings=granted.findings,
+                      grants=[{"relationship": g.relationship_name, "accessAssignment": g.assignment_id,
+                               "group": g.group_name, "roles": sorted(ENTRA_ROLE_NAMES.get(r, r) for r in g.roles)}
+                              for g in granted.grants])
+        except Denied:
+            raise OAuthError("invalid_grant", 50020, refusal + f"pcsim (GDAP): {reason}.") from None
         return granted
 
     # --- verification ------------------------------------------------------------------------

@@ -5,9 +5,20 @@ trace can show every rule that was looked at.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from .errors import Denied
+
+# The decisions made while serving one request, in order (the journal and explain read them).
+_trace: ContextVar[list | None] = ContextVar("pcsim_decisions", default=None)
+
+
+def start_trace() -> list:
+    """Begin collecting the decisions made from here on (in this context); returns the list they go to."""
+    decisions: list = []
+    _trace.set(decisions)
+    return decisions
 
 
 @dataclass
@@ -25,6 +36,11 @@ class Check:
 class Decision:
     action: str
     checks: list[Check] = field(default_factory=list)
+
+    def __post_init__(self):
+        trace = _trace.get()
+        if trace is not None:
+            trace.append(self)
 
     def require(self, rule: str, ok: bool, denied: str, passed: str = "", status: int = 403, **facts) -> None:
         """Record a rule; raise Denied (with this decision) when it fails."""

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from .models import WORLD_TABLES, Base, World
+from .models import DATA_TABLES, WORLD_TABLES, Base, World
 
 DEFAULT_DATABASE_URL = "sqlite://"
 
@@ -73,15 +73,16 @@ class Store:
                 self._lock.release()
 
     def clone_world(self, session: Session, source_id: str, target_id: str) -> None:
-        """Copy every row of ``source_id`` into ``target_id``: one INSERT ... SELECT per table."""
-        for table in WORLD_TABLES:
+        """Copy the data of ``source_id`` into ``target_id``: one INSERT ... SELECT per table."""
+        for table in DATA_TABLES:
             columns = [c for c in table.c if c.name != "world_id"]
             names = ["world_id"] + [c.name for c in columns]
             rows = select(literal(target_id), *columns).where(table.c.world_id == source_id)
             session.execute(insert(table).from_select(names, rows))
 
-    def delete_world_rows(self, session: Session, world_id: str) -> None:
-        for table in WORLD_TABLES:
+    def delete_world_rows(self, session: Session, world_id: str, *, data_only: bool = False) -> None:
+        """Delete a world's rows: its data only (reset, restore), or everything (journal and faults too)."""
+        for table in DATA_TABLES if data_only else WORLD_TABLES:
             session.execute(delete(table).where(table.c.world_id == world_id))
 
     def world(self, session: Session, world_id: str) -> World | None:

@@ -48,6 +48,8 @@ class World(Base):
     clock_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ticket_seq: Mapped[int] = mapped_column(Integer, default=0)  # the last ticket number given in this world
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # wall time, for the idle TTL
+    ttl_seconds: Mapped[int | None] = mapped_column(Integer)  # idle time after which the world is deleted
 
 
 class SigningKey(Base):
@@ -301,4 +303,49 @@ class TicketNote(WorldRow, Base):
     author_kind: Mapped[str] = mapped_column(String(16))  # partner | customer | microsoft
     subject: Mapped[str] = mapped_column(String(500), default="")
     text: Mapped[str] = mapped_column(Text)
+
+
+class JournalEntry(WorldRow, Base):
+    """One request to a world: who asked what, the answer, and the rules that decided it."""
+
+    __tablename__ = "journal"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the request id
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)  # world time
+    surface: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(255))
+    tenant_id: Mapped[str | None] = mapped_column(String(36))
+    rule: Mapped[str | None] = mapped_column(String(8))  # the rule that denied, if one did
+    fault: Mapped[str | None] = mapped_column(String(64))  # the injected fault, if one answered
+    decisions: Mapped[list] = mapped_column(JSON, default=list)
+    __table_args__ = (Index("ix_journal_seq", "world_id", "seq"),)
+
+
+class FaultRule(WorldRow, Base):
+    """An injected fault: matching requests get an error, a delay or a dropped connection."""
+
+    __tablename__ = "fault_rules"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    surface: Mapped[str] = mapped_column(String(32))  # a surface name or '*'
+    method: Mapped[str] = mapped_column(String(10))  # a method or '*'
+    path: Mapped[str] = mapped_column(String(500))  # a glob on the path inside the surface
+    tenant_id: Mapped[str | None] = mapped_column(String(36))  # only requests acting in this tenant
+    kind: Mapped[str] = mapped_column(String(16))  # status | latency | drop
+    status: Mapped[int | None] = mapped_column(Integer)
+    retry_after: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    remaining: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    probability: Mapped[float] = mapped_column(default=1.0)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    seen: Mapped[int] = mapped_column(Integer, default=0)  # matching requests so far
+    fired: Mapped[int] = mapped_column(Integer, default=0)
+    created_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
 WORLD_TABLES = [t for t in Base.metadata.sorted_tables if "world_id" in t.c]
+# A world's data: copied to make a world, restored by reset and snapshot restore. The journal (its history)
+# and its fault rules (its test set-up) are not data: never copied, kept by reset.
+DATA_TABLES = [t for t in WORLD_TABLES if t.name not in ("journal", "fault_rules")]

@@ -11,6 +11,7 @@ from ...auth.tokens import TokenRejected
 from ...domain.clock import utcnow
 from ...domain.errors import DomainError
 from .. import context as ctx
+from ..hooks import explain_url
 
 CODES = {"not_found": "Request_ResourceNotFound", "denied": "Authorization_RequestDenied", "invalid": "BadRequest",
          "conflict": "Conflict", "precondition_failed": "PreconditionFailed"}
@@ -37,6 +38,7 @@ def error_response(status: int, code: str, message: str, rule: str | None = None
              "client-request-id": request.headers.get("client-request-id") or ctx.request_id("client-request-id")}
     if rule:
         inner["rule"] = rule
+        inner["explain"] = explain_url()
     inner.update(extra or {})
     response = jsonify({"error": {"code": code, "message": message, "innerError": inner}})
     response.status_code = status
@@ -45,7 +47,12 @@ def error_response(status: int, code: str, message: str, rule: str | None = None
     return add_headers(response)
 
 
+STATUS_CODES = {429: "TooManyRequests", 500: "generalException", 503: "serviceNotAvailable"}
+
+
 def domain_error_code(exc: DomainError) -> str:
+    if exc.kind == "fault":
+        return STATUS_CODES.get(exc.status, "generalException")
     return "BadRequest" if exc.status == 400 else CODES.get(exc.kind, "BadRequest")
 
 

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from ...auth.tokens import OAuthError
 from ...domain.clock import utcnow
 from ...domain.errors import DomainError
+from ..hooks import explain_url
 
 
 def oauth_error(err: OAuthError):
@@ -23,6 +24,8 @@ def oauth_error(err: OAuthError):
         "timestamp": stamp, "trace_id": trace_id, "correlation_id": correlation_id,
         "error_uri": f"https://login.microsoftonline.com/error?code={err.aadsts}",
     }
+    if err.aadsts == 50020:  # a GDAP refusal: pcsim's decision trace says which relationship and why
+        body["pcsim_explain"] = explain_url()
     response = jsonify(body)
     response.status_code = err.status
     response.headers["Cache-Control"] = "no-store"
@@ -34,6 +37,9 @@ def render(exc):
     if isinstance(exc, OAuthError):
         return oauth_error(exc)
     if isinstance(exc, DomainError):
+        if exc.kind == "fault":  # an injected fault: Entra's answer when it is throttling or unavailable
+            return oauth_error(OAuthError("temporarily_unavailable", 90035 if exc.status == 429 else 90033,
+                                          exc.reason, exc.status))
         return oauth_error(OAuthError("invalid_request", 90002 if exc.status == 404 else 900144, exc.reason, exc.status))
     if isinstance(exc, HTTPException):
         return oauth_error(OAuthError("invalid_request", 900561 if exc.code == 405 else 90002,

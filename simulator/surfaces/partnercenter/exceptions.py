@@ -9,10 +9,12 @@ from werkzeug.exceptions import HTTPException
 
 from ...auth.tokens import TokenRejected
 from ...domain.errors import DomainError
+from ..hooks import explain_url
 from .headers import add_headers
 
-# Partner Center's own error codes, per pcsim error kind.
+# Partner Center's own error codes, per pcsim error kind, and for injected faults per status.
 CODES = {"not_found": 1000, "denied": 20002, "invalid": 800002, "conflict": 3000, "precondition_failed": 412}
+STATUS_CODES = {429: 429, 500: 800003, 503: 800003}
 
 
 def error_response(status: int, code: int, description: str, data: list | None = None):
@@ -27,9 +29,10 @@ def render(exc):
     if isinstance(exc, TokenRejected):
         return error_response(401, 401, f"Unauthorized: {exc.reason}")
     if isinstance(exc, DomainError):
-        data = [{"rule": exc.rule, **({"contact": exc.facts["contact"]} if "contact" in exc.facts else {})}] \
-            if exc.rule else []
-        return error_response(exc.status, CODES.get(exc.kind, 800002), exc.reason, data)
+        data = [{"rule": exc.rule, **({"contact": exc.facts["contact"]} if "contact" in exc.facts else {}),
+                 "explain": explain_url()}] if exc.rule else []
+        code = STATUS_CODES.get(exc.status) if exc.kind == "fault" else CODES.get(exc.kind, 800002)
+        return error_response(exc.status, code or 800003, exc.reason, data)
     if isinstance(exc, HTTPException):
         if exc.code == 422:  # webargs validation (flask-smorest)
             messages = (getattr(exc, "data", None) or {}).get("messages", {})

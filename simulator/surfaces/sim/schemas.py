@@ -1,0 +1,108 @@
+"""Control plane request and response shapes."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ...domain import catalog
+from ...worlds.schemas import DateTimeText, DurationText, one_of
+
+WORLD_ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="letters, digits, '.', '-', '_' (64 at most)")
+
+
+class WorldCreate(Schema):
+    id = fields.String(validate=WORLD_ID, metadata={"description": "Default: a new uuid."})
+    scenario = fields.String(metadata={"description": "A fixture name in fixtures/ or a path (default 'default')."})
+    fixture = fields.Dict(metadata={"description": "An inline fixture (may include 'default')."})
+    snapshot = fields.String(metadata={"description": "'<world>/<name>': start as a copy of that snapshot."})
+    seed = fields.Integer(metadata={"description": "Faker seed for the details the fixture does not give."})
+    frozen = fields.Boolean(metadata={"description": "Freeze the world's clock (default: as the scenario says)."})
+    ttl = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Idle seconds before deletion."})
+
+    @validates_schema
+    def _one_source(self, data, **kwargs):
+        if sum(k in data for k in ("scenario", "fixture", "snapshot")) > 1:
+            raise ValidationError("give one of scenario, fixture, snapshot")
+
+
+class World(Schema):
+    id = fields.String()
+    scenario = fields.String()
+    createdDateTime = fields.String()
+    clock = fields.Dict()
+    ttl = fields.Integer(allow_none=True)
+    baseUrls = fields.Dict()
+
+
+WorldList = Schema.from_dict({"value": fields.List(fields.Nested(World))}, name="WorldList")
+
+
+class SnapshotCreate(Schema):
+    name = fields.String(required=True, validate=WORLD_ID)
+
+
+class ClockChange(Schema):
+    advance = DurationText(metadata={"description": "ISO 8601 duration, e.g. P30D or PT2H."})
+    set = DateTimeText(metadata={"description": "An ISO 8601 date-time."})
+    frozen = fields.Boolean()
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give advance, set or frozen")
+        if "advance" in data and "set" in data:
+            raise ValidationError("give advance or set, not both")
+
+
+class FaultCreate(Schema):
+    surface = fields.String(load_default="*", validate=validate.OneOf(
+        ["*", "login", "partnercenter", "graph", "azure", "m365admin"]))
+    method = fields.String(load_default="*", validate=validate.OneOf(["*", "GET", "POST", "PUT", "PATCH", "DELETE"]))
+    path = fields.String(load_default="*", metadata={"description": "A glob on the path inside the surface, "
+                                                                    "e.g. /customers* or /subscriptions/*/providers/*"})
+    tenant = fields.String(metadata={"description": "Only requests whose token acts in this tenant id."})
+    status = fields.Integer(validate=validate.OneOf([429, 500, 503]))
+    retryAfter = fields.Integer(validate=validate.Range(min=0, max=3600))
+    latencyMs = fields.Integer(validate=validate.Range(min=1, max=60000))
+    drop = fields.Boolean()
+    count = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Fire this many times at most."})
+    probability = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=1))
+    seed = fields.Integer(load_default=0)
+
+    @validates_schema
+    def _one_effect(self, data, **kwargs):
+        effects = [k for k in ("status", "latencyMs", "drop") if data.get(k)]
+        if len(effects) != 1:
+            raise ValidationError("give exactly one effect: status, latencyMs or drop")
+        if "retryAfter" in data and data.get("status") not in (429, 503):
+            raise ValidationError("retryAfter goes with status 429 or 503")
+
+
+class RelationshipEdit(Schema):
+    status = fields.String(validate=one_of(catalog.GDAP_STATUSES))
+    endDateTime = DateTimeText()
+    autoExtendDuration = DurationText()
+
+
+class AssignmentEdit(Schema):
+    status = fields.String(validate=one_of(catalog.ACCESS_ASSIGNMENT_STATUSES))
+    roles = fields.List(fields.String(), validate=validate.Length(min=1))
+
+
+class SubscriptionEdit(Schema):
+    trial = fields.Boolean()
+    status = fields.String(validate=one_of(catalog.SUBSCRIPTION_STATUSES))
+
+
+class RbacCreate(Schema):
+    principal = fields.String(required=True, metadata={"description": "A group or user id of the world."})
+    role = fields.String(required=True, validate=one_of(catalog.RBAC_ROLES))
+
+
+class UserEdit(Schema):
+    roles = fields.List(fields.String(), metadata={"description": "Partner Center roles (partner users) or "
+                                                                  "Entra roles (customer users), by name."})
+    password = fields.String(validate=validate.Length(min=1))
+
+
+class HealthEdit(Schema):
+    status = fields.String(required=True, validate=one_of(catalog.SERVICE_HEALTH_STATUSES))
