@@ -1,0 +1,1 @@
+"""pcsim's benchmarks: ``make bench`` (``python -m benchmarks``)."""
