@@ -34,7 +34,8 @@ def token_response(client):
     def request(username: str, tenant: str | None = None, scope: str = PC_SCOPE, password: str = PASSWORD,
                 client_id: str = CLI_CLIENT_ID, **extra):
         tenant = tenant or username.split("@", 1)[1]
-        return client.post(f"/login/{tenant}/oauth2/v2.0/token", data={
+        cloud = "/usgov" if tenant.endswith(".us") or scope.rstrip("/.default").endswith(".us") else ""
+        return client.post(f"{cloud}/login/{tenant}/oauth2/v2.0/token", data={
             "grant_type": "password", "client_id": client_id, "username": username, "password": password,
             "scope": scope, **extra})
     return request
