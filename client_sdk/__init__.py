@@ -1,4 +1,6 @@
-"""pcsim's Python SDK: Partner Center and GDAP (Microsoft Graph) against a pcsim server.
+"""pcsim's Python SDK against a pcsim server: Partner Center (customers, service requests, the "New request"
+hand-off, incidents), GDAP and service health (Microsoft Graph), Microsoft 365 admin support and Azure support
+(ARM Microsoft.Support).
 
     from client_sdk import Client, PartnerCenterError
 
@@ -10,7 +12,9 @@
     rel = client.gdap.create_relationship("Tailwind support", tailwind_tenant_id,
                                           ["Service Support Administrator", "Helpdesk Administrator"])
     client.gdap.lock_for_approval(rel["id"])
-    client.as_tenant("contoso.onmicrosoft.com").get_token("graph")   # a token in a customer's tenant (GDAP)
+    contoso = client.as_tenant("contoso.onmicrosoft.com")          # acting in a customer's tenant (GDAP)
+    contoso.health.overviews()                                      # R5: its service health
+    contoso.m365.file("Mail delayed", "Since 06:30 UTC", "email-and-calendar", partner_contact)
 
 Errors raise :class:`PcsimError` subclasses with ``status``, ``code``, ``rule`` (R1..R14), ``request_id``.
 See client_sdk/README.md.
@@ -19,6 +23,9 @@ __version__ = "0.1.0"
 
 from .client import AZURE_CLI_CLIENT_ID, Client  # noqa: E402
 from .errors import (  # noqa: E402
+    ArmError,
+    ArmForbidden,
+    ArmNotFound,
     AuthenticationError,
     Forbidden,
     GraphError,
@@ -36,4 +43,5 @@ __all__ = [
     "AZURE_CLI_CLIENT_ID", "Client", "ENTRA_ROLES", "role_id",
     "PcsimError", "AuthenticationError", "PartnerCenterError", "GraphError", "NotFound", "Forbidden",
     "PartnerCenterNotFound", "PartnerCenterForbidden", "GraphNotFound", "GraphForbidden",
+    "ArmError", "ArmNotFound", "ArmForbidden",
 ]

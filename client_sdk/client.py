@@ -11,6 +11,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from . import __version__
+from .azure import Azure
 from .errors import AuthenticationError, authentication_error
 from .gdap import Gdap
 from .health import Health
@@ -130,6 +131,7 @@ class Client:
         self.gdap = Gdap(self)
         self.health = Health(self)
         self.m365 = M365Admin(self)
+        self.azure = Azure(self)
 
     def __repr__(self) -> str:
         who = getattr(self._credential, "username", None) or getattr(self._credential, "client_id", None)

@@ -9,9 +9,13 @@ parsed body. Network failures stay ``requests`` exceptions (``requests.Connectio
     +-- PartnerCenterError             Partner Center REST (int code, rule from data[0].rule)
     |   +-- PartnerCenterNotFound      (also a NotFound)
     |   +-- PartnerCenterForbidden     (also a Forbidden)
-    +-- GraphError                     Microsoft Graph (str code, rule from error.innerError.rule)
+    +-- GraphError                     Microsoft Graph and Microsoft 365 admin (str code, rule from
+    |   |                              error.innerError.rule, contact from error.innerError.contact)
     |   +-- GraphNotFound              (also a NotFound)
     |   +-- GraphForbidden             (also a Forbidden)
+    +-- ArmError                       Azure Resource Manager (str code, rule from error.additionalInfo)
+    |   +-- ArmNotFound                (also a NotFound)
+    |   +-- ArmForbidden               (also a Forbidden)
     +-- NotFound                       any 404
     +-- Forbidden                      any 403
 """
@@ -92,9 +96,30 @@ class GraphForbidden(GraphError, Forbidden):
     pass
 
 
+class ArmError(PcsimError):
+    """Azure Resource Manager's error body ``{"error": {code, message, target, additionalInfo}}``: ``code`` is a
+    string (``AuthorizationFailed``, ``NonTechnicalTicketRequiresProvider``...), ``target`` the property it is
+    about, ``rule`` from the ``{"type": "PcsimRule", "info": {"rule": ...}}`` entry of ``additionalInfo`` (whose
+    ``info`` is also in ``.info``)."""
+
+    def __init__(self, message: str, *, target: str | None = None, info: dict | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.target = target
+        self.info = info or {}
+
+
+class ArmNotFound(ArmError, NotFound):
+    pass
+
+
+class ArmForbidden(ArmError, Forbidden):
+    pass
+
+
 _BY_STATUS = {
     PartnerCenterError: {404: PartnerCenterNotFound, 403: PartnerCenterForbidden},
     GraphError: {404: GraphNotFound, 403: GraphForbidden},
+    ArmError: {404: ArmNotFound, 403: ArmForbidden},
 }
 
 
@@ -153,3 +178,25 @@ def graph_error(response) -> GraphError:
     cls = _BY_STATUS[GraphError].get(response.status_code, GraphError)
     return cls(message, status=response.status_code, code=code, rule=rule, request_id=request_id, body=body,
                response=response, contact=contact, explain=explain)
+
+
+def arm_error(response) -> ArmError:
+    body = _json(response)
+    code = rule = target = None
+    info: dict = {}
+    message = response.text or response.reason or "Azure Resource Manager request failed"
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        code = error.get("code")
+        message = error.get("message") or message
+        target = error.get("target")
+        for entry in error.get("additionalInfo") or []:
+            if isinstance(entry, dict) and entry.get("type") == "PcsimRule" and isinstance(entry.get("info"), dict):
+                info = entry["info"]
+                rule = info.get("rule")
+                break
+    cls = _BY_STATUS[ArmError].get(response.status_code, ArmError)
+    contact = info.get("contact") if isinstance(info.get("contact"), dict) else None
+    return cls(message, status=response.status_code, code=code, rule=rule, target=target, info=info,
+               request_id=response.headers.get("x-ms-request-id"), body=body, response=response, contact=contact,
+               explain=info.get("explain"))

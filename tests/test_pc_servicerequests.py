@@ -276,3 +276,16 @@ def test_r5_graph_health_needs_a_health_role(client, sign_in):
                       headers=bearer(admin_token)).status_code == 200
     coho = sign_in(upn("northwind"), tenant="cohowinery.onmicrosoft.com", scope=GRAPH_SCOPE)  # Global Reader
     assert client.get("/graph/v1.0/admin/serviceAnnouncement/issues", headers=bearer(coho)).status_code == 200
+
+
+@pytest.mark.parametrize("product", ["margie-trey-backup", "trey-backup"])
+def test_r11_marketplace_product_by_key(pc, product):
+    response = file_for(pc, "margie", ProductId=product)
+    assert response.status_code == 400 and rule_of(response) == "R11"
+
+
+def test_product_id_names_a_subscription_of_the_customer(pc):
+    unknown = file_for(pc, "margie", ProductId="no-such-thing")
+    assert unknown.status_code == 400 and "neither a marketplace product" in unknown.get_json()["description"]
+    ok = file_for(pc, "margie", ProductId="margie-m365")
+    assert ok.status_code == 201 and ok.get_json()["productId"] == ids.subscription_id("margie-m365")

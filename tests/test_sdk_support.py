@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk import Client, GraphError, GraphForbidden, PartnerCenterError, PartnerCenterForbidden
+from client_sdk import (
+    ArmError,
+    ArmForbidden,
+    Client,
+    GraphError,
+    GraphForbidden,
+    PartnerCenterError,
+    PartnerCenterForbidden,
+)
 from client_sdk.client import CLOUDS
 from simulator.worlds import ids
 
@@ -16,6 +24,13 @@ TEAMS_TOPIC = 32444673
 PARTNER_CENTER_TOPIC = 32444667
 NORTHWIND_CONTACT = {"name": "Nora Northwind", "email": "nora@northwindcloud.onmicrosoft.com",
                      "phone": "+1 425-555-0101"}
+BILLING_SERVICE = "517f2da6-78fd-0498-4e22-ad26996b1dfc"  # Azure's real id for "Billing"
+
+
+def arm_contact(email: str) -> dict:
+    return {"firstName": "Nadia", "lastName": "Partner", "primaryEmailAddress": email, "country": "usa"}
+
+
 TREY = {"url": "https://support.treyresearch.example/backup", "email": "backup-support@treyresearch.example",
         "phone": "+1 800-555-0199"}
 
@@ -198,3 +213,85 @@ def test_m365_us_government(signed_in):
     filed = m365_request(humongous, contact={"name": "R", "email": "it@relecloudgov.onmicrosoft.us"})
     assert filed["partnerTenantId"] == tid("relecloud")
     assert CLOUDS["usgov"]["m365admin"] == "https://admin.microsoft.us"
+
+
+# --- Azure support ------------------------------------------------------------------------------------
+def test_azure_hand_off_technical_ticket_on_contoso_prod(signed_in):
+    northwind = signed_in()
+    hand_off = northwind.partner_center.new_request(tid("contoso"), "azure")
+    assert hand_off["next"]["surface"] == "azure"
+    [subscription_id] = hand_off["next"]["subscriptions"]
+    assert subscription_id == ids.subscription_id("contoso-prod")
+
+    azure = northwind.as_tenant(hand_off["next"]["signIn"]["tenant"]).azure
+    assert [s["displayName"] for s in azure.subscriptions()] == ["contoso-prod"]
+    services = {s["properties"]["displayName"]: s for s in azure.services()}
+    vm = services["Virtual Machine running Windows"]
+    classification = azure.problem_classifications(vm["id"])[0]  # a resource id works as well as a name
+    ticket = azure.create_ticket(subscription_id, "vm-down", "VM does not start", "Since 06:30 UTC.", vm["name"],
+                                 classification["name"], "moderate",
+                                 arm_contact("nadia@northwindcloud.onmicrosoft.com"))
+    props = ticket["properties"]
+    assert ticket["name"] == "vm-down" and props["status"] == "Open"
+    assert props["supportPlanType"] == "Cloud Solution Provider"
+    assert props["serviceDisplayName"] == "Virtual Machine running Windows"
+    assert props["contactDetails"]["preferredTimeZone"] == "UTC"  # the SDK's default
+
+    # "Manage support requests": listed on the subscription, and in Partner Center's list for the customer.
+    assert [t["name"] for t in azure.tickets(subscription_id, filter="Status eq 'Open'")] == ["vm-down"]
+    assert azure.ticket(subscription_id, "vm-down")["properties"]["supportTicketId"] == props["supportTicketId"]
+    assert [sr["id"] for sr in northwind.partner_center.customer_service_requests(tid("contoso"))] == \
+        [props["supportTicketId"]]
+
+    sent = azure.add_communication(subscription_id, "vm-down", "More detail", "The VM shows error 0x80070002.")
+    assert sent["properties"]["communicationDirection"] == "outbound"
+    assert [c["properties"]["body"] for c in azure.communications(subscription_id, "vm-down")] == \
+        ["The VM shows error 0x80070002."]
+    updated = azure.update_ticket(subscription_id, "vm-down", severity="critical")
+    assert updated["properties"]["severity"] == "critical"
+    assert azure.close_ticket(subscription_id, "vm-down")["properties"]["status"] == "Closed"
+
+
+def test_azure_paging_follows_next_link(signed_in):
+    azure = signed_in().as_tenant(DOMAINS["contoso"]).azure
+    subscription_id = ids.subscription_id("contoso-prod")
+    vm = next(s for s in azure.services() if s["properties"]["displayName"] == "Virtual Machine running Windows")
+    classification = azure.problem_classifications(vm["name"])[0]["name"]
+    for i in range(3):
+        azure.create_ticket(subscription_id, f"t{i}", f"Ticket {i}", "d", vm["name"], classification, "minimal",
+                            arm_contact("nadia@northwindcloud.onmicrosoft.com"))
+    assert sorted(t["name"] for t in azure.tickets(subscription_id, top=2)) == ["t0", "t1", "t2"]
+
+
+def test_azure_denials_name_their_rule(signed_in):
+    woodgrove_prod = ids.subscription_id("woodgrove-prod")
+    refund = "d0f16bf7-e011-3f3b-1c26-3147f84e0896"
+    tailspin = signed_in(upn("tailspin")).as_tenant(DOMAINS["woodgrove"]).azure
+    with pytest.raises(ArmForbidden) as caught:  # an indirect reseller: no non-technical tickets (R6)
+        tailspin.create_ticket(woodgrove_prod, "refund", "Refund", "Charged twice.", BILLING_SERVICE, refund,
+                               "minimal", arm_contact("desk@tailspinit.onmicrosoft.com"))
+    error = caught.value
+    assert error.rule == "R6" and error.code == "NonTechnicalTicketRequiresProvider" and error.status == 403
+    assert error.info["relationships"] == ["indirectReseller"]
+    assert list(tailspin.tickets(woodgrove_prod)) == []
+    fabrikam = signed_in(upn("fabrikam")).as_tenant(DOMAINS["woodgrove"]).azure  # the provider may
+    filed = fabrikam.create_ticket(woodgrove_prod, "refund", "Refund", "Charged twice.", BILLING_SERVICE, refund,
+                                   "minimal", arm_contact("desk@fabrikamdist.onmicrosoft.com"))
+    assert filed["properties"]["serviceDisplayName"] == "Billing"
+
+    northwind = signed_in()
+    contoso = northwind.as_tenant(DOMAINS["contoso"]).azure
+    with pytest.raises(ArmError) as caught:  # the customer's contact, not the partner's (R8)
+        contoso.create_ticket(ids.subscription_id("contoso-prod"), "x", "t", "d", BILLING_SERVICE, refund,
+                              "minimal", arm_contact("it@contoso.onmicrosoft.com"))
+    assert caught.value.rule == "R8" and caught.value.target == "properties.contactDetails"
+    with pytest.raises(ArmForbidden) as caught:  # no RBAC on alpine-prod (R7)
+        list(northwind.as_tenant(DOMAINS["alpine"]).azure.tickets(ids.subscription_id("alpine-prod")))
+    assert caught.value.rule == "R7"
+
+
+def test_azure_audiences_per_cloud(signed_in):
+    assert CLOUDS["public"]["arm"] == "https://management.azure.com/"
+    assert CLOUDS["usgov"]["arm"] == "https://management.usgovcloudapi.net/"
+    humongous = signed_in(upn("relecloud"), cloud="usgov").as_tenant(DOMAINS["humongous"])
+    assert [s["subscriptionId"] for s in humongous.azure.subscriptions()] == [ids.subscription_id("humongous-gov")]

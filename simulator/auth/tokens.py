@@ -20,7 +20,7 @@ from ..domain.catalog import ENTRA_ROLE_NAMES, resource_for
 from ..domain.decision import Decision
 from ..domain.errors import Denied
 from ..store import queries
-from ..store.models import App, Tenant, User
+from ..store.models import Tenant, User
 from .keys import KeyRing, b64json
 
 ISSUER_HOST = "https://login.pcsim.local"

@@ -32,6 +32,13 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            dbapi_connection.isolation_level = None  # we say BEGIN ourselves, below
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection):
+            # Every request writes (its journal entry at least). Taking the write lock when the transaction
+            # begins makes workers queue for it (busy timeout) instead of failing to upgrade a read lock.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -133,3 +133,29 @@ def customer_support_facts(session: Session, world: str, customer_id: str):
 
 def tenant_domains(session: Session, world: str, tenant_id: str) -> set[str]:
     return set(session.scalars(select(Domain.name).where(Domain.world_id == world, Domain.tenant_id == tenant_id)))
+
+
+def resolve_product(session: Session, world: str, tenant_id: str, ref: str | None):
+    """What a request's ``productId`` names: a marketplace product (by id or key), or one of the tenant's
+    subscriptions (by id or key; a marketplace subscription brings its product). (product, subscription)."""
+    from ..domain.errors import Invalid
+    from .models import MarketplaceProduct, Subscription
+    if not ref:
+        return None, None
+    product = marketplace_product(session, world, ref.lower()) or marketplace_product(
+        session, world, session.scalars(select(MarketplaceProduct.id).where(
+            MarketplaceProduct.world_id == world, MarketplaceProduct.key == ref)).first())
+    if product is not None:
+        return product, None
+    sub = session.get(Subscription, (world, ref.lower()))
+    if sub is None or sub.tenant_id != tenant_id:
+        sub = session.scalars(select(Subscription).where(
+            Subscription.world_id == world, Subscription.tenant_id == tenant_id, Subscription.key == ref)).first()
+    if sub is None:
+        raise Invalid(f"productId '{ref}' is neither a marketplace product nor a subscription of this tenant.")
+    if sub.workload == "azure":
+        raise Invalid(f"Subscription '{sub.display_name}' is an Azure subscription: Azure support requests are "
+                      "filed in the Azure portal (the /azure surface, Microsoft.Support).")
+    if sub.workload == "marketplace":
+        return marketplace_product(session, world, sub.product_id), sub
+    return None, sub

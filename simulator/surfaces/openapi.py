@@ -20,3 +20,17 @@ def make_api(app, key: str, title: str, description: str, version: str = "v1") -
     if not any(d["key"] == key for d in DOCUMENTED):
         DOCUMENTED.append({"key": key, "title": title, "description": description})
     return api
+
+
+def mount_per_cloud(app, api: Api, make_blueprint, path: str, render) -> list:
+    """Mount a surface once per cloud (R14): the public cloud's blueprint documented in ``api``, the others
+    (``/usgov`` + ``path``) beside it. Returns the (path prefix, error renderer) pairs."""
+    from ..domain.catalog import CLOUD_PREFIX
+
+    prefixes = []
+    for cloud, cloud_prefix in CLOUD_PREFIX.items():
+        prefix = cloud_prefix + path
+        register = api.register_blueprint if cloud == "public" else app.register_blueprint
+        register(make_blueprint(cloud), url_prefix=prefix)
+        prefixes.append((prefix, render))
+    return prefixes

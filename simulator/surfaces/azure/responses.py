@@ -41,7 +41,7 @@ from ...store import queries
 from ...store import tickets as store
 from ...store.models import Subscription, Tenant, Ticket, TicketNote
 from .. import context as ctx
-from ..openapi import make_api
+from ..openapi import make_api, mount_per_cloud
 from . import schemas
 from .exceptions import ArmError, add_headers, render
 
@@ -903,13 +903,4 @@ def register(app) -> list:
                    "Ticket PUT answers 200 with the ticket (the SDK's poller completes at once). "
                    "x-ms-authorization-auxiliary (Bearer <partner-tenant ARM token>) is checked when sent.",
                    version="2024-04-01")
-    prefixes = []
-    for cloud, cloud_prefix in CLOUD_PREFIX.items():
-        prefix = f"{cloud_prefix}/azure"
-        bp = make_blueprint(cloud)
-        if cloud == "public":
-            api.register_blueprint(bp, url_prefix=prefix)
-        else:
-            app.register_blueprint(bp, url_prefix=prefix)
-        prefixes.append((prefix, render))
-    return prefixes
+    return mount_per_cloud(app, api, make_blueprint, "/azure", render)

@@ -2,30 +2,27 @@
 from __future__ import annotations
 
 import base64
-import re
 import uuid
-from urllib.parse import quote, urlencode
 
 from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from ...auth.tokens import TokenRejected
 from ...domain import gdap
 from ...domain.access import GdapRelationshipFacts, effective_status
-from ...domain.catalog import CLOUD_PREFIX, GLOBAL_ADMINISTRATOR, RESOURCES
+from ...domain.catalog import GLOBAL_ADMINISTRATOR, RESOURCES
 from ...domain.clock import iso
 from ...domain.errors import Conflict, Denied, Invalid, NotFound, PreconditionFailed
-from ...store.models import GdapAccessAssignment, GdapRelationship, Group, PartnerRelationship, Tenant
+from ...store.models import GdapAccessAssignment, GdapRelationship, Group, Tenant
 from .. import context as ctx
-from ..openapi import make_api
+from .. import odata
+from ..openapi import make_api, mount_per_cloud
 from . import health, schemas
 from .exceptions import add_headers, render
 
 GRAPH_ROOT = "https://graph.microsoft.com/v1.0"
 WRITE_ROLE = "DelegatedAdminRelationship.ReadWrite.All"
 READ_ROLES = {WRITE_ROLE, "DelegatedAdminRelationship.Read.All"}
-FILTER_CLAUSE = re.compile(r"^\s*(status|customer/tenantId|displayName)\s+eq\s+'([^']*)'\s*$")
 
 
 def _etag(version: int) -> str:
@@ -117,35 +114,10 @@ def make_blueprint(cloud: str) -> Blueprint:
         return schema().load(data)
 
     def paged(items: list[dict], fragment: str, args: dict) -> dict:
-        top = args.get("top") or 300
-        start = 0
-        if args.get("skiptoken"):
-            try:
-                start = int(base64.urlsafe_b64decode(args["skiptoken"] + "==").decode())
-            except ValueError:
-                raise Invalid("Invalid $skiptoken") from None
-        page = {"odata_context": _context_url(fragment), "value": items[start:start + top]}
-        if args.get("count"):
-            page["odata_count"] = len(items)
-        if start + top < len(items):
-            token = base64.urlsafe_b64encode(str(start + top).encode()).decode().rstrip("=")
-            query = {k: v for k, v in request.args.items() if k != "$skiptoken"}
-            query["$top"] = str(top)
-            query["$skiptoken"] = token
-            page["odata_next_link"] = request.base_url + "?" + urlencode(query, quote_via=quote, safe="$'/")
-        return page
+        return odata.page(items, _context_url(fragment), args, default_top=300)
 
     def parse_filter(text: str | None) -> list[tuple[str, str]]:
-        if not text:
-            return []
-        clauses = []
-        for part in re.split(r"\s+and\s+", text.strip()):
-            m = FILTER_CLAUSE.match(part)
-            if not m:
-                raise Invalid(f"Invalid filter clause: '{part}'. pcsim supports eq on status, customer/tenantId "
-                              "and displayName, combined with 'and'.")
-            clauses.append((m.group(1), m.group(2)))
-        return clauses
+        return odata.parse_eq_filter(text, ("status", "customer/tenantId", "displayName"))
 
     # --- relationships -------------------------------------------------------------------------
     @bp.get("/tenantRelationships/delegatedAdminRelationships")
@@ -409,13 +381,4 @@ def register(app) -> list:
                    "Microsoft Graph v1.0 as pcsim imitates it: GDAP (tenantRelationships). Token audience "
                    "https://graph.microsoft.com; errors in Graph's body, rule ids in error.innerError.rule.",
                    version="v1.0")
-    prefixes = []
-    for cloud, cloud_prefix in CLOUD_PREFIX.items():
-        prefix = f"{cloud_prefix}/graph/v1.0"
-        bp = make_blueprint(cloud)
-        if cloud == "public":
-            api.register_blueprint(bp, url_prefix=prefix)
-        else:
-            app.register_blueprint(bp, url_prefix=prefix)
-        prefixes.append((prefix, render))
-    return prefixes
+    return mount_per_cloud(app, api, make_blueprint, "/graph/v1.0", render)

@@ -12,10 +12,7 @@ Who calls decides what the rules are (from the token):
 """
 from __future__ import annotations
 
-import base64
-import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from flask import request
 from flask_smorest import Blueprint
@@ -31,10 +28,11 @@ from ...domain.errors import Denied, Invalid, NotFound
 from ...domain.support_catalog import CATEGORIES_BY_ID, MORE_CATEGORY_ID, TOPIC_CATEGORIES, TopicCategory
 from ...store import queries
 from ...store import tickets as store
-from ...store.models import MarketplaceProduct, Subscription, Tenant, Ticket, TicketNote
+from ...store.models import Subscription, Tenant, Ticket, TicketNote
 from .. import context as ctx
+from .. import odata
 from ..context import Principal
-from ..openapi import make_api
+from ..openapi import make_api, mount_per_cloud
 from . import schemas
 from .exceptions import add_headers, render
 
@@ -46,7 +44,6 @@ CUSTOMER_SUPPORT_PLAN = "Microsoft 365 standard support"
 OWN_PLAN_NAMES = {"partnerAgreement": "Partner program agreement", "premier": "Premier", "unified": "Unified",
                   "azureSupportPlan": "Azure support plan"}
 MORE_ENTRY = {"id": MORE_CATEGORY_ID, "displayName": "More..."}
-FILTER_CLAUSE = re.compile(r"^\s*(status|workload|origin)\s+eq\s+'([^']*)'\s*$")
 DEFAULT_TOP = 100
 
 
@@ -172,28 +169,8 @@ def make_blueprint(cloud: str) -> Blueprint:
             raise Invalid(f"Unknown topicCategoryId '{category_id}': see /support/topicCategories.")
         return category
 
-    def resolve_product(ref: str | None, tenant_id: str) -> tuple[support.Product | None, Subscription | None]:
-        """What ``productId`` names: a marketplace product (id or key) or one of the tenant's subscriptions."""
-        if not ref:
-            return None, None
-        s, w = ctx.session(), ctx.world().id
-        product = queries.marketplace_product(s, w, ref.lower()) or queries.marketplace_product(
-            s, w, s.scalars(select(MarketplaceProduct.id).where(
-                MarketplaceProduct.world_id == w, MarketplaceProduct.key == ref)).first())
-        if product is not None:
-            return product, None
-        sub = s.get(Subscription, (w, ref.lower()))
-        if sub is None or sub.tenant_id != tenant_id:
-            sub = s.scalars(select(Subscription).where(Subscription.world_id == w, Subscription.tenant_id == tenant_id,
-                                                       Subscription.key == ref)).first()
-        if sub is None:
-            raise Invalid(f"productId '{ref}' is neither a marketplace product nor a subscription of this tenant.")
-        if sub.workload == "azure":
-            raise Invalid(f"Subscription '{sub.display_name}' is an Azure subscription: Azure support requests are "
-                          "filed in the Azure portal (the /azure surface, Microsoft.Support).")
-        if sub.workload == "marketplace":
-            return queries.marketplace_product(s, w, sub.product_id), sub
-        return None, sub
+    def resolve_product(ref: str | None, tenant_id: str):
+        return queries.resolve_product(ctx.session(), ctx.world().id, tenant_id, ref)
 
     def check_request_workload(given: str | None, category: TopicCategory) -> None:
         if given is None:
@@ -311,15 +288,8 @@ def make_blueprint(cloud: str) -> Blueprint:
         return ticket_json(ticket, []) | {"odata_context": context_url("support/serviceRequests/$entity")}
 
     def parse_filter(text: str | None) -> list[tuple[str, str]]:
-        if not text:
-            return []
         clauses = []
-        for part in re.split(r"\s+and\s+", text.strip()):
-            m = FILTER_CLAUSE.match(part)
-            if not m:
-                raise Invalid(f"Invalid filter clause: '{part}'. pcsim supports eq on status, workload and origin, "
-                              "combined with 'and'.")
-            field, value = m.group(1), m.group(2)
+        for field, value in odata.parse_eq_filter(text, ("status", "workload", "origin")):
             if field == "status":
                 if value not in schemas.STATUS_IN:
                     raise Invalid(f"status must be one of {', '.join(schemas.STATUS_IN)}; got '{value}'.")
@@ -341,23 +311,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         for field, value in parse_filter(args.get("filter")):
             query = query.where(getattr(Ticket, field) == value)
         rows = ctx.session().scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())).all()
-        top = args.get("top") or DEFAULT_TOP
-        start = 0
-        if args.get("skiptoken"):
-            try:
-                start = int(base64.urlsafe_b64decode(args["skiptoken"] + "==").decode())
-            except ValueError:
-                raise Invalid("Invalid $skiptoken") from None
-        page = {"odata_context": context_url("support/serviceRequests"),
-                "value": [ticket_json(t) for t in rows[start:start + top]]}
-        if args.get("count"):
-            page["odata_count"] = len(rows)
-        if start + top < len(rows):
-            token = base64.urlsafe_b64encode(str(start + top).encode()).decode().rstrip("=")
-            query_args = {k: v for k, v in request.args.items() if k != "$skiptoken"}
-            query_args["$top"], query_args["$skiptoken"] = str(top), token
-            page["odata_next_link"] = request.base_url + "?" + urlencode(query_args)
-        return page
+        return odata.page([ticket_json(t) for t in rows], context_url("support/serviceRequests"), args, DEFAULT_TOP)
 
     @bp.get("/support/serviceRequests/<ticket_id>")
     @bp.response(200, schemas.ServiceRequest)
@@ -408,13 +362,4 @@ def register(app) -> list:
                    "R11, R13). Token audience https://admin.microsoft.com (usgov: https://admin.microsoft.us at "
                    "/usgov/m365admin/v1.0); errors in Graph's body, rule ids in error.innerError.rule, the ISV's or "
                    "partner's contact in error.innerError.contact.", version="v1.0")
-    prefixes = []
-    for cloud, cloud_prefix in CLOUD_PREFIX.items():
-        prefix = cloud_prefix + API_PATH
-        bp = make_blueprint(cloud)
-        if cloud == "public":
-            api.register_blueprint(bp, url_prefix=prefix)
-        else:
-            app.register_blueprint(bp, url_prefix=prefix)
-        prefixes.append((prefix, render))
-    return prefixes
+    return mount_per_cloud(app, api, make_blueprint, API_PATH, render)

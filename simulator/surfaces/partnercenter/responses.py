@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from ...auth.tokens import TokenRejected
 from ...domain import partners as rules
-from ...domain.catalog import CLOUD_PREFIX, RESOURCES
+from ...domain.catalog import RESOURCES
 from ...domain.clock import iso
 from ...domain.errors import Invalid, NotFound
 from ...store.models import MarketplaceProduct, PartnerRelationship, Subscription, Tenant
 from .. import context as ctx
-from ..openapi import make_api
+from ..openapi import make_api, mount_per_cloud
 from . import schemas, servicerequests
 from .exceptions import render
 from .headers import add_headers
@@ -300,13 +300,4 @@ def register(app) -> list:
     api = make_api(app, "partnercenter", "Partner Center (pcsim)",
                    "Partner Center REST API v1 as pcsim imitates it. Token audience "
                    "https://api.partnercenter.microsoft.com; errors in Partner Center's body.")
-    prefixes = []
-    for cloud, cloud_prefix in CLOUD_PREFIX.items():
-        prefix = f"{cloud_prefix}/partnercenter/v1"
-        bp = make_blueprint(cloud)
-        if cloud == "public":
-            api.register_blueprint(bp, url_prefix=prefix)
-        else:
-            app.register_blueprint(bp, url_prefix=prefix)
-        prefixes.append((prefix, render))
-    return prefixes
+    return mount_per_cloud(app, api, make_blueprint, "/partnercenter/v1", render)

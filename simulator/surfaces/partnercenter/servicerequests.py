@@ -147,16 +147,6 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         return {"firstName": user.given_name, "lastName": user.surname, "email": user.upn,
                 "phoneNumber": user.phone} if user else {}
 
-    def product_for(customer_id: str, product_id: str | None):
-        """A marketplace product named directly or through one of the customer's subscriptions."""
-        if not product_id:
-            return None
-        db, world = ctx.session(), ctx.world().id
-        sub = db.get(Subscription, (world, product_id.lower()))
-        if sub is not None and sub.tenant_id == customer_id:
-            return queries.marketplace_product(db, world, sub.product_id)
-        return queries.marketplace_product(db, world, product_id.lower())
-
     @bp.get("/servicerequests/supporttopics")
     def support_topics():
         """The support topics a service request is filed under (Azure, Office 365, Dynamics CRM Online,
@@ -183,14 +173,17 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
                   f"{caller.name} is an AdminAgent", partnerRoles=sorted(caller.partner_roles))
         return _create(principal, principal.tenant.id, None, topic, data, locale, "Partner Center"), 201
 
-    def _create(principal, tenant_id: str, customer_id: str | None, topic, data: dict, locale: str, plan: str):
+    def _create(principal, tenant_id: str, customer_id: str | None, topic, data: dict, locale: str, plan: str,
+                subscription=None):
         contact = {k: v for k, v in (data.get("primaryContact") or {}).items() if v} or default_contact(principal)
         ticket = tickets.create_ticket(
             ctx.session(), ctx.world().id, ctx.now(), origin="partnercenter", tenant_id=tenant_id,
-            customer_id=customer_id, partner_id=principal.tenant.id, subscription_id=None, workload=topic.workload,
+            customer_id=customer_id, partner_id=principal.tenant.id,
+            subscription_id=subscription.id if subscription else None, workload=topic.workload,
             title=data["title"], description=data["description"], severity=data["severity"],
             topic_id=str(topic.id), topic_name=topic.name, service_id=None, support_plan=plan,
-            support_plan_id=None, contact=contact, product_id=None, created_by=principal.name,
+            support_plan_id=None, contact=contact, product_id=subscription.id if subscription else None,
+            created_by=principal.name,
             country=(data.get("countryCode") or principal.tenant.profile["address"]["country"])[:3],
             locale=locale, details={})
         return service_request_json(ticket)
@@ -216,7 +209,8 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
                   "Azure service requests are filed in the Azure portal in the customer's context: get the hand-off "
                   f"with GET /v1/customers/{customer.id}/servicerequests/newrequest/azure and file on the Azure "
                   "support API.", "not an Azure request", status=400)
-        rules.check_marketplace(d, product_for(customer.id, data.get("productId")))
+        product, subscription = queries.resolve_product(db, world, customer.id, data.get("productId"))
+        rules.check_marketplace(d, product)
         gdap = queries.gdap_roles(db, world, principal.user.id, principal.tenant.id, customer.id, ctx.now()) \
             if principal.user else None
         rules.check_admin_agent_and_gdap(d, caller, gdap)
@@ -224,7 +218,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         rules.check_contact_is_partners(d, "R9", [contact.get("email", "")],
                                         queries.tenant_domains(db, world, customer.id))
         return _create(principal, customer.id, customer.id, topic, data | {"primaryContact": contact}, locale,
-                       rules.CSP_SUPPORT_PLAN), 201
+                       rules.CSP_SUPPORT_PLAN, subscription), 201
 
     def _page(query, args: dict, base: str) -> dict:
         tickets.advance(ctx.session(), ctx.world().id, ctx.now())
