@@ -54,13 +54,14 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     worlds.ensure(config.default_world, config.scenario, frozen=config.frozen_clock)
     keys.load()
 
-    from .surfaces import azure, docs, graph, hooks, login, m365admin, partnercenter, sim
+    from .surfaces import azure, docs, graph, hooks, login, m365admin, partnercenter, sim, ui
     from .surfaces import context as ctx
     renderers = {}
     for surface in (login, partnercenter, graph, m365admin, azure, sim):
         for prefix, renderer in surface.register(app):
             renderers[hooks.surface_of(prefix + "/")[0]] = renderer
     docs.register(app)
+    ui.register(app)
 
     def render(exc):
         """Any error, in the error body of the surface the request was for."""

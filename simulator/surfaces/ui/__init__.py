@@ -1,0 +1,4 @@
+"""The training UI (``/ui/``)."""
+from .views import register
+
+__all__ = ["register"]
