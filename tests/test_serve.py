@@ -29,9 +29,9 @@ def start(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+            if requests.get(f"{base}/health", timeout=5).status_code == 200:
                 return process, base
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy starting
             time.sleep(0.1)
         assert process.poll() is None, process.stdout.read()
     process.kill()
