@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .catalog import PROVIDER_TYPES
-from .errors import Denied
+from .decision import Decision
 
 # Partner Center's PartnerRelationshipType names (the two indirect ones are the real API's; the other two are pcsim's).
 PARTNER_RELATIONSHIP_TYPE = {
@@ -15,11 +15,12 @@ PARTNER_RELATIONSHIP_TYPE = {
 
 def require_relationship(partner_name: str, partner_id: str, customer_id: str, types: set[str]) -> None:
     """R1: a partner acts for a customer only through a relationship (advisor, reseller, provider)."""
-    if not types:
-        raise Denied(f"The partner id {partner_id} has no commerce relationship with the customer id {customer_id}. "
-                     f"{partner_name} is neither advisor, indirect reseller, direct provider nor indirect provider "
-                     "of this customer.", rule="R1",
-                     facts={"partner": partner_id, "customer": customer_id, "relationships": []})
+    Decision("partnercenter.customer.access").require(
+        "R1", bool(types),
+        f"The partner id {partner_id} has no commerce relationship with the customer id {customer_id}. "
+        f"{partner_name} is neither advisor, indirect reseller, direct provider nor indirect provider of this "
+        "customer.", f"{partner_name} is {' and '.join(sorted(types))} of the customer",
+        partner=partner_id, customer=customer_id, relationships=sorted(types))
 
 
 def relationship_to_partner(types: set[str]) -> str:
