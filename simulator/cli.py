@@ -1,4 +1,4 @@
-"""``pcsim``: serve the simulator, validate fixtures."""
+"""``pcsim``: serve the simulator, validate fixtures, replay and record scenarios, generate fixtures."""
 from __future__ import annotations
 
 import os
@@ -111,6 +111,59 @@ def validate(files):
         else:
             click.echo(f"{file}: ok ({len(fixture.partners)} partners, {len(fixture.customers)} customers)")
     sys.exit(1 if failed else 0)
+
+
+# --- scenarios: replay, record, generate (simulator/scenarios/) -------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--url", default=None, help="A running pcsim (default: an in-process server on a free port).")
+@click.option("--junit-xml", type=click.Path(dir_okay=False), default=None, help="Write a JUnit XML report.")
+@click.option("-k", "keyword", default=None,
+              help="Only scenarios whose name, file or rules match (pytest-like: 'R6', 'gdap and not expired').")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, help="Run N scenarios at a time.")
+def replay(paths, url, junit_xml, keyword, jobs):
+    """Run scenario files (PATHS: files or directories of *.yaml), each in a fresh world.
+
+    Exit 0 when all pass, 1 when any fails, 2 when a file is invalid (nothing is run then)."""
+    from .scenarios.replay import replay as run_replay
+
+    sys.exit(run_replay(list(paths), url=url, junit_xml=junit_xml, keyword=keyword, jobs=jobs))
+
+
+@main.command()
+@click.option("--url", required=True, help="The pcsim to record against, e.g. http://127.0.0.1:8080.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The scenario file to write.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface the proxy listens on.")
+@click.option("--port", type=int, default=8081, show_default=True, help="Port the proxy listens on (0: any free).")
+@click.option("--world", "world_id", default=None, help="Record in this existing world (default: a new one).")
+@click.option("--scenario", default=None, help="Fixture of the new world (default: the server's).")
+@click.option("--name", default=None, help="The scenario's name (default: from the output file's name).")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None, help="Stop after N proxied requests.")
+@click.option("--keep-world", is_flag=True, help="Do not delete the world the proxy created.")
+def record(url, output, host, port, world_id, scenario, name, max_requests, keep_world):
+    """A recording proxy: point a partner tool at it, use the tool, and get a scenario that replays the session.
+
+    Stops on Ctrl-C (or after --max-requests); the scenario file is rewritten after every request."""
+    from .scenarios.recorder import record_session
+
+    sys.exit(record_session(url, output, host=host, port=port, world_id=world_id, scenario=scenario, name=name,
+                            max_requests=max_requests, keep_world=keep_world, echo=click.echo))
+
+
+@main.command()
+@click.option("--customers", type=click.IntRange(min=1), required=True, help="How many customers.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Faker seed: the same seed, the same bytes.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The fixture file to write.")
+@click.option("--name", default=None, help="Scenario name (default: the output file's name).")
+def generate(customers, seed, output, name):
+    """Write a valid fixture with N customers (every relationship type, every GDAP status, in proportion)."""
+    from .scenarios.generate import write_fixture
+
+    started = time.perf_counter()
+    stats = write_fixture(output, customers=customers, seed=seed, name=name)
+    click.echo(f"{output}: {stats['partners']} partners, {stats['customers']} customers, "
+               f"{stats['subscriptions']} subscriptions, {stats['gdap']} GDAP relationships "
+               f"({time.perf_counter() - started:.2f}s); check it with `pcsim validate {output}`")
 
 
 if __name__ == "__main__":
