@@ -38,10 +38,12 @@ from .errors import (  # noqa: E402
     PcsimError,
 )
 from .roles import ENTRA_ROLES, role_id  # noqa: E402
+from .sim import Sim, SimError, World  # noqa: E402
 
 __all__ = [
     "AZURE_CLI_CLIENT_ID", "Client", "ENTRA_ROLES", "role_id",
     "PcsimError", "AuthenticationError", "PartnerCenterError", "GraphError", "NotFound", "Forbidden",
     "PartnerCenterNotFound", "PartnerCenterForbidden", "GraphNotFound", "GraphForbidden",
     "ArmError", "ArmNotFound", "ArmForbidden",
+    "Sim", "World", "SimError",
 ]

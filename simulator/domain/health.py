@@ -21,10 +21,11 @@ PC_INCIDENT_STATUS = {
 }
 
 
-def check_health_access(d: Decision, caller: Caller, roles: frozenset[str]) -> None:
-    """R5: with GDAP access (a partner user) or as one of the tenant's admins, service health is visible."""
+def check_health_access(d: Decision, caller: Caller, roles: frozenset[str], via_gdap: bool | None = None) -> None:
+    """R5: with GDAP access (a partner user) or as one of the tenant's admins, service health is visible.
+    ``via_gdap``: the roles come from GDAP (default: when the caller acts in a tenant not its own)."""
     held = roles & HEALTH_ROLE_IDS
-    how = "through GDAP" if caller.is_guest else "in its own tenant"
+    how = "through GDAP" if (caller.is_guest if via_gdap is None else via_gdap) else "in its own tenant"
     d.require("R5", bool(held),
               f"{caller.name} holds no role that may view service health {how} (has: {_names(roles)}); one of "
               f"{_names(HEALTH_ROLE_IDS)} is needed.", f"{caller.name} holds {_names(held)} {how}",

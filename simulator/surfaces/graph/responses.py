@@ -174,7 +174,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         if t is None or t.kind != "customer":
             raise Invalid(f"customer tenant {ref['tenantId']} was not found")
         if t.cloud != p.tenant.cloud:
-            raise Invalid(f"customer tenant {ref['tenantId']} is in another cloud (R14)")
+            raise Invalid(f"customer tenant {ref['tenantId']} is in another cloud (R14)", rule="R14")
         return t.id
 
     @bp.get("/tenantRelationships/delegatedAdminRelationships/<rel_id>")

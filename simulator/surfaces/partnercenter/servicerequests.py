@@ -345,7 +345,8 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         db, world = ctx.session(), ctx.world().id
         ids = [c.id for c in customers]
         services = db.scalars(select(ServiceHealth).where(ServiceHealth.world_id == world,
-                                                          ServiceHealth.tenant_id.in_(ids))).all()
+                                                          ServiceHealth.tenant_id.in_(ids))
+                               .order_by(ServiceHealth.service_id)).all()
         issues = db.scalars(select(ServiceIssue).where(ServiceIssue.world_id == world,
                                                        ServiceIssue.tenant_id.in_(ids))
                             .order_by(ServiceIssue.start_at)).all()
@@ -395,7 +396,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
                 if principal.user else None
             d = Decision("partnercenter.serviceIncidents")
             try:
-                health.check_health_access(d, caller, gdap.roles if gdap else frozenset())
+                health.check_health_access(d, caller, gdap.roles if gdap else frozenset(), via_gdap=True)
             except Exception:
                 if only is not None:
                     raise

@@ -43,6 +43,13 @@ class Backend:
         self.world_id, self.upn, self.cloud, self.password = world_id, upn, cloud, password
         self.prefix = "" if world_id == default_world else f"/worlds/{world_id}"
         self.client = current_app.test_client()
+        self._tokens: dict[tuple[str, str], Answer] = {}  # reused within a page, as any client caches them
+
+    def _open(self, *args, **kwargs):
+        # Served inside the page's own request: each call gets an application context (and so a ``g``: session,
+        # request id, caller) of its own, as it would on the network.
+        with current_app.app_context():
+            return self.client.open(*args, **kwargs)
 
     def _path(self, path: str) -> str:
         return f"{self.prefix}{CLOUD_PREFIX[self.cloud]}{path}"
@@ -50,11 +57,16 @@ class Backend:
     def token(self, surface: str, tenant: str | None = None) -> Answer:
         """Sign in (password grant) for ``surface`` in ``tenant`` (default: the user's own)."""
         tenant = tenant or self.upn.rpartition("@")[2]
+        key = (surface, tenant.lower())
+        if key in self._tokens:
+            return self._tokens[key]
         scope = RESOURCES[self.cloud][SURFACE_RESOURCE[surface]].rstrip("/") + "/.default"
-        response = self.client.post(self._path(f"/login/{tenant}/oauth2/v2.0/token"), data={
+        answer = self._answer(self._open(self._path(f"/login/{tenant}/oauth2/v2.0/token"), method="POST", data={
             "grant_type": "password", "client_id": AZURE_CLI_CLIENT_ID, "username": self.upn,
-            "password": self.password, "scope": scope})
-        return self._answer(response)
+            "password": self.password, "scope": scope}))
+        if answer.ok:  # a refusal is not kept: the next try asks again
+            self._tokens[key] = answer
+        return answer
 
     def call(self, method: str, surface_path: str, tenant: str | None = None, json=None) -> Answer:
         """``surface_path`` starts with the surface (``/partnercenter/v1/customers``)."""
@@ -62,14 +74,17 @@ class Backend:
         token = self.token(surface, tenant)
         if not token.ok:
             return token
-        response = self.client.open(self._path(surface_path), method=method, json=json,
-                                    headers={"Authorization": f"Bearer {token.body['access_token']}"})
+        response = self._open(self._path(surface_path), method=method, json=json,
+                              headers={"Authorization": f"Bearer {token.body['access_token']}"})
         return self._answer(response)
 
     def sim(self, method: str, path: str, json=None) -> Answer:
         """The control plane for this world (``path`` relative to ``/sim/worlds/<id>``)."""
-        return self._answer(self.client.open(f"/sim/worlds/{self.world_id}{path}", method=method, json=json),
-                            trace=False)
+        return self.control(method, f"/sim/worlds/{self.world_id}{path}", json)
+
+    def control(self, method: str, path: str, json=None) -> Answer:
+        """The control plane, any path (``/sim/worlds`` to make a world)."""
+        return self._answer(self._open(path, method=method, json=json), trace=False)
 
     def _answer(self, response, trace: bool = True) -> Answer:
         request_id = response.headers.get("x-pcsim-request-id", "")
@@ -78,7 +93,7 @@ class Backend:
             body = response.get_data(as_text=True) or None
         answer = Answer(response.status_code, body, request_id, headers=dict(response.headers))
         if trace and not answer.ok and request_id:
-            explained = self.client.get(f"/sim/worlds/{self.world_id}/explain/{request_id}")
+            explained = self._open(f"/sim/worlds/{self.world_id}/explain/{request_id}")
             if explained.status_code == 200:
                 answer.trace = explained.get_json()
         return answer

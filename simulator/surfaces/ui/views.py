@@ -127,8 +127,18 @@ def choose_world():
 
 def register(app) -> list:
     from . import pages  # noqa: F401  (the pages register their routes on ``bp``)
+    _session_key(app)
     app.register_blueprint(bp)
     return []
+
+
+def _session_key(app) -> None:
+    """The key of Flask's session cookie (``flash`` messages): derived from the token signing key, so every worker
+    of one database agrees (an RS256 signature of a fixed claim is deterministic). Kept if already set."""
+    if not app.secret_key:
+        import hashlib
+        signed = app.extensions["pcsim"].keys.sign({"purpose": "pcsim-ui-session"})
+        app.secret_key = hashlib.sha256(signed.encode()).hexdigest()
 
 
 # --- what every template gets ---------------------------------------------------------------------------------
