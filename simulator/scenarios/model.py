@@ -10,6 +10,7 @@ import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..surfaces.sim.schemas import FaultCreate
+from ..worlds.fixtures import TextTimestampLoader
 from ..worlds.schemas import DateTimeText, DurationText
 from . import placeholders
 
@@ -21,14 +22,8 @@ TOKEN_SURFACES = {"partnercenter": "partnercenter", "graph": "graph", "azure": "
 BUILTIN_NAMES = {"world"}  # ${world}: the id of the scenario's world
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """SafeLoader that keeps timestamps as text (``clock: 2026-01-15T09:00:00Z`` stays a string)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+# Timestamps stay text (``clock: 2026-01-15T09:00:00Z`` stays a string), as in fixtures.
+_Loader = TextTimestampLoader
 
 
 @dataclass(frozen=True)

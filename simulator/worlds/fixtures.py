@@ -26,11 +26,11 @@ ENTITY_LISTS: dict[str, type[Schema]] = {
 TOP_LEVEL_FIELDS = set(ENTITY_LISTS) | set(schemas.WorldHeaderSchema().fields) | {"include"}
 
 
-class _FixtureLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+class TextTimestampLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """SafeLoader that keeps timestamps as text, so a bad date is reported rather than guessed."""
 
 
-_FixtureLoader.yaml_implicit_resolvers = {
+TextTimestampLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -184,7 +184,7 @@ class _Reader:
             text = path.read_text(encoding="utf-8")
             self.files.append(path)
             self.digest.update(text.encode("utf-8"))
-            doc = yaml.load(text, Loader=_FixtureLoader)
+            doc = yaml.load(text, Loader=TextTimestampLoader)
         except FileNotFoundError:
             if included_at:
                 self.errors.append(FixtureError(*included_at, f"included file not found: {name}"))
