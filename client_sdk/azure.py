@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
+from .gdap import list_params
 from .errors import arm_error
 
 SUPPORT_API_VERSION = "2024-04-01"
@@ -71,14 +72,6 @@ class Azure:
                 return
             page = self._call("GET", link)
 
-    @staticmethod
-    def _list_params(filter: str | None, top: int | None) -> dict:
-        params = {}
-        if filter:
-            params["$filter"] = filter
-        if top:
-            params["$top"] = top
-        return params
 
     @staticmethod
     def _tickets_path(subscription_id: str | None) -> str:
@@ -133,7 +126,7 @@ class Azure:
     def tickets(self, subscription_id: str | None, filter: str | None = None, top: int | None = None):
         """"Manage support requests": the subscription's tickets, newest first, every page (``filter``:
         ``"Status eq 'Open'"``, ``"ServiceId eq '...'"``, ``"CreatedDate ge 2026-01-01T00:00:00Z"``...)."""
-        return self._pages(self._tickets_path(subscription_id), params=self._list_params(filter, top))
+        return self._pages(self._tickets_path(subscription_id), params=list_params(filter, top))
 
     def ticket(self, subscription_id: str | None, name: str) -> dict:
         return self._call("GET", self._ticket_path(subscription_id, name))
@@ -160,7 +153,7 @@ class Azure:
         """The ticket's communications, newest first, every page (Microsoft's ``inbound``, the filer's
         ``outbound``)."""
         return self._pages(f"{self._ticket_path(subscription_id, name)}/communications",
-                           params=self._list_params(filter, top))
+                           params=list_params(filter, top))
 
     def add_communication(self, subscription_id: str | None, name: str, subject: str, body: str,
                           communication_name: str | None = None, sender: str | None = None) -> dict:

@@ -42,14 +42,16 @@ class GraphApi:
             yield from page.get("value") or []
             url, params = page.get("@odata.nextLink"), None  # the next link carries the query
 
-    @staticmethod
-    def _list_params(filter: str | None, top: int | None) -> dict:
-        params = {}
-        if filter:
-            params["$filter"] = filter
-        if top:
-            params["$top"] = top
-        return params
+
+
+def list_params(filter: str | None, top: int | None) -> dict:
+    """OData's ``$filter`` and ``$top`` query parameters, for those given."""
+    params = {}
+    if filter:
+        params["$filter"] = filter
+    if top:
+        params["$top"] = top
+    return params
 
 
 class Gdap(GraphApi):
@@ -60,7 +62,7 @@ class Gdap(GraphApi):
     def relationships(self, filter: str | None = None, top: int | None = None):
         """Every relationship of the partner (``filter``: OData such as ``"status eq 'active'"``; ``top``:
         page size)."""
-        return self._pages(RELATIONSHIPS, self._list_params(filter, top))
+        return self._pages(RELATIONSHIPS, list_params(filter, top))
 
     def relationship(self, relationship_id: str) -> dict:
         return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}")
@@ -94,7 +96,7 @@ class Gdap(GraphApi):
     def access_assignments(self, relationship_id: str, filter: str | None = None, top: int | None = None):
         """The relationship's access assignments (which security group holds which of its roles)."""
         return self._pages(f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments",
-                           self._list_params(filter, top))
+                           list_params(filter, top))
 
     def access_assignment(self, relationship_id: str, assignment_id: str) -> dict:
         return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}")
@@ -125,7 +127,7 @@ class Gdap(GraphApi):
     # --- customers -----------------------------------------------------------------------------
     def customers(self, top: int | None = None):
         """The customers the partner has a GDAP relationship with."""
-        return self._pages(BASE + "/delegatedAdminCustomers", self._list_params(None, top))
+        return self._pages(BASE + "/delegatedAdminCustomers", list_params(None, top))
 
     def customer(self, customer_id: str) -> dict:
         return self._call("GET", f"{BASE}/delegatedAdminCustomers/{_seg(customer_id)}")

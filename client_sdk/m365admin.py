@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .gdap import GraphApi
+from .gdap import GraphApi, list_params
 
 BASE = "/m365admin/v1.0/support"
 STATUSES = ("open", "attentionNeeded", "closed")
@@ -67,7 +67,7 @@ class M365Admin(GraphApi):
         clauses = [f"status eq '{status}'"] if status else []
         if filter:
             clauses.append(filter)
-        return self._pages(BASE + "/serviceRequests", self._list_params(" and ".join(clauses) or None, top))
+        return self._pages(BASE + "/serviceRequests", list_params(" and ".join(clauses) or None, top))
 
     def service_request(self, request_id: str) -> dict:
         """One service request with its ``notes`` (Microsoft's, the partner's and the customer's)."""
