@@ -23,6 +23,9 @@ class Services:
     tokens: TokenService
 
 
+MAX_BODY_BYTES = 1024 * 1024  # no real request of these APIs comes near it
+
+
 class WorldPathMiddleware:
     """Serves a world other than the default one under ``/worlds/<id>/...``: strips the prefix and
     moves it to SCRIPT_NAME, so every surface's routes and links work unchanged inside a world."""
@@ -45,6 +48,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     """Build the app: ``create_app()`` reads the environment; keyword arguments override it."""
     config = config or Config.from_env(**overrides)
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False
     store = Store(config.database_url)
     worlds = Worlds(store)

@@ -12,6 +12,7 @@ from ...domain.clock import utcnow
 from ...domain.errors import DomainError
 from .. import context as ctx
 from ..hooks import explain_url
+from ..validation import describe, webargs_errors
 
 CODES = {"not_found": "Request_ResourceNotFound", "denied": "Authorization_RequestDenied", "invalid": "BadRequest",
          "conflict": "Conflict", "precondition_failed": "PreconditionFailed"}
@@ -62,11 +63,9 @@ def render(exc):
     if isinstance(exc, DomainError):
         return error_response(exc.status, domain_error_code(exc), exc.reason, exc.rule)
     if isinstance(exc, HTTPException):
-        if exc.code == 422:
-            messages = (getattr(exc, "data", None) or {}).get("messages", {})
-            flat = "; ".join(f"{field}: {', '.join(map(str, errs)) if isinstance(errs, list) else errs}"
-                             for fields in messages.values() for field, errs in fields.items())
-            return error_response(400, "BadRequest", f"Invalid request: {flat}")
+        errors = webargs_errors(exc)
+        if errors is not None:
+            return error_response(400, "BadRequest", f"Invalid request: {describe(errors)}")
         code = {404: "Request_ResourceNotFound", 405: "Request_BadRequest", 400: "BadRequest"}.get(exc.code, "generalException")
         return error_response(exc.code or 500, code, exc.description or exc.name)
     return error_response(500, "generalException", "An unexpected error occurred.")

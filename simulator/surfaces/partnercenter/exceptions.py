@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ...auth.tokens import TokenRejected
 from ...domain.errors import DomainError
 from ..hooks import explain_url
+from ..validation import describe, webargs_errors
 from .headers import add_headers
 
 # Partner Center's own error codes, per pcsim error kind, and for injected faults per status.
@@ -34,11 +35,9 @@ def render(exc):
         code = STATUS_CODES.get(exc.status) if exc.kind == "fault" else CODES.get(exc.kind, 800002)
         return error_response(exc.status, code or 800003, exc.reason, data)
     if isinstance(exc, HTTPException):
-        if exc.code == 422:  # webargs validation (flask-smorest)
-            messages = (getattr(exc, "data", None) or {}).get("messages", {})
-            flat = "; ".join(f"{loc}.{field}: {', '.join(map(str, errs))}" for loc, fields in messages.items()
-                             for field, errs in fields.items())
-            return error_response(400, 800002, f"Invalid request input: {flat}")
+        errors = webargs_errors(exc)
+        if errors is not None:
+            return error_response(400, 800002, f"Invalid request input: {describe(errors)}")
         code = {404: 1000, 405: 800002}.get(exc.code, exc.code or 500)
         return error_response(exc.code or 500, code, f"{exc.name}: {exc.description}")
     return error_response(500, 800003, "Unexpected service error")

@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...domain.errors import DomainError
 from ...worlds.fixtures import FixtureInvalid
+from ..validation import webargs_errors
 
 CODES = {"not_found": "NotFound", "invalid": "BadRequest", "conflict": "Conflict", "denied": "Forbidden"}
 
@@ -26,10 +27,9 @@ def render(exc):
     if isinstance(exc, DomainError):
         return error_response(exc.status, CODES.get(exc.kind, "BadRequest"), exc.reason)
     if isinstance(exc, HTTPException):
-        if exc.code == 422:
-            messages = (getattr(exc, "data", None) or {}).get("messages", {})
-            details = [{"path": f"{loc}.{field}", "reason": "; ".join(map(str, errs)) if isinstance(errs, list)
-                        else str(errs)} for loc, fields in messages.items() for field, errs in fields.items()]
-            return error_response(400, "BadRequest", "Invalid request", details)
+        errors = webargs_errors(exc)
+        if errors is not None:
+            return error_response(400, "BadRequest", "Invalid request",
+                                  [{"path": path, "reason": reason} for path, reason in errors])
         return error_response(exc.code or 500, exc.name.replace(" ", ""), exc.description or exc.name)
     return error_response(500, "InternalError", str(exc))
