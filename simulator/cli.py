@@ -88,6 +88,7 @@ def _banner(config: Config, tls_files, tls_port: int, started: float) -> None:
         click.echo(f"  HTTPS  https://localhost:{tls_port}   (CA: {tls_files.ca_cert}; "
                    f"export REQUESTS_CA_BUNDLE={tls_files.ca_cert})")
     click.echo(f"  docs   {base}/docs")
+    click.echo(f"  UI     {base}/ui/   (training: personas, Partner Center, Azure portal, Microsoft 365 admin, trainer)")
     click.echo("Try it:")
     click.echo(_example(base))
     sys.stdout.flush()

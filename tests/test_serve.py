@@ -63,6 +63,7 @@ def test_serve_prints_urls_and_an_example():
     finally:
         out = stop(process)
     assert f"HTTP   {base}" in out and "curl" in out and "/partnercenter/v1/customers" in out
+    assert f"UI     {base}/ui/" in out
 
 
 def test_workers_share_one_state(tmp_path):
