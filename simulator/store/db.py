@@ -1,11 +1,12 @@
 """The one place that talks to the database: engine, sessions, and whole-world operations."""
 from __future__ import annotations
 
+import hashlib
 import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import create_engine, delete, event, insert, literal, select
+from sqlalchemy import create_engine, delete, event, func, insert, literal, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -41,7 +42,25 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
+    return engine
+
+
+def _no_nul(value):
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+def _without_nul(_connection, _cursor, statement, parameters, _context, executemany):
+    """PostgreSQL text cannot hold a NUL character (psycopg refuses the whole statement): send U+FFFD instead.
+    No id holds one, so a lookup still finds nothing; a journal entry or a title keeps the rest of the text."""
+    if isinstance(parameters, dict):
+        parameters = {k: _no_nul(v) for k, v in parameters.items()}
+    elif isinstance(parameters, (list, tuple)):
+        parameters = type(parameters)({k: _no_nul(v) for k, v in p.items()} if isinstance(p, dict) else _no_nul(p)
+                                      for p in parameters)
+    return statement, parameters
 
 
 class Store:
@@ -53,7 +72,17 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # A single shared in-memory connection cannot hold two transactions at once.
         self._lock = threading.RLock() if _is_memory_sqlite(url) else None
-        Base.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            self.serialize(connection, "schema")  # servers starting at once on one new database
+            Base.metadata.create_all(connection)
+
+    def serialize(self, connection, name: str) -> None:
+        """Hold the database-wide lock ``name`` until the transaction of ``connection`` (or session) ends.
+        PostgreSQL: an advisory lock, so that servers starting at once create the schema and load a template
+        one at a time. SQLite needs none: BEGIN IMMEDIATE already serializes every write transaction."""
+        if self.engine.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(f"pcsim:{name}".encode()).digest()[:8], "big", signed=True)
+            connection.execute(select(func.pg_advisory_xact_lock(key)))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from datetime import timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -42,7 +42,7 @@ class World(Base):
     scenario: Mapped[str] = mapped_column(String(200))
     template: Mapped[bool] = mapped_column(Boolean, default=False)
     source_world_id: Mapped[str | None] = mapped_column(String(64))
-    seed: Mapped[int] = mapped_column(Integer, default=0)
+    seed: Mapped[int] = mapped_column(BigInteger, default=0)  # any 64-bit seed, as SQLite takes
     clock_anchor: Mapped[datetime] = mapped_column(UtcDateTime)
     clock_wall_anchor: Mapped[datetime] = mapped_column(UtcDateTime)
     clock_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -310,13 +310,14 @@ class JournalEntry(WorldRow, Base):
 
     __tablename__ = "journal"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the request id
-    seq: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger)  # microseconds since the epoch: past 32 bits
     at: Mapped[datetime] = mapped_column(UtcDateTime)  # world time
     surface: Mapped[str] = mapped_column(String(32))
-    method: Mapped[str] = mapped_column(String(10))
-    path: Mapped[str] = mapped_column(String(1000))
+    # The request as received, whatever its length (PostgreSQL enforces VARCHAR lengths, SQLite does not).
+    method: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text)
     status: Mapped[int] = mapped_column(Integer)
-    actor: Mapped[str | None] = mapped_column(String(255))
+    actor: Mapped[str | None] = mapped_column(Text)
     tenant_id: Mapped[str | None] = mapped_column(String(36))
     rule: Mapped[str | None] = mapped_column(String(8))  # the rule that denied, if one did
     fault: Mapped[str | None] = mapped_column(String(64))  # the injected fault, if one answered
@@ -331,7 +332,7 @@ class FaultRule(WorldRow, Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     surface: Mapped[str] = mapped_column(String(32))  # a surface name or '*'
     method: Mapped[str] = mapped_column(String(10))  # a method or '*'
-    path: Mapped[str] = mapped_column(String(500))  # a glob on the path inside the surface
+    path: Mapped[str] = mapped_column(Text)  # a glob on the path inside the surface
     tenant_id: Mapped[str | None] = mapped_column(String(36))  # only requests acting in this tenant
     kind: Mapped[str] = mapped_column(String(16))  # status | latency | drop
     status: Mapped[int | None] = mapped_column(Integer)
@@ -339,7 +340,7 @@ class FaultRule(WorldRow, Base):
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     remaining: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
     probability: Mapped[float] = mapped_column(default=1.0)
-    seed: Mapped[int] = mapped_column(Integer, default=0)
+    seed: Mapped[int] = mapped_column(BigInteger, default=0)
     seen: Mapped[int] = mapped_column(Integer, default=0)  # matching requests so far
     fired: Mapped[int] = mapped_column(Integer, default=0)
     created_seq: Mapped[int] = mapped_column(Integer, default=0)

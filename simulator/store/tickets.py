@@ -49,11 +49,27 @@ def notes(session: Session, ticket: Ticket) -> list[TicketNote]:
         TicketNote.world_id == ticket.world_id, TicketNote.ticket_id == ticket.id).order_by(TicketNote.seq)))
 
 
+def notes_by_ticket(session: Session, world: str, ticket_ids: list[str]) -> dict[str, list[TicketNote]]:
+    """The notes of many tickets in one query (a page of a list), each ticket's in order."""
+    out: dict[str, list[TicketNote]] = {i: [] for i in ticket_ids}
+    if ticket_ids:
+        for note in session.scalars(select(TicketNote).where(
+                TicketNote.world_id == world, TicketNote.ticket_id.in_(ticket_ids))
+                .order_by(TicketNote.ticket_id, TicketNote.seq)):
+            out[note.ticket_id].append(note)
+    return out
+
+
 def add_note(session: Session, ticket: Ticket, at: datetime, author: str, author_kind: str, text: str,
              subject: str = "", name: str | None = None, status_follows: bool = True) -> TicketNote:
     """Add a note; a note from the partner or customer puts the ticket back to ``open``."""
     if status_follows:
         new_status = rules.status_after_note(ticket.status)
+    # Lock the ticket's row first: two requests appending to one ticket would otherwise read the same
+    # max(seq) and the second would fail on the primary key (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    # serializes every write). No-op on SQLite.
+    session.execute(select(Ticket.id).where(Ticket.world_id == ticket.world_id, Ticket.id == ticket.id)
+                    .with_for_update())
     seq = (session.scalar(select(func.max(TicketNote.seq)).where(
         TicketNote.world_id == ticket.world_id, TicketNote.ticket_id == ticket.id)) or 0) + 1
     note = TicketNote(world_id=ticket.world_id, ticket_id=ticket.id, seq=seq, name=name or f"note-{seq}",

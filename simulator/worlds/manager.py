@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from ..domain.clock import WorldClock, parse_datetime, utcnow
 from ..domain.errors import Conflict, NotFound
@@ -93,6 +94,7 @@ class Worlds:
         fixture, rows = _fixture_and_rows(path, seed)
         template_id = f"scenario:{fixture.name}:{fixture.digest}" + ("" if seed is None else f":{seed}")
         with self.store.session() as session:
+            self.store.serialize(session, "template")  # two servers loading it at once: the second finds it
             if session.get(World, template_id) is not None:
                 return template_id
             clock = fixture.header.get("clock") or {}
@@ -216,7 +218,12 @@ class Worlds:
         with self.store.session() as session:
             if session.get(World, world_id) is not None:
                 return world_id
-        self.create(world_id, template_id, frozen=frozen)
+        try:
+            self.create(world_id, template_id, frozen=frozen)
+        except (Conflict, IntegrityError):  # another server (PostgreSQL) created it at the same moment
+            with self.store.session() as session:
+                if session.get(World, world_id) is None:
+                    raise
         return world_id
 
 

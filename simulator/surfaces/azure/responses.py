@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from flask import jsonify, request
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
@@ -41,7 +40,7 @@ from ...store import queries
 from ...store import tickets as store
 from ...store.models import Subscription, Tenant, Ticket, TicketNote
 from .. import context as ctx
-from ..openapi import make_api, mount_per_cloud
+from ..openapi import Blueprint, make_api, mount_per_cloud
 from . import schemas
 from .exceptions import ArmError, add_headers, render
 
@@ -902,5 +901,5 @@ def register(app) -> list:
                    "body; a rule's denial names it in error.additionalInfo[{type: PcsimRule, info: {rule, ...}}]. "
                    "Ticket PUT answers 200 with the ticket (the SDK's poller completes at once). "
                    "x-ms-authorization-auxiliary (Bearer <partner-tenant ARM token>) is checked when sent.",
-                   version="2024-04-01")
+                   version="2024-04-01", error_schema=schemas.ArmErrorResponse)
     return mount_per_cloud(app, api, make_blueprint, "/azure", render)

@@ -190,3 +190,22 @@ Subscription = Schema.from_dict({
 }, name="Subscription")
 SubscriptionList = Schema.from_dict({"value": fields.List(fields.Nested(Subscription)), "count": fields.Dict(),
                                      "nextLink": fields.String()}, name="SubscriptionListResult")
+
+
+class ArmErrorAdditionalInfo(Schema):
+    type = fields.String(required=True)
+    info = fields.Dict(required=True)
+
+
+class ArmErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    target = fields.String()
+    additionalInfo = fields.List(fields.Nested(ArmErrorAdditionalInfo), metadata={
+        "description": "a denial: {type: PcsimRule, info: {rule, ...facts, explain}}, then {type: PcsimDecision}"})
+
+
+class ArmErrorResponse(Schema):
+    """ARM's error body (common types v5 ``ErrorResponse``), every non-2xx answer."""
+
+    error = fields.Nested(ArmErrorDetail, required=True)

@@ -11,6 +11,7 @@ from ...domain.decision import Decision
 from ...domain.errors import Invalid, NotFound
 from ...store.models import ServiceHealth, ServiceIssue
 from .. import context as ctx
+from . import schemas
 
 ROOT = "/admin/serviceAnnouncement"
 HEALTH_READ = "ServiceHealth.Read.All"
@@ -64,6 +65,7 @@ def add_routes(bp, caller_of, context_url) -> None:
         return body
 
     @bp.get(f"{ROOT}/healthOverviews")
+    @bp.alt_response(200, schema=schemas.ServiceHealthPage, success=True)
     def health_overviews():
         """The tenant's service health per service (``$expand=issues`` adds each service's issues)."""
         tenant = tenant_with_access()
@@ -72,6 +74,7 @@ def add_routes(bp, caller_of, context_url) -> None:
                 "value": [overview_json(s, tenant.id, with_issues) for s in services(tenant.id)]}
 
     @bp.get(f"{ROOT}/healthOverviews/<service_id>")
+    @bp.alt_response(200, schema=schemas.ServiceHealthEntity, success=True)
     def health_overview(service_id):
         tenant = tenant_with_access()
         with_issues = expand_issues()
@@ -82,6 +85,7 @@ def add_routes(bp, caller_of, context_url) -> None:
         raise NotFound(f"Service '{service_id}' was not found.")
 
     @bp.get(f"{ROOT}/issues")
+    @bp.alt_response(200, schema=schemas.ServiceHealthIssuePage, success=True)
     def list_issues():
         """The tenant's service issues, newest first (``$top``, ``$skip``)."""
         tenant = tenant_with_access()
@@ -101,6 +105,7 @@ def add_routes(bp, caller_of, context_url) -> None:
         return body
 
     @bp.get(f"{ROOT}/issues/<issue_id>")
+    @bp.alt_response(200, schema=schemas.ServiceHealthIssueEntity, success=True)
     def get_issue(issue_id):
         tenant = tenant_with_access()
         names = {s.service_id: s.service_name for s in services(tenant.id)}

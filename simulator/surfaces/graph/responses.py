@@ -5,7 +5,6 @@ import base64
 import uuid
 
 from flask import request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ...domain import gdap
@@ -16,7 +15,7 @@ from ...domain.errors import Conflict, Denied, Invalid, NotFound, PreconditionFa
 from ...store.models import GdapAccessAssignment, GdapRelationship, Group, Tenant
 from .. import context as ctx
 from .. import odata
-from ..openapi import make_api, mount_per_cloud
+from ..openapi import Blueprint, make_api, mount_per_cloud
 from . import health, schemas
 from .exceptions import add_headers, render
 
@@ -380,5 +379,5 @@ def register(app) -> list:
     api = make_api(app, "graph", "Microsoft Graph (pcsim)",
                    "Microsoft Graph v1.0 as pcsim imitates it: GDAP (tenantRelationships). Token audience "
                    "https://graph.microsoft.com; errors in Graph's body, rule ids in error.innerError.rule.",
-                   version="v1.0")
+                   version="v1.0", error_schema=schemas.GraphError)
     return mount_per_cloud(app, api, make_blueprint, "/graph/v1.0", render)

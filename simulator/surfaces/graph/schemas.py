@@ -109,3 +109,38 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
 RelationshipPage = page_of(Relationship, "DelegatedAdminRelationshipCollection")
 AccessAssignmentPage = page_of(AccessAssignment, "DelegatedAdminAccessAssignmentCollection")
 CustomerPage = page_of(DelegatedAdminCustomer, "DelegatedAdminCustomerCollection")
+
+
+class GraphErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    innerError = fields.Dict(required=True, metadata={
+        "description": "date, request-id, client-request-id; a denial adds rule and explain (and, on the "
+                       "Microsoft 365 admin surface, the contact to turn to)"})
+
+
+class GraphError(Schema):
+    """Graph's error body (every non-2xx answer)."""
+
+    error = fields.Nested(GraphErrorDetail, required=True)
+
+
+# --- service communications (documented; the routes build the JSON) ------------------------------------------
+_ISSUE_FIELDS = {
+    "startDateTime": fields.String(allow_none=True), "endDateTime": fields.String(allow_none=True),
+    "lastModifiedDateTime": fields.String(allow_none=True), "title": fields.String(), "id": fields.String(),
+    "impactDescription": fields.String(allow_none=True), "classification": fields.String(),
+    "origin": fields.String(), "status": fields.String(), "service": fields.String(),
+    "feature": fields.String(allow_none=True), "featureGroup": fields.String(allow_none=True),
+    "isResolved": fields.Boolean(), "details": fields.List(fields.Dict()), "posts": fields.List(fields.Dict()),
+}
+ServiceHealthIssue = Schema.from_dict(_ISSUE_FIELDS, name="ServiceHealthIssue")
+ServiceHealthIssueEntity = Schema.from_dict(
+    {"odata_context": fields.String(data_key="@odata.context"), **_ISSUE_FIELDS}, name="ServiceHealthIssueEntity")
+_OVERVIEW_FIELDS = {"service": fields.String(), "status": fields.String(), "id": fields.String(),
+                    "issues": fields.List(fields.Nested(ServiceHealthIssue))}
+ServiceHealth = Schema.from_dict(_OVERVIEW_FIELDS, name="ServiceHealth")
+ServiceHealthEntity = Schema.from_dict(
+    {"odata_context": fields.String(data_key="@odata.context"), **_OVERVIEW_FIELDS}, name="ServiceHealthEntity")
+ServiceHealthPage = page_of(ServiceHealth, "ServiceHealthCollection")
+ServiceHealthIssuePage = page_of(ServiceHealthIssue, "ServiceHealthIssueCollection")

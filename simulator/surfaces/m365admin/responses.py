@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ...domain import support
@@ -32,7 +31,8 @@ from ...store.models import Subscription, Tenant, Ticket, TicketNote
 from .. import context as ctx
 from .. import odata
 from ..context import Principal
-from ..openapi import make_api, mount_per_cloud
+from ..graph.schemas import GraphError
+from ..openapi import Blueprint, make_api, mount_per_cloud
 from . import schemas
 from .exceptions import add_headers, render
 
@@ -361,5 +361,6 @@ def register(app) -> list:
                    "support options (R10), topic categories with 'More...', service requests and notes (R1, R2, R9, "
                    "R11, R13). Token audience https://admin.microsoft.com (usgov: https://admin.microsoft.us at "
                    "/usgov/m365admin/v1.0); errors in Graph's body, rule ids in error.innerError.rule, the ISV's or "
-                   "partner's contact in error.innerError.contact.", version="v1.0")
+                   "partner's contact in error.innerError.contact.", version="v1.0",
+                   error_schema=GraphError)
     return mount_per_cloud(app, api, make_blueprint, API_PATH, render)

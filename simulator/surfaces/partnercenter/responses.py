@@ -5,7 +5,6 @@ import base64
 import json
 
 from flask import request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ...auth.tokens import TokenRejected
@@ -15,7 +14,7 @@ from ...domain.clock import iso
 from ...domain.errors import Invalid, NotFound
 from ...store.models import MarketplaceProduct, PartnerRelationship, Subscription, Tenant
 from .. import context as ctx
-from ..openapi import make_api, mount_per_cloud
+from ..openapi import Blueprint, make_api, mount_per_cloud
 from . import schemas, servicerequests
 from .exceptions import render
 from .headers import add_headers
@@ -299,5 +298,6 @@ def make_blueprint(cloud: str) -> Blueprint:
 def register(app) -> list:
     api = make_api(app, "partnercenter", "Partner Center (pcsim)",
                    "Partner Center REST API v1 as pcsim imitates it. Token audience "
-                   "https://api.partnercenter.microsoft.com; errors in Partner Center's body.")
+                   "https://api.partnercenter.microsoft.com; errors in Partner Center's body.",
+                   error_schema=schemas.PartnerCenterError)
     return mount_per_cloud(app, api, make_blueprint, "/partnercenter/v1", render)

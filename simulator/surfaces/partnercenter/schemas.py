@@ -143,3 +143,112 @@ class PartnerProfile(Schema):
     defaultAddress = fields.Nested(Address)
     profileType = fields.String()
     attributes = fields.Nested(Attributes)
+
+
+class PartnerCenterError(Schema):
+    """Partner Center's error body (every non-2xx answer). ``data[0].rule`` names the rule of a denial,
+    ``data[0].explain`` where its decision trace can be read."""
+
+    code = fields.Integer(required=True, metadata={"description": "Partner Center's error code"})
+    description = fields.String(required=True)
+    data = fields.List(fields.Dict(), required=True)
+    source = fields.String(required=True)
+
+
+# --- service requests, support topics, hand-off, service incidents (documented; the routes build the JSON) ---
+class SupportTopic(Schema):
+    name = fields.String()
+    description = fields.String()
+    id = fields.Integer()
+    attributes = fields.Nested(Attributes)
+
+
+class Contact(Schema):
+    firstName = fields.String()
+    lastName = fields.String()
+    email = fields.String()
+    phoneNumber = fields.String()
+
+
+class Organization(Schema):
+    id = fields.String()
+    name = fields.String()
+    phoneNumber = fields.String()
+
+
+class ServiceRequestNote(Schema):
+    createdByName = fields.String()
+    createdDate = fields.String()
+    text = fields.String()
+
+
+class ServiceRequest(Schema):
+    title = fields.String()
+    description = fields.String()
+    severity = fields.String()
+    supportTopicId = fields.String()
+    supportTopicName = fields.String()
+    id = fields.String()
+    status = fields.String()
+    organization = fields.Nested(Organization, allow_none=True)
+    primaryContact = fields.Nested(Contact)
+    lastUpdatedBy = fields.Nested(Contact)
+    productName = fields.String(allow_none=True)
+    productId = fields.String(allow_none=True)
+    createdDate = fields.String()
+    lastModifiedDate = fields.String()
+    lastClosedDate = fields.String()
+    fileLinks = fields.List(fields.Dict())
+    notes = fields.List(fields.Nested(ServiceRequestNote))
+    countryCode = fields.String(allow_none=True)
+    attributes = fields.Nested(Attributes)
+
+
+class ServiceRequestHandOff(Schema):
+    workload = fields.String()
+    portal = fields.String()
+    url = fields.String()
+    customerTenantId = fields.String()
+    domain = fields.String()
+    companyName = fields.String()
+    next = fields.Dict(metadata={"description": "the pcsim call that files the request on the workload's surface: "
+                                                "surface, method, path, scope, signIn (and subscriptions or "
+                                                "topicCategories)"})
+    attributes = fields.Nested(Attributes)
+
+
+class ServiceIncidentMessage(Schema):
+    publishedTime = fields.String(allow_none=True)
+    messageText = fields.String(allow_none=True)
+
+
+class ServiceIncidentDetail(Schema):
+    id = fields.String()
+    workload = fields.String()
+    affectedWorkloadNames = fields.List(fields.String())
+    category = fields.String(allow_none=True)
+    impactedArea = fields.String(allow_none=True)
+    impactedCustomers = fields.Integer()
+    messageType = fields.String()
+    title = fields.String()
+    impactDescription = fields.String(allow_none=True)
+    messages = fields.List(fields.Nested(ServiceIncidentMessage))
+    startTime = fields.String(allow_none=True)
+    endTime = fields.String(allow_none=True)
+    requiredBy = fields.String(allow_none=True)
+    severity = fields.String()
+    status = fields.String()
+    resolved = fields.Boolean()
+    actionType = fields.String(allow_none=True)
+
+
+class ServiceIncidents(Schema):
+    workload = fields.String()
+    status = fields.String()
+    incidents = fields.List(fields.Nested(ServiceIncidentDetail))
+    messageCenterMessages = fields.List(fields.Nested(ServiceIncidentDetail))
+
+
+SupportTopicCollection = collection(SupportTopic, "SupportTopicCollection")
+ServiceRequestCollection = collection(ServiceRequest, "ServiceRequestCollection")
+ServiceIncidentCollection = collection(ServiceIncidents, "ServiceIncidentCollection")

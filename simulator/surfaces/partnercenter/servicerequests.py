@@ -22,6 +22,7 @@ from ...domain.support_catalog import CSP_SUPPORT_WORKLOADS, PORTALS, SUPPORT_TO
 from ...store import queries, tickets
 from ...store.models import ServiceHealth, ServiceIssue, Subscription, Tenant, Ticket
 from .. import context as ctx
+from . import schemas
 
 NEVER = "0001-01-01T00:00:00"
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
@@ -73,7 +74,7 @@ class ServiceRequestUpdate(Schema):
 
 class ServiceRequestListArgs(Schema):
     status = fields.String(validate=validate.OneOf(list(ticket_rules.STATUSES)))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
     size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -97,13 +98,15 @@ def contact_view(contact: dict) -> dict:
             "phoneNumber": contact.get("phoneNumber") or contact.get("phone") or ""}
 
 
-def service_request_json(t: Ticket) -> dict:
+def service_request_json(t: Ticket, notes: list | None = None) -> dict:
+    """``notes``: the ticket's notes when already loaded (a list page loads them all in one query)."""
     db, world = ctx.session(), ctx.world().id
     partner = db.get(Tenant, (world, t.partner_id)) if t.partner_id else None
     organization = ({"id": partner.id, "name": partner.name,
                      "phoneNumber": partner.profile["address"]["phoneNumber"]} if partner else None)
     contact = contact_view(t.contact)
-    notes = tickets.notes(db, t)
+    if notes is None:
+        notes = tickets.notes(db, t)
     last_update = notes[-1] if notes else None
     return {
         "title": t.title, "description": t.description, "severity": ticket_rules.pc_severity(t.severity),
@@ -148,6 +151,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
                 "phoneNumber": user.phone} if user else {}
 
     @bp.get("/servicerequests/supporttopics")
+    @bp.alt_response(200, schema=schemas.SupportTopicCollection, success=True)
     def support_topics():
         """The support topics a service request is filed under (Azure, Office 365, Dynamics CRM Online,
         Enterprise Mobility Suite, Partner Center)."""
@@ -157,6 +161,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
 
     @bp.post("/servicerequests/<locale>")
+    @bp.alt_response(201, schema=schemas.ServiceRequest, success=True)
     def create_partner_request(locale):
         """File a service request about the partner's own Partner Center account (a 'Partner Center' topic)."""
         principal, caller = caller_and_partner()
@@ -189,6 +194,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         return service_request_json(ticket)
 
     @bp.post("/customers/<customer_id>/servicerequests/<locale>")
+    @bp.alt_response(201, schema=schemas.ServiceRequest, success=True)
     @bp.doc(summary="File a service request on behalf of a customer (pcsim's own route)", **PCSIM_ONLY)
     def create_customer_request(customer_id, locale):
         """pcsim's own route (the real API has none): file for a customer. Checks R1 (relationship), R2
@@ -227,7 +233,8 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         total = ctx.session().scalar(select(func.count()).select_from(query.subquery()))
         rows = ctx.session().scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
                                      .offset(args["offset"]).limit(args["size"])).all()
-        body = {"totalCount": total, "items": [service_request_json(t) for t in rows],
+        notes = tickets.notes_by_ticket(ctx.session(), ctx.world().id, [t.id for t in rows])
+        body = {"totalCount": total, "items": [service_request_json(t, notes[t.id]) for t in rows],
                 "links": {"self": {"uri": base, "method": "GET", "headers": []}},
                 "attributes": {"objectType": "Collection"}}
         if args["offset"] + args["size"] < total:
@@ -238,6 +245,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     @bp.get("/servicerequests")
     @bp.arguments(ServiceRequestListArgs, location="query")
+    @bp.alt_response(200, schema=schemas.ServiceRequestCollection, success=True)
     def list_partner_requests(args):
         """Every service request the partner filed (its own and its customers'), newest first."""
         principal = partner_caller()
@@ -246,6 +254,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     @bp.get("/customers/<customer_id>/servicerequests")
     @bp.arguments(ServiceRequestListArgs, location="query")
+    @bp.alt_response(200, schema=schemas.ServiceRequestCollection, success=True)
     def list_customer_requests(args, customer_id):
         """The customer's service requests this partner filed, on every surface (Partner Center, Azure, Microsoft
         365 admin center)."""
@@ -278,22 +287,26 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         return service_request_json(t)
 
     @bp.get("/servicerequests/<request_id>")
+    @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
     def get_partner_request(request_id):
         return service_request_json(_ticket(partner_caller(), request_id))
 
     @bp.patch("/servicerequests/<request_id>")
+    @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
     def update_partner_request(request_id):
         """Add a note (``NewNote``), change severity, or close (``Status: closed``)."""
         principal = partner_caller()
         return _update(principal, _ticket(principal, request_id))
 
     @bp.get("/customers/<customer_id>/servicerequests/<request_id>")
+    @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
     def get_customer_request(customer_id, request_id):
         principal = partner_caller()
         customer, _ = visible_customer(principal, customer_id)
         return service_request_json(_ticket(principal, request_id, customer.id))
 
     @bp.patch("/customers/<customer_id>/servicerequests/<request_id>")
+    @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
     def update_customer_request(customer_id, request_id):
         principal = partner_caller()
         customer, _ = visible_customer(principal, customer_id)
@@ -301,6 +314,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     # --- R4: Service requests > New request ------------------------------------------------------------
     @bp.get("/customers/<customer_id>/servicerequests/newrequest/<workload>")
+    @bp.alt_response(200, schema=schemas.ServiceRequestHandOff, success=True)
     @bp.doc(summary="Service requests > New request: the workload's portal for the customer (pcsim's own route)",
             **PCSIM_ONLY)
     def new_request(customer_id, workload):
@@ -405,12 +419,14 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         return allowed
 
     @bp.get("/serviceincidents/office")
+    @bp.alt_response(200, schema=schemas.ServiceIncidentCollection, success=True)
     def service_incidents():
         """Microsoft 365 service incidents across the customers in which the signed-in user has GDAP access (R5)."""
         principal, caller = caller_and_partner()
         return incidents_body(health_customers(principal, caller))
 
     @bp.get("/customers/<customer_id>/serviceincidents")
+    @bp.alt_response(200, schema=schemas.ServiceIncidentCollection, success=True)
     @bp.doc(summary="One customer's service incidents (pcsim's own route)", **PCSIM_ONLY)
     def customer_service_incidents(customer_id):
         """One customer's service health and incidents (R1 relationship, R5 GDAP access)."""

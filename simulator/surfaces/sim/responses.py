@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 
 from flask import request
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from ...domain import catalog
@@ -20,7 +19,7 @@ from ...worlds.builder import hash_secret
 from ...worlds.fixtures import FixtureError, FixtureInvalid
 from ...worlds.manager import snapshot_template_id, write_inline_fixture
 from .. import context as ctx
-from ..openapi import make_api
+from ..openapi import Blueprint, make_api
 from . import schemas
 from .exceptions import render
 from .explain import explain_text
@@ -109,7 +108,7 @@ def reset_world(world_id):
 
 @bp.post("/worlds/<world_id>/snapshots")
 @bp.arguments(schemas.SnapshotCreate)
-@bp.response(201)
+@bp.response(201, schemas.Snapshot)
 def create_snapshot(args, world_id):
     """Save the world's data and clock under a name."""
     snap = worlds().snapshot(world_id, args["name"])
@@ -118,6 +117,7 @@ def create_snapshot(args, world_id):
 
 
 @bp.get("/worlds/<world_id>/snapshots")
+@bp.alt_response(200, schema=schemas.SnapshotList, success=True)
 def list_snapshots(world_id):
     load_world(world_id)
     prefix = snapshot_template_id(world_id, "")
@@ -134,12 +134,14 @@ def restore_snapshot(world_id, name):
 
 # --- clock ------------------------------------------------------------------------------------------------
 @bp.get("/worlds/<world_id>/clock")
+@bp.alt_response(200, schema=schemas.Clock, success=True)
 def get_clock(world_id):
     return world_json(load_world(world_id))["clock"]
 
 
 @bp.post("/worlds/<world_id>/clock")
 @bp.arguments(schemas.ClockChange)
+@bp.alt_response(200, schema=schemas.Clock, success=True)
 def change_clock(args, world_id):
     """Advance (``{"advance": "P30D"}``), set (``{"set": "2026-03-01T00:00:00Z"}``) or freeze the clock."""
     with ctx.pcsim().store.session() as session:
@@ -169,7 +171,7 @@ def fault_json(f: FaultRule) -> dict:
 
 @bp.post("/worlds/<world_id>/faults")
 @bp.arguments(schemas.FaultCreate)
-@bp.response(201)
+@bp.response(201, schemas.Fault)
 def add_fault(args, world_id):
     """Inject a fault: matching requests get 429 (with Retry-After) or 500/503 in the surface's own error body,
     added latency, or a dropped connection; ``count`` times or with a (seeded) ``probability``."""
@@ -188,6 +190,7 @@ def add_fault(args, world_id):
 
 
 @bp.get("/worlds/<world_id>/faults")
+@bp.alt_response(200, schema=schemas.FaultList, success=True)
 def list_faults(world_id):
     load_world(world_id)
     rows = ctx.session().scalars(select(FaultRule).where(FaultRule.world_id == world_id)
@@ -226,28 +229,24 @@ def entry_json(e: JournalEntry, with_decisions: bool = False) -> dict:
 
 
 @bp.get("/worlds/<world_id>/journal")
-def journal(world_id):
+@bp.arguments(schemas.JournalArgs, location="query")
+@bp.alt_response(200, schema=schemas.JournalList, success=True)
+def journal(args, world_id):
     """Every request to the world, newest first: status, identity, the rule that denied, the fault that fired.
     Filters: ``status``, ``rule``, ``surface``, ``top`` (default 100)."""
     load_world(world_id)
     query = select(JournalEntry).where(JournalEntry.world_id == world_id)
     for arg, column in (("status", JournalEntry.status), ("rule", JournalEntry.rule),
                         ("surface", JournalEntry.surface)):
-        if request.args.get(arg):
-            value = request.args[arg]
-            if arg == "status":
-                if not value.isdigit():
-                    raise Invalid("status is an HTTP status code")
-                value = int(value)
-            query = query.where(column == value)
-    top = request.args.get("top", "100")
-    if not top.isdigit() or not 1 <= int(top) <= 1000:
-        raise Invalid("top is between 1 and 1000")
-    rows = ctx.session().scalars(query.order_by(JournalEntry.seq.desc()).limit(int(top))).all()
+        if args.get(arg) not in (None, ""):
+            query = query.where(column == args[arg])
+    rows = ctx.session().scalars(query.order_by(JournalEntry.seq.desc()).limit(args["top"])).all()
     return {"value": [entry_json(e) for e in rows]}
 
 
 @bp.get("/worlds/<world_id>/explain/<request_id>")
+@bp.alt_response(200, schema=schemas.JournalEntry, success=True,
+                 description="The entry with its decisions (JSON), or with ?format=text a page to read (text/plain)")
 def explain(world_id, request_id):
     """The decision trace of one request: every rule evaluated, in order, passed or failed, with its facts.
     ``?format=text`` (or ``Accept: text/plain``) gives it as a page for a person to read."""
@@ -283,6 +282,7 @@ def _roles(names: list[str], kind: str) -> list[str]:
 
 @bp.patch("/worlds/<world_id>/gdapRelationships/<rel_id>")
 @bp.arguments(schemas.RelationshipEdit)
+@bp.alt_response(200, schema=schemas.RelationshipEdited, success=True)
 def edit_relationship(args, world_id, rel_id):
     """Change a GDAP relationship's status, end or auto-extension (e.g. expire it now)."""
     r = _row(GdapRelationship, world_id, rel_id)
@@ -298,6 +298,7 @@ def edit_relationship(args, world_id, rel_id):
 
 @bp.patch("/worlds/<world_id>/accessAssignments/<assignment_id>")
 @bp.arguments(schemas.AssignmentEdit)
+@bp.alt_response(200, schema=schemas.AssignmentEdited, success=True)
 def edit_assignment(args, world_id, assignment_id):
     a = _row(GdapAccessAssignment, world_id, assignment_id)
     if "roles" in args:
@@ -333,6 +334,7 @@ def remove_member(world_id, group_id, user_id):
 
 @bp.patch("/worlds/<world_id>/subscriptions/<subscription_id>")
 @bp.arguments(schemas.SubscriptionEdit)
+@bp.alt_response(200, schema=schemas.SubscriptionEdited, success=True)
 def edit_subscription(args, world_id, subscription_id):
     """Switch a subscription between trial and paid, or change its status."""
     s = _row(Subscription, world_id, subscription_id)
@@ -345,7 +347,7 @@ def edit_subscription(args, world_id, subscription_id):
 
 @bp.post("/worlds/<world_id>/subscriptions/<subscription_id>/rbac")
 @bp.arguments(schemas.RbacCreate)
-@bp.response(201)
+@bp.response(201, schemas.RbacAssignment)
 def add_rbac(args, world_id, subscription_id):
     s = _row(Subscription, world_id, subscription_id)
     if s.workload != "azure":
@@ -370,6 +372,7 @@ def remove_rbac(world_id, assignment_id):
 
 @bp.patch("/worlds/<world_id>/users/<user_id>")
 @bp.arguments(schemas.UserEdit)
+@bp.alt_response(200, schema=schemas.UserEdited, success=True)
 def edit_user(args, world_id, user_id):
     """Change a user's roles (Partner Center roles for a partner user, Entra roles for a customer's) or password."""
     u = _row(User, world_id, user_id)
@@ -387,6 +390,7 @@ def edit_user(args, world_id, user_id):
 
 @bp.patch("/worlds/<world_id>/serviceHealth/<tenant_id>/<service_id>")
 @bp.arguments(schemas.HealthEdit)
+@bp.alt_response(200, schema=schemas.HealthEdited, success=True)
 def edit_health(args, world_id, tenant_id, service_id):
     h = _row(ServiceHealth, world_id, tenant_id, service_id)
     h.status = args["status"]
@@ -395,7 +399,7 @@ def edit_health(args, world_id, tenant_id, service_id):
 
 def register(app) -> list:
     api = make_api(app, "sim", "pcsim control plane", "Worlds, clock, snapshots, faults, journal, explain and "
-                   "world edits. Plain JSON, no token.")
+                   "world edits. Plain JSON, no token.", error_schema=schemas.SimError)
     api.register_blueprint(bp, url_prefix="/sim")
     return [("/sim", render)]
 

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ...domain import catalog
 from ...worlds.schemas import DateTimeText, DurationText, one_of
 
+SQL_INT = validate.Range(min=-(2**63), max=2**63 - 1)  # what the store's INTEGER columns hold
 WORLD_ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="letters, digits, '.', '-', '_' (64 at most)")
 
 
@@ -14,9 +15,11 @@ class WorldCreate(Schema):
     scenario = fields.String(metadata={"description": "A fixture name in fixtures/ or a path (default 'default')."})
     fixture = fields.Dict(metadata={"description": "An inline fixture (may include 'default')."})
     snapshot = fields.String(metadata={"description": "'<world>/<name>': start as a copy of that snapshot."})
-    seed = fields.Integer(metadata={"description": "Faker seed for the details the fixture does not give."})
+    seed = fields.Integer(validate=SQL_INT,
+                          metadata={"description": "Faker seed for the details the fixture does not give."})
     frozen = fields.Boolean(metadata={"description": "Freeze the world's clock (default: as the scenario says)."})
-    ttl = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Idle seconds before deletion."})
+    ttl = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                         metadata={"description": "Idle seconds before deletion."})
 
     @validates_schema
     def _one_source(self, data, **kwargs):
@@ -64,9 +67,10 @@ class FaultCreate(Schema):
     retryAfter = fields.Integer(validate=validate.Range(min=0, max=3600))
     latencyMs = fields.Integer(validate=validate.Range(min=1, max=60000))
     drop = fields.Boolean()
-    count = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Fire this many times at most."})
+    count = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                           metadata={"description": "Fire this many times at most."})
     probability = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=1))
-    seed = fields.Integer(load_default=0)
+    seed = fields.Integer(load_default=0, validate=SQL_INT)
 
     @validates_schema
     def _one_effect(self, data, **kwargs):
@@ -106,3 +110,118 @@ class UserEdit(Schema):
 
 class HealthEdit(Schema):
     status = fields.String(required=True, validate=one_of(catalog.SERVICE_HEALTH_STATUSES))
+
+
+class SimErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.List(fields.Dict(), metadata={"description": "field errors ({path, reason}) or fixture "
+                                                                  "errors ({file, path, reason})"})
+
+
+class SimError(Schema):
+    """The control plane's error body (every non-2xx answer)."""
+
+    error = fields.Nested(SimErrorDetail, required=True)
+
+
+# --- responses the routes build themselves (documented here) ------------------------------------------------
+class Clock(Schema):
+    now = fields.String()
+    frozen = fields.Boolean()
+
+
+class Snapshot(Schema):
+    name = fields.String()
+    world = fields.String()
+    createdDateTime = fields.String()
+    clock = fields.String()
+
+
+SnapshotList = Schema.from_dict({"value": fields.List(fields.Nested(Snapshot))}, name="SnapshotList")
+
+
+class Fault(Schema):
+    id = fields.String()
+    surface = fields.String()
+    method = fields.String()
+    path = fields.String()
+    tenant = fields.String(allow_none=True)
+    status = fields.Integer()
+    retryAfter = fields.Integer(allow_none=True)
+    latencyMs = fields.Integer()
+    drop = fields.Boolean()
+    count = fields.Integer(allow_none=True)
+    probability = fields.Float()
+    seed = fields.Integer()
+    seen = fields.Integer()
+    fired = fields.Integer()
+
+
+FaultList = Schema.from_dict({"value": fields.List(fields.Nested(Fault))}, name="FaultList")
+
+
+class JournalEntry(Schema):
+    requestId = fields.String()
+    at = fields.String()
+    surface = fields.String()
+    method = fields.String()
+    path = fields.String()
+    status = fields.Integer()
+    actor = fields.String(allow_none=True)
+    tenantId = fields.String(allow_none=True)
+    rule = fields.String(allow_none=True)
+    fault = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"enum": ["allowed", "denied", "fault", "error"]})
+    decisions = fields.List(fields.Dict(), metadata={"description": "explain only: every rule looked at"})
+
+
+JournalList = Schema.from_dict({"value": fields.List(fields.Nested(JournalEntry))}, name="JournalList")
+
+
+class JournalArgs(Schema):
+    status = fields.Integer(validate=validate.Range(min=100, max=599),
+                            metadata={"description": "Only entries with this HTTP status."})
+    rule = fields.String(metadata={"description": "Only entries denied by this rule (e.g. R7)."})
+    surface = fields.String()
+    top = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class RelationshipEdited(Schema):
+    id = fields.String()
+    status = fields.String()
+    endDateTime = fields.String(allow_none=True)
+    autoExtendDuration = fields.String(allow_none=True)
+
+
+class AssignmentEdited(Schema):
+    id = fields.String()
+    status = fields.String()
+    roles = fields.List(fields.String())
+
+
+class SubscriptionEdited(Schema):
+    id = fields.String()
+    trial = fields.Boolean()
+    status = fields.String()
+    channel = fields.String(allow_none=True)
+
+
+class RbacAssignment(Schema):
+    id = fields.String()
+    subscriptionId = fields.String()
+    principal = fields.String()
+    principalType = fields.String()
+    role = fields.String()
+
+
+class UserEdited(Schema):
+    id = fields.String()
+    upn = fields.String()
+    roles = fields.List(fields.String())
+
+
+class HealthEdited(Schema):
+    tenantId = fields.String()
+    service = fields.String()
+    status = fields.String()

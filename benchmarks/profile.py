@@ -1,0 +1,83 @@
+"""Profile pcsim's Azure ticket create in process (Flask test client, SQLite file, 500 requests) with cProfile.
+
+``python -m benchmarks --profile`` (or ``python -m benchmarks.profile [--requests N] [--target create|list|pc]``)
+prints the top functions by own time and by cumulative time.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from . import requests_pcsim as pc
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--target", choices=("create", "list", "pc-create", "pc-list", "customers"), default="create")
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args(argv)
+    from simulator import create_app
+
+    db = Path(tempfile.gettempdir()) / f"pcsim-profile-{uuid.uuid4().hex[:8]}.db"
+    try:
+        app = create_app(database_url=f"sqlite:///{db}")
+        client = app.test_client()
+
+        def bearer(spec):
+            path, form = spec
+            response = client.post(path, data=form)
+            assert response.status_code == 200, response.get_json()
+            return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+        arm, partner = bearer(pc.ARM_TOKEN), bearer(pc.PC_TOKEN)
+        body = pc.azure_ticket_body()
+        for i in range(100):
+            client.put(f"{pc.TICKETS}/seed-{i}?{pc.API}", data=body, headers=arm, content_type="application/json")
+        counter = iter(range(10**9))
+
+        def one():
+            if args.target == "create":
+                r = client.put(f"{pc.TICKETS}/p-{next(counter)}?{pc.API}", data=body, headers=arm,
+                               content_type="application/json")
+            elif args.target == "pc-create":
+                r = client.post(pc.SERVICE_REQUESTS, data=pc.service_request_body(), headers=partner,
+                                content_type="application/json")
+            elif args.target == "pc-list":
+                r = client.get(pc.ALL_SERVICE_REQUESTS, headers=partner)
+            elif args.target == "list":
+                r = client.get(pc.TICKET_LIST, headers=arm)
+            else:
+                r = client.get(pc.CUSTOMERS, headers=partner)
+            assert r.status_code in (200, 201), (r.status_code, r.get_data(as_text=True)[:500])
+
+        for _ in range(20):  # warm
+            one()
+        profiler = cProfile.Profile()
+        start = time.perf_counter()
+        profiler.enable()
+        for _ in range(args.requests):
+            one()
+        profiler.disable()
+        elapsed = time.perf_counter() - start
+        print(f"{args.target}: {args.requests} requests in {elapsed:.2f} s under cProfile "
+              f"({elapsed / args.requests * 1000:.2f} ms each)")
+        for key in ("tottime", "cumulative"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(args.top)
+            print(f"--- by {key}")
+            print(out.getvalue().split("\n", 6)[-1] if False else "\n".join(
+                line for line in out.getvalue().splitlines() if line.strip() and not line.startswith(("   Ordered", "         "))))
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()
