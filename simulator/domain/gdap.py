@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .catalog import GLOBAL_ADMINISTRATOR
+from .catalog import ENTRA_ROLE_NAMES, GLOBAL_ADMINISTRATOR
 from .clock import parse_duration
 from .errors import Conflict, Denied, Invalid
 
@@ -57,3 +57,11 @@ def next_status(action: str, status: str, *, actor_is_partner: bool, actor_is_cu
 def activation(now: datetime, duration: str) -> tuple[datetime, datetime]:
     """(activatedDateTime, endDateTime) for a relationship approved at ``now``."""
     return now, now + parse_duration(duration)
+
+
+def check_assignment_roles(roles: list[str], relationship_roles: list[str], relationship_name: str) -> None:
+    """An access assignment holds only roles its relationship grants."""
+    missing = [ENTRA_ROLE_NAMES.get(r, r) for r in roles if r not in relationship_roles]
+    if missing:
+        raise Invalid(f"roles {', '.join(missing)} are not granted by the relationship '{relationship_name}'; an "
+                      "access assignment can only hold a subset of the relationship's roles")

@@ -289,7 +289,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         if group is None or group.tenant_id != p.tenant.id:
             raise Invalid(f"security group {group_id} does not exist in the partner tenant")
         roles = list(dict.fromkeys(x["roleDefinitionId"] for x in data["accessDetails"]["unifiedRoles"]))
-        _check_subset(roles, r)
+        gdap.check_assignment_roles(roles, r.roles, r.display_name)
         existing = ctx.session().scalars(select(GdapAccessAssignment).where(
             GdapAccessAssignment.world_id == ctx.world().id, GdapAccessAssignment.relationship_id == r.id,
             GdapAccessAssignment.group_id == group_id, GdapAccessAssignment.status == "active")).first()
@@ -303,12 +303,6 @@ def make_blueprint(cloud: str) -> Blueprint:
         ctx.session().flush()
         return assignment_json(a) | {"odata_context": _context_url(
             f"tenantRelationships/delegatedAdminRelationships('{r.id}')/accessAssignments/$entity")}
-
-    def _check_subset(roles: list[str], r: GdapRelationship) -> None:
-        missing = [x for x in roles if x not in r.roles]
-        if missing:
-            raise Invalid(f"roles {', '.join(missing)} are not granted by the relationship '{r.display_name}'; an "
-                          "access assignment can only hold a subset of the relationship's roles")
 
     @bp.get("/tenantRelationships/delegatedAdminRelationships/<rel_id>/accessAssignments/<assignment_id>")
     @bp.response(200, schemas.AccessAssignment)
@@ -328,7 +322,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         if a.status != "active":
             raise Conflict(f"Only an active access assignment can change; it is '{a.status}'.")
         roles = list(dict.fromkeys(x["roleDefinitionId"] for x in data["accessDetails"]["unifiedRoles"]))
-        _check_subset(roles, r)
+        gdap.check_assignment_roles(roles, r.roles, r.display_name)
         a.roles, a.version, a.last_modified_at = roles, a.version + 1, ctx.now()
         return assignment_json(a)
 

@@ -10,7 +10,7 @@ import uuid
 from flask import request
 from sqlalchemy import func, select
 
-from ...domain import catalog
+from ...domain import catalog, gdap
 from ...domain.clock import WorldClock, iso, parse_datetime, parse_duration, utcnow
 from ...domain.errors import Invalid, NotFound
 from ...store.models import (FaultRule, GdapAccessAssignment, GdapRelationship, Group, GroupMember, JournalEntry,
@@ -304,9 +304,7 @@ def edit_assignment(args, world_id, assignment_id):
     if "roles" in args:
         roles = _roles(args["roles"], "customer")
         rel = ctx.session().get(GdapRelationship, (world_id, a.relationship_id))
-        missing = [catalog.ENTRA_ROLE_NAMES.get(x, x) for x in roles if x not in rel.roles]
-        if missing:
-            raise Invalid(f"role(s) {', '.join(missing)} are not granted by relationship '{rel.display_name}'")
+        gdap.check_assignment_roles(roles, rel.roles, rel.display_name)
         a.roles = roles
     if "status" in args:
         a.status = args["status"]
