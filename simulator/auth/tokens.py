@@ -39,6 +39,9 @@ class OAuthError(Exception):
         self.error, self.aadsts, self.description, self.status = error, aadsts, description, status
 
 
+VERIFIED_TOKENS_KEPT = 10_000
+
+
 class TokenRejected(Exception):
     """A bearer token a surface must refuse; ``reason`` says why."""
 
@@ -102,6 +105,10 @@ class TokenService:
 
     def __init__(self, keys: KeyRing, default_world: str = "default"):
         self.keys = keys
+        # token -> its claims once its signature checked out: a client sends the same token many times, and
+        # the RS256 check and PyJWT's parsing are most of a request's authentication. Expiry, audience and
+        # issuer are still checked on every use.
+        self._verified: dict[str, dict] = {}
         self.default_world = default_world
 
     def issuer(self, world_id: str, tenant_id: str) -> str:
@@ -156,16 +163,16 @@ class TokenService:
         if claims.get("azp") != client_id:
             raise OAuthError("invalid_grant", 70000, "Provided grant is invalid: the refresh token was issued to "
                              "another client.")
-        user = session.get(User, (world, claims["sub"]))
+        user = queries.user(session, world, claims["sub"])
         if user is None:
             raise OAuthError("invalid_grant", 50034, "The user account no longer exists in the directory.")
-        target = tenant if tenant is not None else session.get(Tenant, (world, claims["tid"]))
+        target = tenant if tenant is not None else queries.tenant(session, world, claims["tid"])
         scope = scope or parse_scope(claims["scp_resource"] + "/.default")
         return self.user_token(session, world, target, user, client_id, scope, now, client_info=client_info)
 
     def user_token(self, session: Session, world: str, tenant: Tenant | None, user: User, client_id: str,
                    scope: Scope, now: datetime, client_info: bool = False) -> dict:
-        home = session.get(Tenant, (world, user.tenant_id))
+        home = queries.tenant(session, world, user.tenant_id)
         target = tenant or home  # 'common' and 'organizations' mean the user's home tenant
         self._check_cloud(target, scope)
         roles: list[str] = list(user.directory_roles)
@@ -253,14 +260,20 @@ class TokenService:
         key = self.keys.public_key(header.get("kid"))
         if key is None:
             raise bad("the token is not signed by a key of this server")
-        try:
-            claims = jwt.decode(token, key, algorithms=["RS256"],
-                                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                                         "verify_aud": False})
-        except jwt.InvalidSignatureError:
-            raise bad("the token's signature is invalid") from None
-        except jwt.PyJWTError as exc:
-            raise bad(f"the token is invalid ({exc})") from None
+        claims = self._verified.get(token)
+        if claims is None:
+            try:
+                claims = jwt.decode(token, key, algorithms=["RS256"],
+                                    options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                                             "verify_aud": False})
+            except jwt.InvalidSignatureError:
+                raise bad("the token's signature is invalid") from None
+            except jwt.PyJWTError as exc:
+                raise bad(f"the token is invalid ({exc})") from None
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                self._verified.clear()
+            self._verified[token] = claims
+        claims = dict(claims)
         ts = now.timestamp()
         if "exp" not in claims or ts >= claims["exp"]:
             if refresh:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from . import facts
 from .models import DATA_TABLES, WORLD_TABLES, Base, World
 
 DEFAULT_DATABASE_URL = "sqlite://"
@@ -69,7 +70,10 @@ class Store:
     def __init__(self, url: str = DEFAULT_DATABASE_URL):
         self.url = url
         self.engine = make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.facts = facts.FactsCache()
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"facts_cache": self.facts})
+        event.listen(self._sessions, "before_flush", facts.before_flush)
+        event.listen(self._sessions, "do_orm_execute", facts.do_orm_execute)
         # A single shared in-memory connection cannot hold two transactions at once.
         self._lock = threading.RLock() if _is_memory_sqlite(url) else None
         with self.engine.begin() as connection:
@@ -114,12 +118,15 @@ class Store:
             columns = [c for c in table.c if c.name != "world_id"]
             names = ["world_id"] + [c.name for c in columns]
             rows = select(literal(target_id), *columns).where(table.c.world_id == source_id)
-            session.execute(insert(table).from_select(names, rows))
+            session.execute(insert(table).from_select(names, rows), execution_options={"facts_handled": True})
+        facts.facts_changed(session, [target_id])
 
     def delete_world_rows(self, session: Session, world_id: str, *, data_only: bool = False) -> None:
         """Delete a world's rows: its data only (reset, restore), or everything (journal and faults too)."""
         for table in DATA_TABLES if data_only else WORLD_TABLES:
-            session.execute(delete(table).where(table.c.world_id == world_id))
+            session.execute(delete(table).where(table.c.world_id == world_id),
+                            execution_options={"facts_handled": True})
+        facts.facts_changed(session, [world_id])
 
     def world(self, session: Session, world_id: str) -> World | None:
         return session.get(World, world_id)

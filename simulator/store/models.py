@@ -10,9 +10,11 @@ from datetime import datetime
 
 from datetime import timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from .facts import new_version
 
 
 class UtcDateTime(TypeDecorator):
@@ -50,6 +52,8 @@ class World(Base):
     ticket_seq: Mapped[int] = mapped_column(Integer, default=0)  # the last ticket number given in this world
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # wall time, for the idle TTL
     ttl_seconds: Mapped[int | None] = mapped_column(Integer)  # idle time after which the world is deleted
+    # Replaced by every change of the world's facts (see simulator.store.facts): the key of their cache.
+    facts_version: Mapped[str] = mapped_column(String(32), default=new_version)
 
 
 class SigningKey(Base):
@@ -289,6 +293,10 @@ class Ticket(WorldRow, Base):
         Index("ix_tickets_subscription", "world_id", "subscription_id", "name"),
         Index("ix_tickets_due", "world_id", "next_transition_at"),
     )
+
+
+# ARM ticket names are case-insensitive: creates check and reads find them by lower(name).
+Index("ix_tickets_lower_name", Ticket.world_id, func.lower(Ticket.name))
 
 
 class TicketNote(WorldRow, Base):

@@ -1,44 +1,104 @@
-"""Queries the surfaces share. Each takes a session and a world id and returns rows or domain facts."""
+"""Queries the surfaces share. Each takes a session and a world id and returns rows or domain facts.
+
+The lookups every request makes (the caller, its groups, GDAP, RBAC, subscriptions, relationships) go through
+the world's facts cache (:mod:`simulator.store.facts`): they return read-only views and frozen facts.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.access import AccessAssignmentFacts, GdapRelationshipFacts
-from .models import (App, Domain, GdapAccessAssignment, GdapRelationship, Group, GroupMember, PartnerRelationship,
-                     Tenant, User)
+from .facts import RowView, cached, view
+from .models import (App, Domain, FaultRule, GdapAccessAssignment, GdapRelationship, Group, GroupMember,
+                     JournalEntry, PartnerRelationship, Tenant, User, World)
+
+_WORLD_ROW = select(World.__table__).where(World.__table__.c.id == bindparam("id"))
 
 
-def tenant_by_ref(session: Session, world: str, ref: str) -> Tenant | None:
-    """A tenant named by id or by any of its domains, as Entra ID accepts."""
+def world(session: Session, world_id: str) -> RowView | None:
+    """A world's row as it is now (a read-only view; one Core statement, as every request reads it)."""
+    row = session.connection().execute(_WORLD_ROW, {"id": world_id}).mappings().first()
+    return None if row is None else RowView("World", dict(row))
+
+
+# Every request reads the fault rules and writes a journal entry: Core statements built once.
+_FAULTS = FaultRule.__table__
+_FAULT_RULES = select(_FAULTS).where(_FAULTS.c.world_id == bindparam("world")).order_by(_FAULTS.c.created_seq)
+_FAULT_COUNTS = (update(_FAULTS).where(_FAULTS.c.world_id == bindparam("world"), _FAULTS.c.id == bindparam("rule"))
+                 .values(seen=bindparam("new_seen"), fired=bindparam("new_fired"),
+                         remaining=bindparam("new_remaining")))
+_INSERT_JOURNAL = insert(JournalEntry.__table__)
+
+
+def fault_rules(session: Session, world: str) -> list:
+    """A world's fault rules in the order they were added (read-only rows)."""
+    return session.connection().execute(_FAULT_RULES, {"world": world}).mappings().all()
+
+
+def count_fault(session: Session, world: str, rule_id: str, seen: int, fired: int, remaining: int | None) -> None:
+    session.connection().execute(_FAULT_COUNTS, {"world": world, "rule": rule_id, "new_seen": seen,
+                                                 "new_fired": fired, "new_remaining": remaining})
+
+
+def touch_world(session: Session, world: str, wall_time) -> None:
+    """Note that the world was used (its idle time-to-live starts again)."""
+    session.execute(update(World).where(World.id == world).values(last_used_at=wall_time))
+
+
+def add_journal_entry(session: Session, **values) -> None:
+    session.connection().execute(_INSERT_JOURNAL, [values])
+
+
+def tenant(session: Session, world: str, tenant_id: str):
+    """A tenant by id (a read-only view), or None."""
+    return cached(session, world, ("tenant", tenant_id), lambda: view(session.get(Tenant, (world, tenant_id))))
+
+
+def user(session: Session, world: str, user_id: str):
+    """A user by object id (a read-only view), or None."""
+    return cached(session, world, ("user", user_id), lambda: view(session.get(User, (world, user_id))))
+
+
+def tenant_by_ref(session: Session, world: str, ref: str):
+    """A tenant named by id or by any of its domains, as Entra ID accepts (a read-only view)."""
     ref = ref.lower()
-    tenant = session.get(Tenant, (world, ref))
-    if tenant is not None:
-        return tenant
-    domain = session.get(Domain, (world, ref))
-    return session.get(Tenant, (world, domain.tenant_id)) if domain else None
+
+    def load():
+        found = session.get(Tenant, (world, ref))
+        if found is None:
+            domain = session.get(Domain, (world, ref))
+            found = session.get(Tenant, (world, domain.tenant_id)) if domain else None
+        return view(found)
+    return cached(session, world, ("tenant_by_ref", ref), load)
 
 
-def user_by_upn(session: Session, world: str, upn: str) -> User | None:
-    return session.scalars(select(User).where(User.world_id == world, User.upn == upn.lower())).first()
+def user_by_upn(session: Session, world: str, upn: str):
+    upn = upn.lower()
+    return cached(session, world, ("user_by_upn", upn), lambda: view(session.scalars(
+        select(User).where(User.world_id == world, User.upn == upn)).first()))
 
 
 def user_groups(session: Session, world: str, user_id: str) -> dict[str, str]:
-    """The user's security groups, id -> display name."""
-    rows = session.execute(
+    """The user's security groups, id -> display name (shared: read, never change it)."""
+    return cached(session, world, ("groups", user_id), lambda: dict(session.execute(
         select(Group.id, Group.display_name).join(
             GroupMember, (GroupMember.world_id == Group.world_id) & (GroupMember.group_id == Group.id))
-        .where(Group.world_id == world, GroupMember.user_id == user_id))
-    return dict(rows.all())
+        .where(Group.world_id == world, GroupMember.user_id == user_id)).all()))
 
 
-def gdap_facts(session: Session, world: str, partner_id: str, customer_id: str) -> list[GdapRelationshipFacts]:
+def gdap_facts(session: Session, world: str, partner_id: str, customer_id: str) -> tuple[GdapRelationshipFacts, ...]:
     """The partner's GDAP relationships with one customer, with their access assignments."""
+    return cached(session, world, ("gdap", partner_id, customer_id),
+                  lambda: _load_gdap_facts(session, world, partner_id, customer_id))
+
+
+def _load_gdap_facts(session: Session, world: str, partner_id: str, customer_id: str):
     rels = session.scalars(select(GdapRelationship).where(
         GdapRelationship.world_id == world, GdapRelationship.partner_id == partner_id,
         GdapRelationship.customer_id == customer_id).order_by(GdapRelationship.created_at, GdapRelationship.id)).all()
     if not rels:
-        return []
+        return ()
     assignments = session.execute(
         select(GdapAccessAssignment, Group.display_name).outerjoin(
             Group, (Group.world_id == GdapAccessAssignment.world_id) & (Group.id == GdapAccessAssignment.group_id))
@@ -48,24 +108,23 @@ def gdap_facts(session: Session, world: str, partner_id: str, customer_id: str) 
     for a, group_name in assignments:
         by_rel.setdefault(a.relationship_id, []).append(AccessAssignmentFacts(
             a.id, a.group_id, group_name or a.group_id, frozenset(a.roles), a.status))
-    return [GdapRelationshipFacts(
+    return tuple(GdapRelationshipFacts(
         r.id, r.display_name, r.partner_id, r.customer_id, r.status, r.end_at, r.auto_extend_duration,
-        frozenset(r.roles), tuple(by_rel.get(r.id, ()))) for r in rels]
+        frozenset(r.roles), tuple(by_rel.get(r.id, ()))) for r in rels)
 
 
-def partner_relationships(session: Session, world: str, partner_id: str, customer_id: str) -> list[PartnerRelationship]:
-    return list(session.scalars(select(PartnerRelationship).where(
-        PartnerRelationship.world_id == world, PartnerRelationship.partner_id == partner_id,
-        PartnerRelationship.customer_id == customer_id)))
-
-
-def app_by_client_id(session: Session, world: str, client_id: str) -> App | None:
-    return session.get(App, (world, client_id.lower()))
+def app_by_client_id(session: Session, world: str, client_id: str):
+    client_id = client_id.lower()
+    return cached(session, world, ("app", client_id), lambda: view(session.get(App, (world, client_id))))
 
 
 # --- facts for the support rules ----------------------------------------------------------------------------
-def relationship_types(session: Session, world: str, partner_id: str, customer_id: str) -> set[str]:
-    return {r.type for r in partner_relationships(session, world, partner_id, customer_id)}
+def relationship_types(session: Session, world: str, partner_id: str, customer_id: str) -> frozenset[str]:
+    """The partner's relationship types with a customer (direct provider, indirect reseller, ...)."""
+    return cached(session, world, ("relationship_types", partner_id, customer_id), lambda: frozenset(
+        session.scalars(select(PartnerRelationship.type).where(
+            PartnerRelationship.world_id == world, PartnerRelationship.partner_id == partner_id,
+            PartnerRelationship.customer_id == customer_id))))
 
 
 def gdap_roles(session: Session, world: str, user_id: str, partner_id: str, customer_id: str, now):
@@ -79,33 +138,44 @@ def azure_subscription(session: Session, world: str, subscription_id: str):
     """An Azure subscription's facts, or None when there is no such Azure subscription."""
     from ..domain.support import AzureSubscriptionFacts
     from .models import Subscription
-    sub = session.get(Subscription, (world, subscription_id.lower()))
-    if sub is None or sub.workload != "azure":
-        return None
-    owner = session.get(Tenant, (world, sub.tenant_id))
-    return AzureSubscriptionFacts(sub.id, sub.display_name, sub.tenant_id, owner.kind, sub.channel, sub.provider_id,
-                                  sub.reseller_id, sub.support_plan)
+    subscription_id = subscription_id.lower()
+
+    def load():
+        sub = session.get(Subscription, (world, subscription_id))
+        if sub is None or sub.workload != "azure":
+            return None
+        owner = tenant(session, world, sub.tenant_id)
+        return AzureSubscriptionFacts(sub.id, sub.display_name, sub.tenant_id, owner.kind, sub.channel,
+                                      sub.provider_id, sub.reseller_id, sub.support_plan)
+    return cached(session, world, ("azure_subscription", subscription_id), load)
 
 
-def rbac_assignments_for(session: Session, world: str, subscription_id: str, user_id: str) -> list[dict]:
+def rbac_assignments_for(session: Session, world: str, subscription_id: str, user_id: str) -> tuple[dict, ...]:
     """The RBAC assignments on a subscription that apply to a user: directly or through its groups."""
     from .models import RbacAssignment
-    groups = user_groups(session, world, user_id)
-    rows = session.scalars(select(RbacAssignment).where(
-        RbacAssignment.world_id == world, RbacAssignment.subscription_id == subscription_id,
-        RbacAssignment.principal_id.in_(set(groups) | {user_id}))).all()
-    return [{"role": r.role, "principalId": r.principal_id, "principalType": r.principal_type,
-             "via": groups.get(r.principal_id, "the user itself"), "assignmentId": r.id} for r in rows]
+
+    def load():
+        groups = user_groups(session, world, user_id)
+        rows = session.scalars(select(RbacAssignment).where(
+            RbacAssignment.world_id == world, RbacAssignment.subscription_id == subscription_id,
+            RbacAssignment.principal_id.in_(set(groups) | {user_id}))).all()
+        return tuple({"role": r.role, "principalId": r.principal_id, "principalType": r.principal_type,
+                      "via": groups.get(r.principal_id, "the user itself"), "assignmentId": r.id} for r in rows)
+    return cached(session, world, ("rbac", subscription_id, user_id), load)
 
 
 def marketplace_product(session: Session, world: str, product_id: str | None):
     from ..domain.support import Contact, Product
     from .models import MarketplaceProduct
-    row = session.get(MarketplaceProduct, (world, product_id)) if product_id else None
-    if row is None:
+    if not product_id:
         return None
-    return Product(row.id, row.name, row.publisher,
-                   Contact(row.publisher, row.support_url, row.support_email, row.support_phone))
+
+    def load():
+        row = session.get(MarketplaceProduct, (world, product_id))
+        return None if row is None else Product(
+            row.id, row.name, row.publisher, Contact(row.publisher, row.support_url, row.support_email,
+                                                     row.support_phone))
+    return cached(session, world, ("product", product_id), load)
 
 
 def customer_support_facts(session: Session, world: str, customer_id: str):
@@ -131,8 +201,9 @@ def customer_support_facts(session: Session, world: str, customer_id: str):
     return facts
 
 
-def tenant_domains(session: Session, world: str, tenant_id: str) -> set[str]:
-    return set(session.scalars(select(Domain.name).where(Domain.world_id == world, Domain.tenant_id == tenant_id)))
+def tenant_domains(session: Session, world: str, tenant_id: str) -> frozenset[str]:
+    return cached(session, world, ("domains", tenant_id), lambda: frozenset(session.scalars(
+        select(Domain.name).where(Domain.world_id == world, Domain.tenant_id == tenant_id))))
 
 
 def resolve_product(session: Session, world: str, tenant_id: str, ref: str | None):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..auth.tokens import TokenRejected
 from ..domain.clock import WorldClock
 from ..domain.errors import NotFound
-from ..store.models import Tenant, User, World
+from ..store import facts, queries
 
 
 class UnknownWorld(NotFound):
@@ -23,8 +23,8 @@ class Principal:
     """The authenticated caller: a user or an app, acting in ``tenant``."""
 
     claims: dict
-    tenant: Tenant
-    user: User | None = None
+    tenant: facts.RowView  # of a Tenant
+    user: facts.RowView | None = None  # of a User
     roles: frozenset[str] = field(default_factory=frozenset)  # Entra role template ids (wids)
     app_roles: frozenset[str] = field(default_factory=frozenset)
 
@@ -46,8 +46,8 @@ class Principal:
     def caller(self):
         """The caller as the support rules see it."""
         from ..domain.support import Caller
-        home = self.tenant if self.home_tenant_id == self.tenant.id else session().get(
-            Tenant, (world().id, self.home_tenant_id))
+        home = self.tenant if self.home_tenant_id == self.tenant.id else queries.tenant(
+            session(), world().id, self.home_tenant_id)
         return Caller(name=self.name, is_user=self.user is not None, home_tenant_id=home.id, home_kind=home.kind,
                       tenant_id=self.tenant.id, partner_roles=frozenset(self.user.partner_roles or []) if self.user
                       else frozenset(), roles=self.roles, partner_name=home.name if home.kind == "partner" else "")
@@ -68,11 +68,13 @@ def session() -> Session:
     return g.db
 
 
-def world() -> World:
+def world() -> facts.RowView:
+    """This request's world row (a read-only view: the control plane edits worlds in its own sessions)."""
     if "world" not in g:
-        w = session().get(World, world_id())
+        w = queries.world(session(), world_id())
         if w is None or w.template:
             raise UnknownWorld(f"pcsim world {world_id()!r} does not exist")
+        facts.use_version(session(), w.id, w.facts_version)
         g.world = w
     return g.world
 
@@ -102,13 +104,13 @@ def authenticate(audience: str) -> Principal:
         raise TokenRejected("no bearer token in the Authorization header")
     claims = pcsim().tokens.verify(token.strip(), world().id, audience, now())
     db = session()
-    tenant = db.get(Tenant, (world().id, claims.get("tid", "")))
+    tenant = queries.tenant(db, world().id, claims.get("tid", ""))
     if tenant is None:
         raise TokenRejected("the token's tenant does not exist in this world")
     if claims.get("idtyp") == "app":
         principal = Principal(claims, tenant, app_roles=frozenset(claims.get("roles") or ()))
     else:
-        user = db.get(User, (world().id, claims.get("oid", "")))
+        user = queries.user(db, world().id, claims.get("oid", ""))
         if user is None:
             raise TokenRejected("the token's user does not exist in this world")
         principal = Principal(claims, tenant, user, roles=frozenset(claims.get("wids") or ()))

@@ -11,12 +11,11 @@ import uuid
 
 import jwt
 from flask import g, request
-from sqlalchemy import select, update
 
 from ..domain.clock import utcnow
 from ..domain.decision import start_trace
 from ..domain.errors import DomainError
-from ..store.models import FaultRule, JournalEntry, World
+from ..store import queries
 from . import context as ctx
 
 WORLD_SURFACES = ("login", "partnercenter", "graph", "azure", "m365admin")
@@ -73,8 +72,7 @@ def before_request():
     now = utcnow()
     if world.last_used_at is None or (now - world.last_used_at).total_seconds() > TOUCH_EVERY:
         world_id = world.id
-        g.bookkeeping.append(lambda db: db.execute(update(World).where(World.id == world_id)
-                                                   .values(last_used_at=now)))
+        g.bookkeeping.append(lambda db: queries.touch_world(db, world_id, now))
     return _apply_faults(world.id, surface, inner)
 
 
@@ -89,8 +87,7 @@ def _token_tenant() -> str | None:
 
 
 def _apply_faults(world_id: str, surface: str, inner: str):
-    rules = ctx.session().scalars(select(FaultRule).where(FaultRule.world_id == world_id)
-                                  .order_by(FaultRule.created_seq)).all()
+    rules = queries.fault_rules(ctx.session(), world_id)
     if not rules:
         return None
     tenant = None
@@ -103,17 +100,16 @@ def _apply_faults(world_id: str, surface: str, inner: str):
             tenant = tenant or _token_tenant()
             if (tenant or "").lower() != rule.tenant_id.lower():
                 continue
-        rule.seen += 1
+        seen, fired, remaining = rule.seen + 1, rule.fired, rule.remaining
         # Seeded per rule and per match: the same requests in the same order always draw the same faults.
-        draw = random.Random(f"{rule.seed}:{rule.created_seq}:{rule.seen}").random()
-        fire = rule.remaining != 0 and draw < rule.probability
+        draw = random.Random(f"{rule.seed}:{rule.created_seq}:{seen}").random()
+        fire = remaining != 0 and draw < rule.probability
         if fire:
-            rule.fired += 1
-            if rule.remaining is not None:
-                rule.remaining -= 1
-        values = {"seen": rule.seen, "fired": rule.fired, "remaining": rule.remaining}
-        g.bookkeeping.append(lambda db, rid=rule.id, v=values: db.execute(
-            update(FaultRule).where(FaultRule.world_id == world_id, FaultRule.id == rid).values(**v)))
+            fired += 1
+            if remaining is not None:
+                remaining -= 1
+        g.bookkeeping.append(lambda db, rid=rule.id, counts=(seen, fired, remaining): queries.count_fault(
+            db, world_id, rid, *counts))
         if not fire:
             continue
         g.fault = rule.id
@@ -159,8 +155,8 @@ def after_request(response, db) -> None:
     principal = g.get("principal")
     actor = principal.name if principal else (request.form.get("username") or request.form.get("client_id")
                                               if request.mimetype == "application/x-www-form-urlencoded" else None)
-    db.add(JournalEntry(
-        world_id=g.world.id, id=pcsim_request_id(), seq=int(time.time() * 1_000_000), at=ctx.now(),
+    queries.add_journal_entry(
+        db, world_id=g.world.id, id=pcsim_request_id(), seq=int(time.time() * 1_000_000), at=ctx.now(),
         surface=g.surface, method=request.method, path=request.full_path.rstrip("?"), status=response.status_code,
         actor=actor, tenant_id=principal.tenant.id if principal else None, rule=_denying_rule(response),
-        fault=g.get("fault"), decisions=[d.as_dict() for d in g.get("decisions", [])]))
+        fault=g.get("fault"), decisions=[d.as_dict() for d in g.get("decisions", [])])

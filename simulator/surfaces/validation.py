@@ -1,6 +1,14 @@
 """The field errors flask-smorest (webargs) attaches to a refused request, for every surface's error body."""
 from __future__ import annotations
 
+import functools
+
+
+@functools.cache
+def schema(schema_cls):
+    """One shared instance of a body schema: building one copies every field, and loading keeps no state."""
+    return schema_cls()
+
 
 def webargs_errors(exc) -> list[tuple[str, str]] | None:
     """(``location.field``, reason) pairs of a webargs 400/422, or None when the error is not one."""

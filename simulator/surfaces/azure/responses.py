@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode
 
 from flask import jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from ...auth.tokens import TokenRejected
 from ...domain import support as rules
@@ -39,7 +39,7 @@ from ...domain.support_catalog import AZURE_SERVICES, SERVICES_BY_ID, AzureServi
 from ...store import queries
 from ...store import tickets as store
 from ...store.models import Subscription, Tenant, Ticket, TicketNote
-from .. import context as ctx
+from .. import context as ctx, validation
 from ..openapi import Blueprint, make_api, mount_per_cloud
 from . import schemas
 from .exceptions import ArmError, add_headers, render
@@ -135,7 +135,7 @@ def json_body(schema_cls) -> dict:
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: a JSON object is expected.")
     try:
-        return schema_cls().load(data)
+        return validation.schema(schema_cls).load(data)
     except ValidationError as exc:
         problems = _flatten(exc.messages)
         texts = [f"The property '{path}' is required." if msg.startswith("Missing data") else
@@ -164,7 +164,7 @@ def top_arg(limits: tuple[int, int]) -> int:
     return top
 
 
-def paged(items: list[dict], limits: tuple[int, int]) -> dict:
+def _start_and_top(limits: tuple[int, int]) -> tuple[int, int]:
     top = top_arg(limits)
     start = 0
     if request.args.get("$skiptoken"):
@@ -172,8 +172,28 @@ def paged(items: list[dict], limits: tuple[int, int]) -> dict:
             start = int(base64.urlsafe_b64decode(request.args["$skiptoken"] + "==").decode())
         except ValueError:
             raise ArmError(400, "InvalidParameter", "The $skiptoken is invalid.", "$skiptoken") from None
-    body: dict = {"value": items[start:start + top]}
-    if start + top < len(items):
+        if start < 0:
+            raise ArmError(400, "InvalidParameter", "The $skiptoken is invalid.", "$skiptoken")
+    return start, top
+
+
+def paged(items: list[dict], limits: tuple[int, int]) -> dict:
+    """One page of ``items`` ($top, $skiptoken) with the nextLink to the next one."""
+    start, top = _start_and_top(limits)
+    return _page(items[start:start + top], start, top, start + top < len(items))
+
+
+def paged_rows(query, limits: tuple[int, int], to_json) -> dict:
+    """One page of a query's rows, read from the database a page at a time (one more row tells if there is
+    a next page)."""
+    start, top = _start_and_top(limits)
+    rows = ctx.session().execute(query.offset(start).limit(top + 1)).all()
+    return _page([to_json(r) for r in rows[:top]], start, top, len(rows) > top)
+
+
+def _page(items: list[dict], start: int, top: int, more: bool) -> dict:
+    body: dict = {"value": items}
+    if more:
         query = {k: v for k, v in request.args.items() if k not in ("$skiptoken", "$top")}
         query["$top"] = str(top)
         query["$skiptoken"] = base64.urlsafe_b64encode(str(start + top).encode()).decode().rstrip("=")
@@ -202,12 +222,21 @@ def parse_filter(text: str | None, fields: dict[str, tuple[str, ...]]) -> list[t
     return clauses
 
 
-def _compare_date(value: datetime, op: str, text: str) -> bool:
+def _filter_date(text: str) -> datetime:
     try:
-        wanted = parse_datetime(text)
+        return parse_datetime(text)
     except ValueError:
         raise ArmError(400, "InvalidParameter", f"'{text}' is not a date-time (ISO 8601).", "$filter") from None
+
+
+def _compare_date(value: datetime, op: str, text: str) -> bool:
+    wanted = _filter_date(text)
     return {"ge": value >= wanted, "gt": value > wanted, "le": value <= wanted, "lt": value < wanted}[op]
+
+
+def _date_clause(column, op: str, text: str):
+    wanted = _filter_date(text)
+    return {"ge": column >= wanted, "gt": column > wanted, "le": column <= wanted, "lt": column < wanted}[op]
 
 
 # --- the support catalogue -----------------------------------------------------------------------------------
@@ -414,7 +443,7 @@ def make_blueprint(cloud: str) -> Blueprint:
                            f"The provided subscription identifier '{subscription_id}' is malformed or invalid.")
         db, world = ctx.session(), ctx.world().id
         sub = queries.azure_subscription(db, world, subscription_id)
-        owner = db.get(Tenant, (world, sub.tenant_id)) if sub else None
+        owner = queries.tenant(db, world, sub.tenant_id) if sub else None
         if sub is None:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{subscription_id}' could not be found.")
         if owner.cloud != cloud:
@@ -432,7 +461,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         rules.check_azure_visibility(d, caller, sub)
         rules.check_azure_on_behalf(d, caller, gdap_for(p, caller))
         rules.check_azure_rbac(d, caller, sub, rbac_for(p, sub.id), action, write)
-        return Scope(ctx.session().get(Tenant, (ctx.world().id, sub.tenant_id)), sub), d, caller
+        return Scope(queries.tenant(ctx.session(), ctx.world().id, sub.tenant_id), sub), d, caller
 
     def tenant_scope(p, action: str) -> tuple[Scope, Decision, rules.Caller]:
         """The token's tenant: R7's GDAP half for a partner user acting there; no subscription, so no RBAC."""
@@ -558,18 +587,19 @@ def make_blueprint(cloud: str) -> Blueprint:
         store.advance(ctx.session(), ctx.world().id, ctx.now())
         clauses = parse_filter(request.args.get("$filter"), {
             "status": ("eq",), "serviceid": ("eq",), "problemclassificationid": ("eq",), "createddate": ("ge", "gt")})
-        rows = ctx.session().scalars(scope.where(select(Ticket).where(Ticket.world_id == ctx.world().id))
-                                     .order_by(Ticket.created_at.desc(), Ticket.id.desc())).all()
+        # Core rows (ticket_json reads them like tickets): a page of 100 is read without building ORM objects.
+        query = scope.where(select(Ticket.__table__).where(Ticket.world_id == ctx.world().id))
         for field, op, value in clauses:
             if field == "status":
-                rows = [t for t in rows if arm_status(t.status).lower() == value.lower()]
+                query = query.where(Ticket.status == "closed" if value.lower() == "closed" else
+                                    Ticket.status != "closed" if value.lower() == "open" else false())
             elif field == "serviceid":
-                rows = [t for t in rows if _guid_of(t.service_id) == _guid_of(value)]
+                query = query.where(func.lower(Ticket.service_id).endswith("/" + _guid_of(value), autoescape=True))
             elif field == "problemclassificationid":
-                rows = [t for t in rows if _guid_of(t.topic_id) == _guid_of(value)]
+                query = query.where(func.lower(Ticket.topic_id).endswith("/" + _guid_of(value), autoescape=True))
             else:
-                rows = [t for t in rows if _compare_date(t.created_at, op, value)]
-        return ok(paged([ticket_json(t) for t in rows], TICKET_TOP))
+                query = query.where(_date_clause(Ticket.created_at, op, value))
+        return ok(paged_rows(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()), TICKET_TOP, ticket_json))
 
     def check_ticket_name(scope: Scope):
         data = json_body(schemas.CheckNameAvailabilityInput)

@@ -12,8 +12,9 @@ from ...domain.access import GdapRelationshipFacts, effective_status
 from ...domain.catalog import GLOBAL_ADMINISTRATOR, RESOURCES
 from ...domain.clock import iso
 from ...domain.errors import Conflict, Denied, Invalid, NotFound, PreconditionFailed
+from ...store import queries
 from ...store.models import GdapAccessAssignment, GdapRelationship, Group, Tenant
-from .. import context as ctx
+from .. import context as ctx, validation
 from .. import odata
 from ..openapi import Blueprint, make_api, mount_per_cloud
 from . import health, schemas
@@ -86,7 +87,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         return p
 
     def customer_name(customer_id: str | None) -> str | None:
-        t = ctx.session().get(Tenant, (ctx.world().id, customer_id)) if customer_id else None
+        t = queries.tenant(ctx.session(), ctx.world().id, customer_id) if customer_id else None
         return t.name if t else None
 
     def load_relationship(rel_id: str, p) -> GdapRelationship:
@@ -106,11 +107,11 @@ def make_blueprint(cloud: str) -> Blueprint:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             raise Invalid("The request body must be a JSON object.")
-        errors = schema().validate(data)
+        errors = validation.schema(schema).validate(data)
         if errors:
             flat = "; ".join(f"{k}: {v}" for k, v in errors.items())
             raise Invalid(f"Invalid request body: {flat}")
-        return schema().load(data)
+        return validation.schema(schema).load(data)
 
     def paged(items: list[dict], fragment: str, args: dict) -> dict:
         return odata.page(items, _context_url(fragment), args, default_top=300)
@@ -169,7 +170,7 @@ def make_blueprint(cloud: str) -> Blueprint:
     def _customer_id(p, ref: dict | None) -> str | None:
         if not ref:
             return None
-        t = ctx.session().get(Tenant, (ctx.world().id, ref["tenantId"].lower()))
+        t = queries.tenant(ctx.session(), ctx.world().id, ref["tenantId"].lower())
         if t is None or t.kind != "customer":
             raise Invalid(f"customer tenant {ref['tenantId']} was not found")
         if t.cloud != p.tenant.cloud:

@@ -5,13 +5,14 @@ import base64
 import json
 
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...auth.tokens import TokenRejected
 from ...domain import partners as rules
 from ...domain.catalog import RESOURCES
 from ...domain.clock import iso
 from ...domain.errors import Invalid, NotFound
+from ...store import queries
 from ...store.models import MarketplaceProduct, PartnerRelationship, Subscription, Tenant
 from .. import context as ctx
 from ..openapi import Blueprint, make_api, mount_per_cloud
@@ -43,7 +44,7 @@ def _relationship_types(partner_id: str, customer_ids: list[str]) -> dict[str, s
 
 def _visible_customer(partner, customer_id: str) -> tuple[Tenant, set[str]]:
     """The customer if this partner has a relationship with it (R1)."""
-    customer = ctx.session().get(Tenant, (ctx.world().id, customer_id.lower()))
+    customer = queries.tenant(ctx.session(), ctx.world().id, customer_id.lower())
     if customer is None or customer.kind != "customer":
         raise NotFound(f"Tenant not found: {customer_id}")
     types = _relationship_types(partner.tenant.id, [customer.id]).get(customer.id, set())
@@ -146,7 +147,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         criteria = _customer_filter(filter)
         visible = select(PartnerRelationship.customer_id).where(
             PartnerRelationship.world_id == world, PartnerRelationship.partner_id == partner.tenant.id)
-        query = select(Tenant).where(Tenant.world_id == world, Tenant.id.in_(visible))
+        query = select(Tenant.__table__).where(Tenant.world_id == world, Tenant.id.in_(visible))
         if criteria:
             field, value, operator = criteria
             if field == "IndirectReseller":
@@ -157,8 +158,10 @@ def make_blueprint(cloud: str) -> Blueprint:
             else:
                 column = Tenant.name if field == "CompanyName" else Tenant.default_domain
                 query = query.where(column.ilike(value + "%") if operator == "starts_with" else column.ilike(value))
-        total = len(ctx.session().scalars(query.with_only_columns(Tenant.id)).all())
-        page = ctx.session().scalars(query.where(Tenant.id > state["after"]).order_by(Tenant.id).limit(size + 1)).all()
+        total = ctx.session().scalar(select(func.count()).select_from(query.subquery()))
+        # Core rows, read like tenants: a page costs no ORM objects.
+        page = ctx.session().execute(query.where(Tenant.id > state["after"]).order_by(Tenant.id)
+                                     .limit(size + 1)).all()
         more, page = len(page) > size, page[:size]
         types = _relationship_types(partner.tenant.id, [t.id for t in page])
         body = {"totalCount": total, "items": [customer_json(t, types.get(t.id, set())) for t in page],
@@ -198,7 +201,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         mine = [s for s in subs if rules.sees_subscription(partner.tenant.id, s.provider_id, s.reseller_id)]
         out = []
         for s in mine:
-            reseller = ctx.session().get(Tenant, (world, s.reseller_id)) if s.reseller_id else None
+            reseller = queries.tenant(ctx.session(), world, s.reseller_id) if s.reseller_id else None
             product = ctx.session().get(MarketplaceProduct, (world, s.product_id)) if s.product_id else None
             out.append(subscription_json(s, customer.id, reseller.mpn_id if reseller else None,
                                          product.publisher if product else None))
@@ -256,7 +259,7 @@ def make_blueprint(cloud: str) -> Blueprint:
             items = [relationship_json(t, "indirectReseller") for t in rows]
         else:
             provider = partner.tenant.indirect_provider_id
-            row = ctx.session().get(Tenant, (world, provider)) if provider else None
+            row = queries.tenant(ctx.session(), world, provider) if provider else None
             items = [relationship_json(row, "indirectProvider")] if row else []
         return {"totalCount": len(items), "items": items, "attributes": COLLECTION}
 

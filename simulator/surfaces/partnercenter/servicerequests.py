@@ -21,7 +21,7 @@ from ...domain.errors import Invalid, NotFound
 from ...domain.support_catalog import CSP_SUPPORT_WORKLOADS, PORTALS, SUPPORT_TOPICS, TOPICS_BY_ID
 from ...store import queries, tickets
 from ...store.models import ServiceHealth, ServiceIssue, Subscription, Tenant, Ticket
-from .. import context as ctx
+from .. import context as ctx, validation
 from . import schemas
 
 NEVER = "0001-01-01T00:00:00"
@@ -83,10 +83,10 @@ def _load(schema: type[Schema]) -> dict:
     if not isinstance(data, dict):
         raise Invalid("Invalid request input: the body must be a JSON object")
     data = {k: v for k, v in _camel(data).items() if v is not None}
-    errors = schema().validate(data)
+    errors = validation.schema(schema).validate(data)
     if errors:
         raise Invalid("Invalid request input: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
-    return schema().load(data)
+    return validation.schema(schema).load(data)
 
 
 def contact_view(contact: dict) -> dict:
@@ -101,7 +101,7 @@ def contact_view(contact: dict) -> dict:
 def service_request_json(t: Ticket, notes: list | None = None) -> dict:
     """``notes``: the ticket's notes when already loaded (a list page loads them all in one query)."""
     db, world = ctx.session(), ctx.world().id
-    partner = db.get(Tenant, (world, t.partner_id)) if t.partner_id else None
+    partner = queries.tenant(db, world, t.partner_id) if t.partner_id else None
     organization = ({"id": partner.id, "name": partner.name,
                      "phoneNumber": partner.profile["address"]["phoneNumber"]} if partner else None)
     contact = contact_view(t.contact)
@@ -203,7 +203,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         check_locale(locale)
         data = _load(ServiceRequestCreate)
         topic = topic_of(data["supportTopicId"])
-        customer = ctx.session().get(Tenant, (ctx.world().id, customer_id.lower()))
+        customer = queries.tenant(ctx.session(), ctx.world().id, customer_id.lower())
         if customer is None or customer.kind != "customer":
             raise NotFound(f"Tenant not found: {customer_id}")
         d = Decision("partnercenter.customerServiceRequest.create")
@@ -231,7 +231,8 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         if args.get("status"):
             query = query.where(Ticket.status == args["status"])
         total = ctx.session().scalar(select(func.count()).select_from(query.subquery()))
-        rows = ctx.session().scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        # ``query`` selects the table's columns: Core rows, read like tickets, cost less than ORM objects.
+        rows = ctx.session().execute(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
                                      .offset(args["offset"]).limit(args["size"])).all()
         notes = tickets.notes_by_ticket(ctx.session(), ctx.world().id, [t.id for t in rows])
         body = {"totalCount": total, "items": [service_request_json(t, notes[t.id]) for t in rows],
@@ -249,7 +250,8 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
     def list_partner_requests(args):
         """Every service request the partner filed (its own and its customers'), newest first."""
         principal = partner_caller()
-        query = select(Ticket).where(Ticket.world_id == ctx.world().id, Ticket.partner_id == principal.tenant.id)
+        query = select(Ticket.__table__).where(Ticket.world_id == ctx.world().id,
+                                               Ticket.partner_id == principal.tenant.id)
         return _page(query, args, "/v1/servicerequests")
 
     @bp.get("/customers/<customer_id>/servicerequests")
@@ -260,7 +262,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         365 admin center)."""
         principal = partner_caller()
         customer, _ = visible_customer(principal, customer_id)
-        query = select(Ticket).where(Ticket.world_id == ctx.world().id, Ticket.customer_id == customer.id,
+        query = select(Ticket.__table__).where(Ticket.world_id == ctx.world().id, Ticket.customer_id == customer.id,
                                      Ticket.partner_id == principal.tenant.id)
         return _page(query, args, f"/v1/customers/{customer.id}/servicerequests")
 
@@ -321,7 +323,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
         """R4: the workload's own portal opened in the partner's context for the customer, and the pcsim call
         that files the request there. Refused like filing (R1, R2, R3)."""
         principal, caller = caller_and_partner()
-        customer = ctx.session().get(Tenant, (ctx.world().id, customer_id.lower()))
+        customer = queries.tenant(ctx.session(), ctx.world().id, customer_id.lower())
         if customer is None or customer.kind != "customer":
             raise NotFound(f"Tenant not found: {customer_id}")
         db, world = ctx.session(), ctx.world().id
