@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import request
+from flask import g, request
 from sqlalchemy import func, select
 
 from ...domain import catalog, gdap
@@ -44,11 +44,16 @@ def world_json(w: World) -> dict:
 
 
 def load_world(world_id: str) -> World:
-    with ctx.pcsim().store.session() as session:
-        w = session.get(World, world_id)
-        if w is None or w.template:
-            raise NotFound(f"pcsim world {world_id!r} does not exist")
-        return w
+    if "db" in g:
+        # The request's transaction is open (an edit looked up a row): a second one would wait for its write
+        # lock on SQLite (every transaction begins IMMEDIATE) until the busy timeout.
+        w = ctx.session().get(World, world_id)
+    else:
+        with ctx.pcsim().store.session() as session:
+            w = session.get(World, world_id)
+    if w is None or w.template:
+        raise NotFound(f"pcsim world {world_id!r} does not exist")
+    return w
 
 
 @bp.post("/worlds")
