@@ -25,6 +25,23 @@ _INSERT_TICKET = insert(_TICKETS)
 _TICKET_DEFAULTS = {"contact": dict, "details": dict, "country": lambda: "US", "locale": lambda: "en-US"}
 
 
+_NAME_IN_SUBSCRIPTION = select(_TICKETS.c.id).where(
+    _TICKETS.c.world_id == bindparam("world"), func.lower(_TICKETS.c.name) == bindparam("name"),
+    _TICKETS.c.subscription_id == bindparam("subscription")).limit(1)
+_NAME_IN_TENANT = select(_TICKETS.c.id).where(
+    _TICKETS.c.world_id == bindparam("world"), func.lower(_TICKETS.c.name) == bindparam("name"),
+    _TICKETS.c.tenant_id == bindparam("tenant"), _TICKETS.c.subscription_id.is_(None),
+    _TICKETS.c.workload == "azure").limit(1)
+
+
+def azure_name_taken(session: Session, world: str, name: str, subscription_id: str | None, tenant_id: str) -> bool:
+    """Whether an Azure ticket of this name (names are case-insensitive) exists on the subscription, or at the
+    tenant's level when there is none."""
+    statement, params = ((_NAME_IN_SUBSCRIPTION, {"subscription": subscription_id}) if subscription_id
+                         else (_NAME_IN_TENANT, {"tenant": tenant_id}))
+    return session.connection().execute(statement, {"world": world, "name": name.lower(), **params}).first() is not None
+
+
 def create_ticket(session: Session, world: str, now: datetime, **fields) -> Ticket:
     """Store a new ticket; the Ticket returned is not in the session (callers only read it)."""
     ticket_id = new_ticket_id(session, world, now)

@@ -498,8 +498,8 @@ def make_blueprint(cloud: str) -> Blueprint:
         return t
 
     def name_taken(scope: Scope, name: str) -> bool:
-        return ctx.session().scalars(scope.where(select(Ticket.id).where(
-            Ticket.world_id == ctx.world().id, func.lower(Ticket.name) == name.lower()))).first() is not None
+        return store.azure_name_taken(ctx.session(), ctx.world().id, name, scope.sub.id if scope.sub else None,
+                                      scope.tenant.id)
 
     # --- tickets: the shared behaviour of both scopes ----------------------------------------------------------
     def create_ticket(p, scope: Scope, d: Decision, caller: rules.Caller, name: str, version: str):
