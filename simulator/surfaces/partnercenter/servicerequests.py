@@ -191,7 +191,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
             created_by=principal.name,
             country=(data.get("countryCode") or principal.tenant.profile["address"]["country"])[:3],
             locale=locale, details={})
-        return service_request_json(ticket)
+        return service_request_json(ticket, notes=[])  # a new request has no notes yet
 
     @bp.post("/customers/<customer_id>/servicerequests/<locale>")
     @bp.alt_response(201, schema=schemas.ServiceRequest, success=True)
