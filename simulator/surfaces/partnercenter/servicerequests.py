@@ -72,6 +72,11 @@ class ServiceRequestUpdate(Schema):
     severity = fields.String(allow_none=True, validate=validate.OneOf(["critical", "moderate", "minimal"]))
 
 
+def request_body(schema: type[Schema]) -> dict:
+    """The OpenAPI requestBody of a route that reads its JSON itself (PascalCase or camelCase, see _camel)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 class ServiceRequestListArgs(Schema):
     status = fields.String(validate=validate.OneOf(list(ticket_rules.STATUSES)))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
@@ -162,6 +167,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     @bp.post("/servicerequests/<locale>")
     @bp.alt_response(201, schema=schemas.ServiceRequest, success=True)
+    @bp.doc(**request_body(ServiceRequestCreate))
     def create_partner_request(locale):
         """File a service request about the partner's own Partner Center account (a 'Partner Center' topic)."""
         principal, caller = caller_and_partner()
@@ -195,7 +201,8 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     @bp.post("/customers/<customer_id>/servicerequests/<locale>")
     @bp.alt_response(201, schema=schemas.ServiceRequest, success=True)
-    @bp.doc(summary="File a service request on behalf of a customer (pcsim's own route)", **PCSIM_ONLY)
+    @bp.doc(summary="File a service request on behalf of a customer (pcsim's own route)", **PCSIM_ONLY,
+            **request_body(ServiceRequestCreate))
     def create_customer_request(customer_id, locale):
         """pcsim's own route (the real API has none): file for a customer. Checks R1 (relationship), R2
         (workload), R11 (marketplace product), R3 (AdminAgent + a GDAP support role), R9 (partner's contact)."""
@@ -295,6 +302,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     @bp.patch("/servicerequests/<request_id>")
     @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
+    @bp.doc(**request_body(ServiceRequestUpdate))
     def update_partner_request(request_id):
         """Add a note (``NewNote``), change severity, or close (``Status: closed``)."""
         principal = partner_caller()
@@ -309,6 +317,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     @bp.patch("/customers/<customer_id>/servicerequests/<request_id>")
     @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
+    @bp.doc(**request_body(ServiceRequestUpdate))
     def update_customer_request(customer_id, request_id):
         principal = partner_caller()
         customer, _ = visible_customer(principal, customer_id)
