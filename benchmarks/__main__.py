@@ -4,11 +4,14 @@ HTTP, with wrk (same threads, connections and duration for every target), all on
   (1) the ceiling: a bare Flask app returning a small JSON body, served as pcsim is (gunicorn, same workers);
   (2) the peer: moto_server answering AWS Support CreateCase (SigV4-signed; moto does not check signatures);
   (3) pcsim (``pcsim serve --workers N`` on an SQLite file): Azure ticket create (GDAP token, unique names),
-      Partner Center service request create for a customer, ticket lists of 100, a customer list page.
+      Partner Center service request create for a customer, ticket lists of 100, a customer list page;
+  (4) the creates again on ``pcsim serve`` in memory, one process: served as moto_server is.
 In process: world create from the loaded default scenario and reset (p50, p99), scenario load from scratch;
 and the cold start of ``pcsim serve`` (process start to first 200).
 
-``python -m benchmarks --profile`` profiles pcsim's ticket create in process instead (benchmarks/profile.py).
+``python -m benchmarks --profile`` profiles pcsim's ticket create in process instead (benchmarks/profile.py);
+``python -m benchmarks --scale`` runs the scale benchmark instead (a generated 10,000-customer / 100,000-ticket
+world: load time, peak RSS, list latency against the default world; benchmarks/scale.py, a few minutes).
 """
 from __future__ import annotations
 
@@ -117,7 +120,7 @@ def token(base: str, spec: tuple[str, dict]) -> str:
     return response.json()["access_token"]
 
 
-def pcsim_targets(base: str) -> tuple[list[load.Target], list[load.Target]]:
+def pcsim_targets(base: str, label: str = "pcsim") -> tuple[list[load.Target], list[load.Target]]:
     """(lists, creates): lists are measured first, on the default world with 100 Azure tickets filed."""
     arm = {"Authorization": f"Bearer {token(base, pc.ARM_TOKEN)}"}
     partner = {"Authorization": f"Bearer {token(base, pc.PC_TOKEN)}"}
@@ -131,14 +134,14 @@ def pcsim_targets(base: str) -> tuple[list[load.Target], list[load.Target]]:
         assert len(listed) == 100, len(listed)
         assert s.post(base + pc.SERVICE_REQUESTS, data=pc.service_request_body(), headers=partner | json_type,
                       timeout=30).status_code == 201
-    lists = [load.Target("pcsim: Azure ticket list ($top=100)", base + pc.TICKET_LIST, headers=arm, group="list"),
-             load.Target("pcsim: PC service request list (size=100)", base + pc.ALL_SERVICE_REQUESTS,
+    lists = [load.Target(f"{label}: Azure ticket list ($top=100)", base + pc.TICKET_LIST, headers=arm, group="list"),
+             load.Target(f"{label}: PC service request list (size=100)", base + pc.ALL_SERVICE_REQUESTS,
                          headers=partner, group="list"),
-             load.Target("pcsim: PC customer list page (size=100)", base + pc.CUSTOMERS, headers=partner,
+             load.Target(f"{label}: PC customer list page (size=100)", base + pc.CUSTOMERS, headers=partner,
                          group="list")]
-    creates = [load.Target("pcsim: Azure ticket create (PUT)", base + pc.TICKETS + "/", "PUT", arm | json_type, body,
+    creates = [load.Target(f"{label}: Azure ticket create (PUT)", base + pc.TICKETS + "/", "PUT", arm | json_type, body,
                            unique_suffix=f"?{pc.API}", group="create"),
-               load.Target("pcsim: PC service request create", base + pc.SERVICE_REQUESTS, "POST",
+               load.Target(f"{label}: PC service request create", base + pc.SERVICE_REQUESTS, "POST",
                            partner | json_type, pc.service_request_body(), group="create")]
     return lists, creates
 
@@ -187,6 +190,18 @@ def http_benchmarks(args) -> tuple[list[load.Result], dict[str, float]]:
         server.stop()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+    # Like for like with the peer: moto_server is one process holding its state in memory; so is `pcsim serve`
+    # without --workers (the `make serve` default).
+    port = load.free_port()
+    server = load.start("pcsim-memory", [str(load.BIN / "pcsim"), "serve", "--port", str(port)], port, "/sim/worlds",
+                        env={"PCSIM_DATABASE_URL": ""})
+    try:
+        _, creates = pcsim_targets(server.base, label="pcsim in memory, 1 process")
+        for target in creates:
+            bench(target)
+    finally:
+        server.stop()
     return results, started
 
 
@@ -201,10 +216,16 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--no-http", action="store_true", help="only the in-process benchmarks and cold start")
     parser.add_argument("--profile", action="store_true", help="profile pcsim's ticket create in process instead")
+    parser.add_argument("--scale", action="store_true",
+                        help="the scale benchmark instead: 10,000 customers, 100,000 tickets (benchmarks/scale.py)")
     args = parser.parse_args()
     if args.profile:
         from . import profile
         profile.main()
+        return
+    if args.scale:
+        from . import scale
+        scale.main([])
         return
 
     print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {platform.python_version()}; "

@@ -1,13 +1,16 @@
 """Running the app: werkzeug servers in threads (plain HTTP and HTTPS side by side), or gunicorn workers."""
 from __future__ import annotations
 
+import gc
 import ssl
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .tls import TlsFiles
+if TYPE_CHECKING:
+    from .tls import TlsFiles
 
 
 @dataclass
@@ -54,6 +57,8 @@ def run_gunicorn(app_factory, bind: list[str], workers: int, certfile: str | Non
                 self.cfg.set("keyfile", keyfile)
 
         def load(self):
-            return app_factory()
+            app = app_factory()
+            gc.freeze()  # the app lives as long as the worker: no collection need scan it again (see cli.serve)
+            return app
 
     PcsimGunicorn().run()

@@ -94,6 +94,29 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
         "duplicate_issue_id.yaml", "customers[0].serviceHealth[1].issues[0].id", "duplicate issue id 'EX1'"),
     "duplicate_app_client_id.yaml": (
         "duplicate_app_client_id.yaml", "partners[1].apps[0].clientId", "is already used by app direct/psa"),
+    # tickets
+    "ticket_unknown_subscription.yaml": (
+        "ticket_unknown_subscription.yaml", "customers[0].tickets[0].subscription",
+        "unknown subscription 'acme-dev' of 'acme'"),
+    "ticket_other_tenants_subscription.yaml": (
+        "ticket_other_tenants_subscription.yaml", "customers[0].tickets[0].subscription",
+        "subscription 'globex-m365' belongs to 'globex', not to 'acme'"),
+    "ticket_azure_on_m365_subscription.yaml": (
+        "ticket_azure_on_m365_subscription.yaml", "customers[0].tickets[0].subscription",
+        "an Azure ticket's subscription is an Azure one; 'acme-m365' is microsoft365"),
+    "ticket_partner_not_related.yaml": (
+        "ticket_partner_not_related.yaml", "customers[0].tickets[0].partner",
+        "partner 'distributor' has no relationship with customer 'acme' (R1)"),
+    "ticket_duplicate_number.yaml": (
+        "ticket_duplicate_number.yaml", "customers[1].tickets[0].number", "duplicate ticket number 1 (also acme/mail)"),
+    "ticket_bad_status.yaml": (
+        "ticket_bad_status.yaml", "customers[0].tickets[0].status",
+        "must be one of: open, attention_needed, closed; got 'resolved'"),
+    "ticket_created_after_clock.yaml": (
+        "ticket_created_after_clock.yaml", "customers[0].tickets[0].created", "created after the clock's start"),
+    "ticket_pc_without_partner.yaml": (
+        "ticket_pc_without_partner.yaml", "customers[0].tickets[0].partner",
+        "a Partner Center service request names the partner that filed it"),
 }
 CORPUS = sorted(p.name for p in BROKEN.glob("*.yaml"))
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import threading
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..domain.clock import utcnow
 from ..store import Store
@@ -21,11 +23,56 @@ from ..store.models import SigningKey
 # instead of paying for a new RSA key each time. A store that already holds a key keeps its own.
 _generated_pem: str | None = None
 _generated_lock = threading.Lock()
+_generating: subprocess.Popen | None = None  # see generate_in_background
+_GENERATE = ("import sys\n"
+             "from cryptography.hazmat.primitives import serialization as s\n"
+             "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+             "key = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
+             "sys.stdout.write(key.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()).decode())\n")
+
+
+def generate_in_background() -> None:
+    """Start generating the key a store without one will need, in a child process (``pcsim serve`` does, before
+    it builds the app): generating holds the GIL for 20-150 ms of the cold start, which a second core then
+    spends meanwhile. The key is used by this process only, like one generated here; unused, it is dropped."""
+    global _generating
+    with _generated_lock:
+        if _generated_pem is not None or _generating is not None or (os.cpu_count() or 1) < 2:
+            return
+        try:
+            _generating = subprocess.Popen([sys.executable, "-c", _GENERATE], stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            _generating = None
+
+
+def _collect_generated(use: bool) -> str | None:
+    """The background generator's key (``use``), or none, and the child gone in any case. Under the lock."""
+    global _generating
+    child, _generating = _generating, None
+    if child is None:
+        return None
+    try:
+        pem, _ = child.communicate(timeout=10 if use else 0)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        return None
+    pem = pem.decode("ascii", "replace")
+    return pem if use and child.returncode == 0 and pem.startswith("-----BEGIN PRIVATE KEY-----") else None
+
+
+def _drop_generated() -> None:
+    with _generated_lock:
+        if _generating is not None:
+            _collect_generated(use=False)
 
 
 def _new_private_pem() -> str:
     global _generated_pem
     with _generated_lock:
+        if _generated_pem is None:
+            _generated_pem = _collect_generated(use=True)
         if _generated_pem is None:
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             _generated_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -61,18 +108,16 @@ class KeyRing:
             if self._private is not None:
                 return
             with self._store.session() as session:
+                # Servers starting at once on a new database take turns, so that the second finds the first's
+                # key (two keys, each server signing with its own, would make every token good on one only).
+                self._store.serialize(session, "signing-key")
                 row = session.scalars(select(SigningKey).order_by(SigningKey.created_at)).first()
-                pem = row.private_pem if row else None
-            if pem is None:
-                pem = _new_private_pem()
-                kid = self._kid_of(_load_pem(pem))
-                try:
-                    with self._store.session() as session:
-                        session.add(SigningKey(kid=kid, private_pem=pem, created_at=utcnow()))
-                except IntegrityError:  # another worker created it first: use theirs
-                    pass
-                with self._store.session() as session:
-                    pem = session.scalars(select(SigningKey).order_by(SigningKey.created_at)).first().private_pem
+                if row is None:
+                    pem = _new_private_pem()
+                    session.add(SigningKey(kid=self._kid_of(_load_pem(pem)), private_pem=pem, created_at=utcnow()))
+                else:
+                    pem = row.private_pem
+                    _drop_generated()
             key = _load_pem(pem)
             self.kid = self._kid_of(key)
             self._public = key.public_key()

@@ -13,17 +13,31 @@ customers already show every relationship type and every GDAP status):
 - subscriptions: Microsoft 365 (CSP) for all, Azure (CSP) for one in three (with RBAC for the partners'
   Support Engineers on half of them), Dynamics 365 one in seven, EMS one in five, a Microsoft 365 Direct
   trial one in eleven, a Microsoft 365 Direct paid one in thirteen, the marketplace product one in
-  seventeen; a service degradation with an incident every 50th customer.
+  seventeen; a service degradation with an incident every 50th customer;
+- tickets (``--tickets T``), numbered 1 to T and dealt to the customers in turn (customer i gets tickets i+1,
+  i+1+N, ...), each surface in proportion (cycle of 10): 4 Azure (on the customer's Azure subscription if it has
+  one, else a tenant-level billing ticket), 3 Partner Center service requests, 3 Microsoft 365 admin center
+  requests; filed by the customer's provider, its GDAP partner (reseller, advisor) or, on Azure and Microsoft
+  365, its own admin; status open (4 in 10), attention needed (2 in 10, with Microsoft's question) or closed;
+  created in the 90 days before the clock's start. Every 1000th ticket is the first direct provider's own
+  (Partner Center, or Azure on its own subscription).
+
+The fixture is written as JSON (``--format yaml`` for YAML): JSON is YAML, and pcsim reads JSON about fifty
+times faster (a 100,000-ticket fixture is tens of megabytes). One entity, or one ticket, per line.
 """
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from faker import Faker
 
+from ..domain.clock import parse_datetime
+from ..domain.tickets import ENGINEER, ENGINEER_QUESTION
 from . import yamlio
 
 CLOCK_START = "2026-01-15T09:00:00Z"
@@ -203,42 +217,176 @@ class _Gen:
                 "classification": "incident", "status": "serviceDegradation", "feature": "Mail flow",
                 "featureGroup": "E-Mail and calendar access", "start": "2026-01-15T06:30:00Z",
                 "posts": [{"at": "2026-01-15T06:45:00Z", "text": "We're investigating delays in mail flow."}]}]}]
-        stats = {"subscriptions": len(subs), "gdap": len(gdap), "kind": kind, "gdap_kind": gdap_kind}
+        stats = {"subscriptions": len(subs), "gdap": len(gdap), "kind": kind, "gdap_kind": gdap_kind,
+                 "provider": provider, "gdap_partner": gdap_partner}
         return c, stats
 
 
-def generate_fixture(customers: int, seed: int = 0, name: str | None = None) -> tuple[dict, dict]:
+TICKET_ORIGINS = ("azure", "partnercenter", "m365admin", "azure", "partnercenter", "m365admin", "azure",
+                  "partnercenter", "m365admin", "azure")
+TICKET_STATUSES = ("open", "open", "attention_needed", "closed", "open", "closed", "attention_needed", "closed",
+                   "open", "closed")
+SEVERITIES = ("moderate", "minimal", "moderate", "critical", "moderate", "minimal")
+TITLES = {
+    "azure": ("Virtual machine does not start", "Cannot connect to my VM over RDP", "VM is slow since Monday",
+              "Restarting the VM fails"),
+    "azure-billing": ("Invoice shows an unexpected charge", "Question about this month's bill",
+                      "Refund for a duplicate charge"),
+    "microsoft365": ("Mail is delayed", "Users cannot sign in to Teams", "SharePoint site is not loading",
+                     "Licences are not assigned"),
+    "dynamics": ("Dynamics 365 environment is unavailable", "Sales app shows an error"),
+    "ems": ("Devices do not enrol in Intune", "Conditional access blocks every user"),
+    "partnercenter": ("Cannot sign the partner agreement", "Question about our incentives"),
+}
+
+
+def _tickets_of(gen: "_Gen", i: int, c: dict, stats: dict, tickets: int, rng: random.Random) -> list[dict]:
+    """Customer i's tickets: numbers i+1, i+1+N, ... up to ``tickets`` (every 1000th belongs to a partner)."""
+    out = []
+    start = parse_datetime(CLOCK_START)
+    azure = next((s for s in c["subscriptions"] if s["workload"] == "azure"), None)
+    others = [s["workload"] for s in c["subscriptions"] if s["workload"] in ("microsoft365", "dynamics", "ems")]
+    provider, gdap_partner = stats["provider"], stats["gdap_partner"]
+    for number in range(i + 1, tickets + 1, gen.n):
+        if number % 1000 == 0:
+            continue  # a partner's own ticket (see _partner_tickets)
+        j = number - 1
+        origin = TICKET_ORIGINS[j % len(TICKET_ORIGINS)]
+        status = TICKET_STATUSES[(j // len(TICKET_ORIGINS)) % len(TICKET_STATUSES)]
+        filer = (provider, gdap_partner, None)[j % 3]
+        t: dict = {"key": f"t{number}", "number": number, "origin": origin}
+        if origin == "partnercenter" and filer is None:
+            filer = provider
+        if filer is not None:
+            t["partner"] = filer
+        if origin == "azure":
+            if azure is not None:
+                t["subscription"] = azure["key"]
+                title = TITLES["azure"]
+            else:
+                title = TITLES["azure-billing"]
+        else:
+            workload = others[j % len(others)]
+            if workload != "microsoft365":
+                t["workload"] = workload
+            title = TITLES[workload]
+        t.update(_ticket_tail(rng, title, status, start))
+        out.append(t)
+    return out
+
+
+def _ticket_tail(rng: random.Random, titles: tuple[str, ...], status: str, start) -> dict:
+    created = start - timedelta(minutes=rng.randint(2 * 1440, 90 * 1440))
+    t: dict = {"title": titles[rng.randrange(len(titles))], "severity": SEVERITIES[rng.randrange(len(SEVERITIES))]}
+    if status != "open":
+        t["status"] = status
+    t["created"] = f"{created:%Y-%m-%dT%H:%M:00Z}"
+    if status == "closed":
+        t["closed"] = f"{created + timedelta(days=rng.randint(1, 2)):%Y-%m-%dT%H:%M:00Z}"
+    if status == "attention_needed":
+        t["notes"] = [{"at": f"{created + timedelta(days=1):%Y-%m-%dT%H:%M:00Z}", "author": ENGINEER,
+                       "by": "microsoft", "text": ENGINEER_QUESTION}]
+    return t
+
+
+def _partner_tickets(partner: dict, tickets: int, rng: random.Random) -> list[dict]:
+    """The first direct provider's own tickets: every 1000th number."""
+    start = parse_datetime(CLOCK_START)
+    out = []
+    own = partner["subscriptions"][0]["key"]
+    for number in range(1000, tickets + 1, 1000):
+        j = number // 1000
+        t: dict = {"key": f"t{number}", "number": number, "origin": "azure" if j % 2 else "partnercenter"}
+        if j % 2:
+            t["subscription"] = own
+        status = TICKET_STATUSES[j % len(TICKET_STATUSES)]
+        t.update(_ticket_tail(rng, TITLES["azure" if j % 2 else "partnercenter"], status, start))
+        out.append(t)
+    return out
+
+
+def generate_fixture(customers: int, seed: int = 0, name: str | None = None, tickets: int = 0) -> tuple[dict, dict]:
     """(the fixture as a mapping, counts). Without ``name`` the fixture's name is its file's (so the same seed
-    gives the same bytes wherever the file is written)."""
+    gives the same bytes wherever the file is written). The tickets draw from their own random sequence: the
+    same seed gives the same customers with or without them."""
     gen = _Gen(customers, seed)
+    ticket_rng = random.Random(f"{seed}:tickets")
     partners = gen.partners()
     product_name = f"{gen.fake.company()} Backup"
     product = {"key": "gen-backup", "name": product_name, "publisher": gen.fake.company(),
                "support": {"url": "https://support.gen-backup.example", "email": "support@gen-backup.example",
                            "phone": "+1 800-555-0142"}}
     customer_list, subs, gdap = [], sum(len(p.get("subscriptions", [])) for g in partners.values() for p in g), 0
+    ticket_count = 0
     for i in range(customers):
         c, stats = gen.customer(i, partners, product["key"])
+        if tickets:
+            own = _tickets_of(gen, i, c, stats, tickets, ticket_rng)
+            if own:
+                c["tickets"] = own
+                ticket_count += len(own)
         customer_list.append(c)
         subs += stats["subscriptions"]
         gdap += stats["gdap"]
+    if tickets >= 1000:
+        first = partners["direct"][0]
+        first["tickets"] = _partner_tickets(first, tickets, ticket_rng)
+        ticket_count += len(first["tickets"])
     all_partners = [p for group in ("direct", "distributor", "reseller", "advisor", "gov") for p in partners[group]]
+    command = (f"pcsim generate --customers {customers}" + (f" --tickets {tickets}" if tickets else "")
+               + f" --seed {seed}")
     doc = {**({"name": name} if name else {}),
-           "description": f"Generated by `pcsim generate --customers {customers} --seed {seed}`: every relationship "
-                          "type and GDAP status, in proportion.",
+           "description": f"Generated by `{command}`: every relationship type and GDAP status, in proportion; "
+                          "a valid fixture (fixtures/README.md), the same bytes for the same seed.",
            "seed": seed,
            "clock": {"start": CLOCK_START},
            "partners": all_partners,
            "customers": customer_list,
            "marketplaceProducts": [product]}
-    return doc, {"partners": len(all_partners), "customers": customers, "subscriptions": subs, "gdap": gdap}
+    return doc, {"partners": len(all_partners), "customers": customers, "subscriptions": subs, "gdap": gdap,
+                 "tickets": ticket_count}
 
 
-def write_fixture(path: str | Path, customers: int, seed: int = 0, name: str | None = None) -> dict:
+def _json(value) -> str:
+    # ASCII only: YAML reads \uXXXX escapes, and no raw line separator (U+2028) can slip into a line
+    return json.dumps(value, ensure_ascii=True, separators=(", ", ": "))
+
+
+def json_layout(doc: dict) -> str:
+    """JSON with one entity per line, and one ticket per line after its tenant's other fields."""
+    lines = ["{"]
+    for n, (key, value) in enumerate(doc.items()):
+        comma = "," if n < len(doc) - 1 else ""
+        if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+            lines.append(f"  {_json(key)}: [")
+            for i, item in enumerate(value):
+                item_comma = "," if i < len(value) - 1 else ""
+                tickets = item.get("tickets")
+                if tickets:
+                    head = _json({k: v for k, v in item.items() if k != "tickets"})
+                    lines.append(f"    {head[:-1]}, \"tickets\": [")
+                    lines.extend(f"      {_json(t)}{',' if j < len(tickets) - 1 else ''}"
+                                 for j, t in enumerate(tickets))
+                    lines.append(f"    ]}}{item_comma}")
+                else:
+                    lines.append(f"    {_json(item)}{item_comma}")
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {_json(key)}: {_json(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_fixture(path: str | Path, customers: int, seed: int = 0, name: str | None = None, tickets: int = 0,
+                  fmt: str = "json") -> dict:
+    """Write the fixture (``fmt``: ``json``, which is YAML too and fast to read, or ``yaml``); returns counts."""
     path = Path(path)
-    doc, stats = generate_fixture(customers, seed, name)
-    header = ("# Generated by `pcsim generate`: a valid fixture (fixtures/README.md); the same seed gives the same "
-              "bytes.\n")
+    doc, stats = generate_fixture(customers, seed, name, tickets)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(header + yamlio.fast_dump(doc), encoding="utf-8")
+    if fmt == "yaml":
+        header = ("# Generated by `pcsim generate`: a valid fixture (fixtures/README.md); the same seed gives the same "
+                  "bytes.\n")
+        path.write_text(header + yamlio.fast_dump(doc), encoding="utf-8")
+    else:
+        path.write_text(json_layout(doc), encoding="utf-8")
     return stats

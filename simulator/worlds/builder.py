@@ -1,19 +1,28 @@
-"""Turn a validated fixture into table rows: stable ids, and Faker (seeded) for every detail not given."""
+"""Turn a validated fixture into table rows: stable ids, and details drawn from Faker's lists (seeded per entity)
+for everything not given."""
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Callable, Iterator
 
-from faker import Faker
+from faker.providers.address.en_US import Provider as _AddressData
+from faker.providers.person.en_US import Provider as _PersonData
 
 from ..domain import catalog
+from ..domain import support_catalog
+from ..domain import tickets as ticket_rules
 from ..domain.clock import parse_datetime, parse_duration
+from ..domain.support import CSP_SUPPORT_PLAN
 from ..store import models
 from . import ids
-from .fixtures import Fixture
+from .fixtures import DEFAULT_CLOCK_START, Fixture, azure_classification, default_workload
 
 DEFAULT_PASSWORD = "Pcsim-Passw0rd!"
-DEFAULT_CLOCK_START = "2026-01-15T09:00:00Z"
+PROVIDER = "/providers/Microsoft.Support"
+CUSTOMER_SUPPORT_PLAN = "Microsoft 365 standard support"  # a customer's own Microsoft 365 request
+OWN_PLAN_NAMES = {"partnerAgreement": "Partner program agreement", "premier": "Premier", "unified": "Unified",
+                  "azureSupportPlan": "Azure support plan"}
 
 # Offer names and ids per workload, as Partner Center's new-commerce catalogue names them.
 OFFERS = {
@@ -35,20 +44,103 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+FIRST_NAMES = tuple(_PersonData.first_names)
+LAST_NAMES = tuple(_PersonData.last_names)
+CITY_PREFIXES, CITY_SUFFIXES = tuple(_AddressData.city_prefixes), tuple(_AddressData.city_suffixes)
+STATES = tuple(_AddressData.states_abbr)
+STREET_SUFFIXES = tuple(_AddressData.street_suffixes)
+
+
+class _Draw:
+    """The details of one entity, drawn in turn from 512 bits of a hash (no generator to seed)."""
+
+    def __init__(self, digest: bytes):
+        self.n = int.from_bytes(digest, "big")
+
+    def _index(self, size: int) -> int:
+        self.n, i = divmod(self.n, size)
+        return i
+
+    def pick(self, items: tuple):
+        return items[self._index(len(items))]
+
+    def digits(self, count: int) -> str:
+        return f"{self._index(10 ** count):0{count}d}"
+
+    def first_name(self) -> str:
+        return self.pick(FIRST_NAMES)
+
+    def last_name(self) -> str:
+        return self.pick(LAST_NAMES)
+
+    def city(self) -> str:
+        form = self._index(4)  # Faker's four en_US city formats
+        if form == 0:
+            return f"{self.pick(CITY_PREFIXES)} {self.first_name()}{self.pick(CITY_SUFFIXES)}"
+        if form == 1:
+            return f"{self.pick(CITY_PREFIXES)} {self.first_name()}"
+        name = self.first_name() if form == 2 else self.last_name()
+        return f"{name}{self.pick(CITY_SUFFIXES)}"
+
+    def street_address(self) -> str:
+        number = str(int(self.digits(self._index(3) + 3)) or 1)
+        name = self.first_name() if self._index(2) else self.last_name()
+        return f"{number} {name} {self.pick(STREET_SUFFIXES)}"
+
+    def phone(self) -> str:
+        d = self.digits(10)
+        return f"+1 {d[:3]}-{d[3:6]}-{d[6:]}"
+
+
 class _Details:
-    """Faker reseeded per entity: adding an entity never changes the details of another."""
+    """Details per entity from Faker's en_US name and address lists, chosen by a hash of ``<seed>:<entity id>``:
+    adding an entity never changes the details of another. (Reseeding a Faker per entity cost about a millisecond
+    each: 20 s for a 10,000-customer fixture.)"""
 
     def __init__(self, seed: int):
         self.seed = seed
-        self.fake = Faker("en_US")
 
-    def for_entity(self, entity_id: str) -> Faker:
-        self.fake.seed_instance(f"{self.seed}:{entity_id}")
-        return self.fake
+    def for_entity(self, entity_id: str) -> _Draw:
+        return _Draw(hashlib.blake2b(f"{self.seed}:{entity_id}".encode(), digest_size=64).digest())
 
 
-def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
-    """Rows per model class (without ``world_id``) for a validated fixture."""
+class LazyRows:
+    """Ticket rows made when iterated (dicts), or as the DB-API's values (:meth:`stored`), in ticket id order: a
+    large fixture's tickets never all sit in memory as rows at once (a row dict per ticket is about 2 KB: 200 MB for 100,000 tickets), and rows inserted in key
+    order keep the primary key index appending (twice as fast as random inserts in SQLite)."""
+
+    def __init__(self):
+        self.entries: list[tuple[str, tuple, dict]] = []
+
+    def add(self, ticket: str, context: tuple, t: dict) -> None:
+        self.entries.append((ticket, context, t))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self):
+        form = _Values()
+        for number_id, context, t in self._sorted():
+            yield dict(zip(TICKET_COLUMNS, _ticket_values(context, number_id, t, form)))
+
+    def stored(self, dialect) -> Iterator[tuple]:
+        """The rows as tuples of ``TICKET_COLUMNS``, each value as ``dialect``'s bind processors make it (what
+        the DB-API receives): date-times and JSON made straight from the fixture's text, each shared value
+        converted once."""
+        form = _StoredValues(dialect)
+        for number_id, context, t in self._sorted():
+            yield _ticket_values(context, number_id, t, form)
+
+    def _sorted(self):
+        self.entries.sort(key=lambda e: e[0])
+        return self.entries
+
+
+def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], None] | None = None,
+               flush_every: int = 1000) -> dict[type, list[dict]]:
+    """Rows per model class (without ``world_id``) for a validated fixture. ``lazy``: the tickets' rows are a
+    :class:`LazyRows`, made as they are read. ``flush``: called with the customers' rows every ``flush_every``
+    customers (the rows then built per customer; then dropped from the rows returned)."""
     seed = fixture.header.get("seed", 0)
     details = _Details(seed)
     clock = fixture.header.get("clock") or {"start": DEFAULT_CLOCK_START}
@@ -56,8 +148,13 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
     rows: dict[type, list[dict]] = {m: [] for m in (
         models.Tenant, models.Domain, models.User, models.Group, models.GroupMember, models.App,
         models.PartnerRelationship, models.Subscription, models.RbacAssignment, models.GdapRelationship,
-        models.GdapAccessAssignment, models.MarketplaceProduct, models.ServiceHealth, models.ServiceIssue)}
+        models.GdapAccessAssignment, models.MarketplaceProduct, models.ServiceHealth, models.ServiceIssue,
+        models.Ticket, models.TicketNote)}
+    if lazy:
+        rows[models.Ticket] = LazyRows()
     partners = {p["key"]: p for p in fixture.partners}
+    partner_rows: dict[str, dict] = {}  # the built partner tenants: their support contact files their tickets
+    form = _Values()  # the tickets' rows, unless lazy
     # Which RBAC principals are groups: known before any subscription is built, whatever the partners' order.
     group_keys = {p["key"]: {g["key"] for g in p["groups"]} for p in fixture.partners}
 
@@ -73,9 +170,9 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
         first, last = fake.first_name(), fake.last_name()
         profile = {
             "address": {
-                "country": t.get("country", "US"), "city": fake.city(), "state": fake.state_abbr(),
-                "addressLine1": fake.street_address(), "postalCode": fake.postcode(),
-                "phoneNumber": fake.numerify("##########"),
+                "country": t.get("country", "US"), "city": fake.city(), "state": fake.pick(STATES),
+                "addressLine1": fake.street_address(), "postalCode": fake.digits(5),
+                "phoneNumber": fake.digits(10),
             },
             "billingContact": {"firstName": first, "lastName": last,
                                "email": f"{first.lower()}.{last.lower()}@{t['domains'][0]}"},
@@ -85,12 +182,12 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
             contact = dict(t.get("supportContact") or {})
             contact.setdefault("name", f"{t['name']} Support")
             contact.setdefault("email", f"support@{t['domains'][0]}")
-            contact.setdefault("phone", fake.numerify("+1 ###-###-####"))
+            contact.setdefault("phone", fake.phone())
             contact.setdefault("url", f"https://support.{t['domains'][0].split('.')[0]}.example")
             profile["supportContact"] = contact
         rows[models.Tenant].append(dict(
             id=tid, key=t["key"], kind=kind, name=t["name"], cloud=cloud, default_domain=t["domains"][0],
-            mpn_id=t.get("mpnId") or (fake.numerify("#######") if kind == "partner" else None),
+            mpn_id=t.get("mpnId") or (fake.digits(7) if kind == "partner" else None),
             indirect_provider_id=ids.tenant_id(t["indirectProvider"]) if t.get("indirectProvider") else None,
             profile=profile))
         for i, d in enumerate(t["domains"]):
@@ -104,7 +201,7 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
                 upn=(u.get("upn") or f"{u['key']}@{t['domains'][0]}").lower(),
                 password_hash=hash_secret(u.get("password") or DEFAULT_PASSWORD),
                 display_name=u.get("displayName") or f"{given} {surname}", given_name=given, surname=surname,
-                phone=u.get("phone") or fake.numerify("+1 ###-###-####"),
+                phone=u.get("phone") or fake.phone(),
                 partner_roles=list(u["roles"]) if kind == "partner" else [],
                 directory_roles=[catalog.role_id(r) for r in u["roles"]] if kind == "customer" else []))
         return tid
@@ -123,10 +220,17 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
                 roles=list(a["roles"])))
         for s in p["subscriptions"]:
             _add_subscription(rows, details, tid, s, start, group_keys)
+        partner_rows[p["key"]] = rows[models.Tenant][-1]
+    for p in fixture.partners:
+        _add_tickets(rows, p, partner_rows[p["key"]], None, partner_rows, start, form)
 
+    built = 0
     for c in fixture.customers:
         cloud = next((partners[r["partner"]]["cloud"] for r in c["relationships"]), "public")
+        users_before = len(rows[models.User])
         tid = add_tenant(c, "customer", cloud)
+        tenant_row = rows[models.Tenant][-1]
+        first_user = rows[models.User][users_before] if len(rows[models.User]) > users_before else None
         for r in c["relationships"]:
             rows[models.PartnerRelationship].append(dict(
                 id=ids.stable_id("relationship", c["key"], r["partner"], r["type"]),
@@ -138,7 +242,225 @@ def build_rows(fixture: Fixture) -> dict[type, list[dict]]:
         for g in c["gdap"]:
             _add_gdap(rows, c, g, start)
         _add_service_health(rows, tid, c["serviceHealth"], workloads, start)
+        _add_tickets(rows, c, tenant_row, first_user, partner_rows, start, form)
+        built += 1
+        if flush is not None and built % flush_every == 0:
+            flush({model: rows[model] for model in _PER_CUSTOMER})
+            rows.update((model, []) for model in _PER_CUSTOMER)
     return rows
+
+
+# The tables built per customer (no later entity reads them back; the tickets are lazy, or small).
+_PER_CUSTOMER = (models.Tenant, models.Domain, models.User, models.PartnerRelationship, models.Subscription,
+                 models.RbacAssignment, models.GdapRelationship, models.GdapAccessAssignment, models.ServiceHealth,
+                 models.ServiceIssue, models.TicketNote)
+
+
+def ticket_seq(rows: dict) -> int:
+    """The highest ticket number among a fixture's rows: a world's next ticket number is the one after it."""
+    tickets = rows.get(models.Ticket) or []
+    entries = tickets.entries if isinstance(tickets, LazyRows) else tickets
+    return max((int((e[0] if isinstance(tickets, LazyRows) else e["id"])[7:]) for e in entries), default=0)
+
+
+def ticket_id(number: int, created) -> str:
+    """As a world numbers its tickets (simulator.store.tickets.new_ticket_id): "2", the date, 8 digits."""
+    return f"2{created.year % 100:02d}{created.month:02d}{created.day:02d}{number:08d}"
+
+
+_AZURE_DEFAULT = next(s for s in support_catalog.AZURE_SERVICES if s.technical)  # a subscription's ticket
+_AZURE_TENANT_DEFAULT = support_catalog.AZURE_SERVICES[0]  # a tenant-level ticket: billing
+_PC_TOPICS = {t.workload: t for t in reversed(support_catalog.SUPPORT_TOPICS)}  # each workload's first topic
+_M365_CATEGORIES = {c.workload: c for c in reversed(support_catalog.TOPIC_CATEGORIES) if c.featured}
+
+
+def _add_tickets(rows, tenant: dict, tenant_row: dict, first_user: dict | None, partner_rows: dict[str, dict],
+                 start, form: _Values) -> None:
+    """A tenant's tickets as the surface of their ``origin`` would have stored them (see docs/tickets.md); the
+    status is the one at the clock's start, from which the world's clock moves it along."""
+    if not tenant["tickets"]:
+        return
+    subs = {s["key"]: s for s in tenant["subscriptions"]}
+    context = (tenant, tenant_row, first_user, partner_rows, start, subs,
+               {key: ids.subscription_id(key) for key in subs})
+    ticket_rows, note_rows = rows[models.Ticket], rows[models.TicketNote]
+    lazy = isinstance(ticket_rows, LazyRows)  # the notes now (they are few), the tickets when the rows are read
+    for t in tenant["tickets"]:
+        number_id = ticket_id(t["number"], parse_datetime(t["created"]) if t.get("created") else start)
+        if lazy:
+            ticket_rows.add(number_id, context, t)
+        else:
+            ticket_rows.append(dict(zip(TICKET_COLUMNS, _ticket_values(context, number_id, t, form))))
+        if t["notes"]:
+            note_rows.extend(_note_rows(number_id, t["notes"]))
+
+
+# A ticket row's columns, in the order of the table's (without world_id; see manager._bulk_insert).
+TICKET_COLUMNS = (
+    "id", "name", "origin", "tenant_id", "customer_id", "partner_id", "subscription_id", "workload", "title",
+    "description", "severity", "status", "status_changed_at", "next_transition_at", "topic_id", "topic_name",
+    "service_id", "support_plan", "support_plan_id", "contact", "product_id", "created_by", "created_at",
+    "modified_at", "closed_at", "country", "locale", "details")
+
+
+class _Values:
+    """A row's values as the model's attributes hold them: date-times parsed, JSON as dicts."""
+
+    def __init__(self):
+        # (filer's tenant id, origin) -> (contact, its value in this form): the contact of the tickets a tenant
+        # files on a surface when the fixture gives none, shared by all of them.
+        self.contacts: dict[tuple[str, str], tuple[dict, object]] = {}
+
+    def instant(self, text: str):
+        return parse_datetime(text)
+
+    def of(self, value):
+        return value
+
+    def json(self, value):
+        return value
+
+    def shared_json(self, value):
+        """``json`` of a value shared by many rows, never mutated."""
+        return value
+
+
+class _StoredValues(_Values):
+    """A row's values as a dialect's bind processors make them; date-times and JSON of the ticket table."""
+
+    def __init__(self, dialect):
+        super().__init__()
+        columns = models.Ticket.__table__.c
+        self._datetime = columns.created_at.type._cached_bind_processor(dialect) or (lambda v: v)
+        self._json = columns.contact.type._cached_bind_processor(dialect) or (lambda v: v)
+        self._instants: dict = {}  # datetime -> its text
+        self._shared: dict[int, tuple[object, str]] = {}  # id -> (value, its text): the id stays the value's
+        # The fixture's usual "2025-10-17T19:33:00Z" in a world's stored form, checked against the processor.
+        self._fast = self._datetime(parse_datetime("2025-10-17T19:33:00Z")) == "2025-10-17 19:33:00.000000"
+
+    def instant(self, text: str):
+        if self._fast and len(text) == 20 and text[10] == "T" and text[19] == "Z":
+            return f"{text[:10]} {text[11:19]}.000000"
+        return self.of(parse_datetime(text))
+
+    def of(self, value):
+        if value is None:
+            return None
+        done = self._instants.get(value)
+        if done is None:
+            done = self._instants[value] = self._datetime(value)
+        return done
+
+    def json(self, value):
+        return self._json(value)
+
+    def shared_json(self, value):
+        done = self._shared.get(id(value))
+        if done is None:
+            done = self._shared[id(value)] = (value, self._json(value))
+        return done[1]
+
+
+def _ticket_values(context: tuple, number_id: str, t: dict, form: _Values) -> tuple:
+    """One ticket's values, in the order of ``TICKET_COLUMNS``, in ``form``. Instants in either form compare
+    as times: the stored text is UTC, zero-padded."""
+    tenant, tenant_row, first_user, partner_rows, start, subs, sub_ids = context
+    kind, tid = tenant_row["kind"], tenant_row["id"]
+    origin, workload = t["origin"], default_workload(t, kind)
+    partner_key = t.get("partner")
+    partner_id = partner_rows[partner_key]["id"] if partner_key else tid if kind == "partner" else None
+    sub = subs[t["subscription"]] if t.get("subscription") else None
+    start_value = form.of(start)
+    created = form.instant(t["created"]) if t.get("created") else start_value
+    closed = (form.instant(t["closed"]) if t.get("closed") else created) if t["status"] == "closed" else None
+    notes = t["notes"]
+    modified = max([created] + ([closed] if closed else []) + [form.instant(n["at"]) for n in notes])
+    # The filer's contact in the surface's shape (a partner's, the customer's first user's), shared when the
+    # fixture gives none.
+    contact = form.contacts.get((partner_id or tid, origin)) if not t.get("contact") else None
+    if contact is None:
+        made = _ticket_contact(t, origin, partner_rows[partner_key] if partner_key else
+                               tenant_row if kind == "partner" else None, first_user, tenant)
+        contact = (made, form.json(made))
+        if not t.get("contact"):
+            form.contacts[(partner_id or tid, origin)] = contact
+    contact, contact_value = contact
+
+    product_id, service_id = None, None
+    if origin == "azure":
+        topic = azure_classification(t["topic"]) if t.get("topic") else None
+        default = _AZURE_DEFAULT if sub else _AZURE_TENANT_DEFAULT
+        service, pc = topic or (default, default.classifications[0][0])
+        service_id = f"{PROVIDER}/services/{service.id}"
+        topic_id, topic_name = f"{service_id}/problemClassifications/{pc}", dict(service.classifications)[pc]
+        details = _AZURE_DETAILS[service.id]
+        if kind == "partner":
+            own = sub.get("supportPlan") if sub else None
+            plan = plan_id = f"{own['type']}:{own['id']}" if own else f"partnerAgreement:{tenant_row['mpn_id']}"
+        elif partner_key or sub is None or sub["channel"] == "csp":
+            plan = plan_id = CSP_SUPPORT_PLAN
+        else:
+            plan = plan_id = "Basic"  # the customer's own ticket on a direct subscription
+    elif origin == "partnercenter":
+        found = support_catalog.TOPICS_BY_ID[int(t["topic"])] if t.get("topic") else _PC_TOPICS[workload]
+        topic_id, topic_name, details = str(found.id), found.name, _NO_DETAILS
+        plan, plan_id = ("Partner Center" if kind == "partner" else CSP_SUPPORT_PLAN), None
+        product_id = sub_ids[sub["key"]] if sub else None  # as the Partner Center surface stores it
+    else:
+        found = support_catalog.CATEGORIES_BY_ID[t["topic"]] if t.get("topic") else _M365_CATEGORIES[workload]
+        topic_id, topic_name = found.id, found.display_name
+        if kind == "partner":
+            plan, filed_as = OWN_PLAN_NAMES["partnerAgreement"], "own"
+            plan_id = f"partnerAgreement:{tenant_row['mpn_id']}"
+        elif partner_key:
+            plan, plan_id, filed_as = CSP_SUPPORT_PLAN, None, "partner"
+        else:
+            plan, plan_id, filed_as = CUSTOMER_SUPPORT_PLAN, None, "customer"
+        details = _M365_DETAILS[filed_as]
+        if sub and sub.get("product"):
+            product_id = ids.product_id(sub["product"])
+    status = t["status"]
+    return (
+        number_id, t["key"] if origin == "azure" else number_id, origin, tid,
+        tid if kind == "customer" else None, partner_id,
+        sub_ids[sub["key"]] if sub else None, workload, t["title"], t.get("description") or t["title"],
+        t["severity"], status, closed if closed else start_value,
+        None if closed else form.of(ticket_rules.next_transition(status, start)), topic_id, topic_name, service_id,
+        plan, plan_id, contact_value, product_id,
+        t.get("createdBy") or contact.get("email") or contact.get("primaryEmailAddress") or "",
+        created, modified, closed, tenant.get("country", "US"), "en-US", form.shared_json(details))
+
+
+# Shared, never mutated: the same value for every row that has it (and serialized once).
+_NO_DETAILS: dict = {}
+_AZURE_DETAILS = {s.id: {"serviceDisplayName": s.display_name} for s in support_catalog.AZURE_SERVICES}
+_M365_DETAILS = {k: {"filedAs": k} for k in ("own", "partner", "customer")}
+
+
+def _ticket_contact(t: dict, origin: str, filer: dict | None, first_user: dict | None, tenant: dict) -> dict:
+    """The contact as the ticket's surface stores it: the filing partner's support contact, or the customer's
+    first user, with what the fixture gives on top."""
+    if filer is not None:
+        contact = dict(filer["profile"]["supportContact"])
+    elif first_user is not None:
+        contact = {"name": first_user["display_name"], "email": first_user["upn"], "phone": first_user["phone"]}
+    else:
+        contact = {"name": tenant["name"], "email": f"admin@{tenant['domains'][0]}"}
+    contact.update(t.get("contact") or {})
+    name, email, phone = contact.get("name") or "", contact.get("email", ""), contact.get("phone")
+    first, _, last = name.partition(" ")
+    if origin == "azure":
+        return {"firstName": first, "lastName": last, "primaryEmailAddress": email, "preferredContactMethod": "email",
+                "preferredTimeZone": "Pacific Standard Time", "country": "usa", "preferredSupportLanguage": "en-US",
+                **({"phoneNumber": phone} if phone else {})}
+    if origin == "partnercenter":
+        return {"firstName": first, "lastName": last, "email": email, "phoneNumber": phone or ""}
+    return {k: v for k, v in (("name", name), ("email", email), ("phone", phone)) if v}
+
+
+def _note_rows(ticket: str, notes: list[dict]) -> list[dict]:
+    return [dict(ticket_id=ticket, seq=seq, name=f"note-{seq}", created_at=parse_datetime(n["at"]), author=n["author"],
+                 author_kind=n["by"], subject="", text=n["text"]) for seq, n in enumerate(notes, 1)]
 
 
 def _add_subscription(rows, details: _Details, tenant_id: str, s: dict, start,

@@ -6,17 +6,22 @@ field. Errors name the file where the entity was written and the path inside tha
 """
 from __future__ import annotations
 
-import copy
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import timezone
 from pathlib import Path
 
 import yaml
 from marshmallow import Schema, ValidationError
 
 from ..domain import catalog
+from ..domain import support_catalog as support
+from ..domain.clock import parse_datetime
 from . import schemas
+
+DEFAULT_CLOCK_START = "2026-01-15T09:00:00Z"
 
 ENTITY_LISTS: dict[str, type[Schema]] = {
     "partners": schemas.PartnerSchema,
@@ -67,6 +72,34 @@ class Fixture:
     origins: dict[int, "_Origin"] = field(default_factory=dict, repr=False)
     digest: str = ""
     files: list[Path] = field(default_factory=list)
+    complete: bool = True  # False: a cached summary without its entities (simulator.worlds.manager)
+
+
+_SPACE = re.compile(r"\s*")
+
+
+def _no_float_exponent(text: str) -> float:
+    # PyYAML (YAML 1.1) reads 1e5 or 1.5e5 as strings: leave such a file to it, so both readers agree.
+    if "e" in text.lower():
+        raise ValueError("exponent")
+    return float(text)
+
+
+def parse_text(text: str) -> tuple[object, bool]:
+    """(a fixture's document, whether it was read as JSON). JSON is YAML, and the json module reads it about fifty times faster than PyYAML
+    (a generated 10,000-customer fixture is JSON for that reason); anything else, and any JSON the json module
+    refuses, is read by the YAML loader, which also reports syntax errors with their line and column."""
+    start = _SPACE.match(text).end()
+    if text[start:start + 1] == "{":
+        try:
+            return json.loads(text, parse_float=_no_float_exponent, parse_constant=_refuse), True
+        except ValueError:
+            pass
+    return yaml.load(text, Loader=TextTimestampLoader), False
+
+
+def _refuse(name: str):
+    raise ValueError(name)  # NaN, Infinity: not JSON that YAML reads the same way
 
 
 def _join(path: str, part) -> str:
@@ -172,6 +205,7 @@ class _Reader:
         self.header_origin: dict[str, str] = {}
         self.digest = hashlib.sha256()
         self.files: list[Path] = []
+        self.all_json = True  # every file was JSON: its objects are shared by nothing (YAML aliases share them)
 
     def read(self, path: Path, stack: tuple[Path, ...] = (), included_at: tuple[str, str] | None = None) -> dict:
         """``included_at``: (file, path) of the include that names ``path``, where its errors belong."""
@@ -184,7 +218,9 @@ class _Reader:
             text = path.read_text(encoding="utf-8")
             self.files.append(path)
             self.digest.update(text.encode("utf-8"))
-            doc = yaml.load(text, Loader=TextTimestampLoader)
+            doc, is_json = parse_text(text)
+            self.all_json = self.all_json and is_json
+            del text
         except FileNotFoundError:
             if included_at:
                 self.errors.append(FixtureError(*included_at, f"included file not found: {name}"))
@@ -236,7 +272,7 @@ class _Reader:
                     if not isinstance(entity, dict):
                         self.errors.append(FixtureError(name, f"{key}[{i}]", "must be a mapping"))
                         continue
-                    entity = copy.deepcopy(entity)
+                    entity = dict(entity)  # its own "key" default below; nothing mutates deeper (copying was slow)
                     ekey = entity.get("key")
                     if isinstance(ekey, str) and ekey in seen:
                         self.errors.append(FixtureError(
@@ -273,17 +309,20 @@ def load_fixture(path: str | Path) -> Fixture:
     loaded: dict[str, list[dict]] = {}
     origin_of: dict[int, _Origin] = {}
     for list_name, schema_cls in ENTITY_LISTS.items():
-        schema = schema_cls()
+        fast = schemas.fast_loader(schema_cls, in_place=reader.all_json)
         loaded[list_name] = []
         for entity in doc.get(list_name, []):
             origin = _Origin(entity, reader.origins.get((list_name, entity.get("key")), [(root, list_name, entity)]))
-            try:
-                data = schema.load(entity)
-            except ValidationError as exc:
-                errors.extend(FixtureError(*origin.locate(p), r) for p, r in _flatten_rel(exc.messages))
-                continue
+            data = fast(entity)
+            if data is None:  # something may be wrong: marshmallow's errors, with their paths
+                try:
+                    data = schema_cls().load(entity)
+                except ValidationError as exc:
+                    errors.extend(FixtureError(*origin.locate(p), r) for p, r in _flatten_rel(exc.messages))
+                    continue
             loaded[list_name].append(data)
             origin_of[id(data)] = origin
+    del doc
 
     fixture = Fixture(
         name=header.get("name") or path.stem, source=root, header=header,
@@ -294,6 +333,7 @@ def load_fixture(path: str | Path) -> Fixture:
     errors.extend(check_references(fixture))
     if errors:
         raise FixtureInvalid(errors)
+    fixture.origins = {}  # only errors need them; they hold every file's raw document
     return fixture
 
 
@@ -349,7 +389,11 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                     f"duplicate subscription key {s['key']!r} (also in {subscription_keys[s['key']]!r})")
             subscription_keys[s["key"]] = tenant["key"]
 
+    clock_start = _instant((fixture.header.get("clock") or {}).get("start") or DEFAULT_CLOCK_START)
+    ticket_numbers: dict[int, str] = {}
+
     for p in fixture.partners:
+        _check_tickets(err, p, "partner", {}, subscription_keys, ticket_numbers, clock_start)
         users = {u["key"] for u in p["users"]}
         group_keys: set[str] = set()
         for i, g in enumerate(p["groups"]):
@@ -445,6 +489,7 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                 err(c, f"{path}.supportPlan", "a support plan entitlement belongs to a partner's own subscription")
             _check_rbac(err, c, path, s, partners)
 
+        _check_tickets(err, c, "customer", rel_types, subscription_keys, ticket_numbers, clock_start)
         gdap_keys: set[str] = set()
         for i, g in enumerate(c["gdap"]):
             path = f"gdap[{i}]"
@@ -492,6 +537,115 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                     err(c, f"serviceHealth[{i}].issues[{j}].id", f"duplicate issue id {issue['id']!r} in this tenant")
                 issue_ids.add(issue["id"])
     return errors
+
+
+def default_workload(ticket: dict, tenant_kind: str) -> str:
+    """A ticket's workload when the fixture gives none: Azure's for an Azure ticket, Partner Center's for a
+    partner's own Partner Center request, else Microsoft 365."""
+    if ticket.get("workload"):
+        return ticket["workload"]
+    if ticket["origin"] == "azure":
+        return "azure"
+    return "partnercenter" if ticket["origin"] == "partnercenter" and tenant_kind == "partner" else "microsoft365"
+
+
+def azure_classification(topic: str) -> tuple[support.AzureService, str] | None:
+    """(service, problem classification id) of an Azure topic: the classification's GUID or its full id."""
+    service_id, _, pc = topic.lower().rstrip("/").rpartition("/problemclassifications/")
+    pc = pc.rpartition("/")[2]
+    for service in support.AZURE_SERVICES:
+        if service_id and not service_id.endswith(service.id):
+            continue
+        if any(pid == pc for pid, _ in service.classifications):
+            return service, pc
+    return None
+
+
+def _instant(text: str) -> str:
+    """A date-time as text that sorts in time order: the usual ``YYYY-MM-DDTHH:MM:SSZ`` without parsing it."""
+    if len(text) == 20 and text[10] == "T" and text[19] == "Z":
+        return text[:19] + ".000000"
+    return parse_datetime(text).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _check_tickets(err, tenant: dict, kind: str, rel_types: dict[str, set[str]],
+                   subscription_keys: dict[str, str], numbers: dict[int, str], clock_start) -> None:
+    """A tenant's tickets: numbers unique in the world, the filing partner related to the customer (R1), the
+    subscription the tenant's and of the ticket's kind, the workload and topic of the surface that filed it."""
+    subs = {s["key"]: s for s in tenant["subscriptions"]}
+    keys: set[str] = set()
+    owner = tenant["key"]
+    for i, t in enumerate(tenant["tickets"]):
+        path = f"tickets[{i}]"
+        if t["key"] in keys:
+            err(tenant, f"{path}.key", f"duplicate key {t['key']!r}")
+        keys.add(t["key"])
+        if t["number"] in numbers:
+            err(tenant, f"{path}.number", f"duplicate ticket number {t['number']} (also {numbers[t['number']]})")
+        numbers.setdefault(t["number"], f"{owner}/{t['key']}")
+        origin, workload = t["origin"], default_workload(t, kind)
+        if origin == "azure" and workload != "azure":
+            err(tenant, f"{path}.workload", f"an Azure ticket's workload is azure; got {workload!r}")
+        elif origin != "azure" and workload == "azure":
+            err(tenant, f"{path}.workload", "Azure tickets are filed on the Azure surface: origin azure")
+        elif workload == "partnercenter" and not (origin == "partnercenter" and kind == "partner"):
+            err(tenant, f"{path}.workload", "only a partner's own Partner Center request has workload partnercenter")
+        elif kind == "partner" and origin == "partnercenter" and workload != "partnercenter":
+            err(tenant, f"{path}.workload",
+                "a partner's own Partner Center request is about Partner Center: workload partnercenter")
+        partner = t.get("partner")
+        if kind == "partner":
+            if partner is not None:
+                err(tenant, f"{path}.partner", "a partner's own ticket names no partner: the partner filed it")
+        elif partner is None:
+            if origin == "partnercenter":
+                err(tenant, f"{path}.partner", "a Partner Center service request names the partner that filed it")
+        elif partner not in rel_types:
+            err(tenant, f"{path}.partner", f"partner {partner!r} has no relationship with customer {owner!r} (R1)")
+        sub_key = t.get("subscription")
+        if sub_key is not None:
+            sub = subs.get(sub_key)
+            if sub is None:
+                where = subscription_keys.get(sub_key)
+                err(tenant, f"{path}.subscription", f"subscription {sub_key!r} belongs to {where!r}, not to {owner!r}"
+                    if where else f"unknown subscription {sub_key!r} of {owner!r}")
+            elif origin == "azure" and sub["workload"] != "azure":
+                err(tenant, f"{path}.subscription",
+                    f"an Azure ticket's subscription is an Azure one; {sub_key!r} is {sub['workload']}")
+            elif origin != "azure" and sub["workload"] == "azure":
+                err(tenant, f"{path}.subscription",
+                    f"{sub_key!r} is an Azure subscription: file on it with origin azure")
+        topic = t.get("topic")
+        if topic is not None:
+            if origin == "partnercenter":
+                found = support.TOPICS_BY_ID.get(int(topic)) if topic.isdigit() else None
+                if found is None or found.workload != workload:
+                    err(tenant, f"{path}.topic",
+                        f"not a Partner Center support topic of workload {workload}: {topic!r}")
+            elif origin == "azure":
+                found = azure_classification(topic)
+                if found is None:
+                    err(tenant, f"{path}.topic", f"not an Azure problem classification id: {topic!r}")
+                elif sub_key is None and found[0].technical:
+                    err(tenant, f"{path}.topic", "a tenant-level Azure ticket (no subscription) is about billing, "
+                        f"subscription management or quota, not {found[0].display_name!r}")
+            else:
+                found = support.CATEGORIES_BY_ID.get(topic)
+                if found is None or found.workload != workload:
+                    err(tenant, f"{path}.topic", f"not a Microsoft 365 admin topic category of workload {workload}: "
+                        f"{topic!r}")
+        created = _instant(t["created"]) if t.get("created") else clock_start
+        if created > clock_start:
+            err(tenant, f"{path}.created", "created after the clock's start: a fixture's tickets exist when the "
+                "world starts")
+        if t.get("closed"):
+            if t["status"] != "closed":
+                err(tenant, f"{path}.closed", f"only a closed ticket has a closed date-time; status is {t['status']}")
+            elif not created <= _instant(t["closed"]) <= clock_start:
+                err(tenant, f"{path}.closed", "closed before its creation or after the clock's start")
+        for j, note in enumerate(t["notes"]):
+            if not created <= _instant(note["at"]) <= clock_start:
+                err(tenant, f"{path}.notes[{j}].at", "written before the ticket's creation or after the clock's start")
 
 
 def _check_rbac(err, tenant: dict, path: str, sub: dict, partners: dict) -> None:

@@ -1,11 +1,18 @@
-"""Marshmallow schemas of a scenario fixture: the shape of each entity, before references are checked."""
+"""Marshmallow schemas of a scenario fixture: the shape of each entity, before references are checked.
+
+:func:`fast_loader` loads valid entities much faster than ``Schema.load`` (a 10,000-customer fixture has
+hundreds of thousands of fields) and hands anything doubtful back to marshmallow, whose errors are the ones
+reported.
+"""
 from __future__ import annotations
 
 import re
+from typing import Any, Callable
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from ..domain import catalog
+from ..domain import tickets as ticket_rules
 from ..domain.clock import parse_datetime, parse_duration
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -27,6 +34,12 @@ class DateTimeText(fields.Field):
             raise ValidationError(f"not an ISO 8601 date-time: {value!r}") from None
         return str(value)
 
+    @staticmethod
+    def fast_deserialize(value: str) -> str:
+        """For :func:`fast_loader`: a text value as ``_deserialize`` returns it, or a ValueError."""
+        parse_datetime(value)
+        return value
+
 
 class DurationText(fields.Field):
     """An ISO 8601 duration (``P730D``, ``PT0S``)."""
@@ -38,9 +51,19 @@ class DurationText(fields.Field):
             raise ValidationError(f"not an ISO 8601 duration: {value!r}") from None
         return str(value)
 
+    @staticmethod
+    def fast_deserialize(value: str) -> str:
+        parse_duration(value)
+        return value
+
 
 def one_of(choices) -> validate.OneOf:
     return validate.OneOf(choices, error="must be one of: {choices}; got {input!r}")
+
+
+TICKET_ORIGINS = ("partnercenter", "azure", "m365admin")
+TICKET_WORKLOADS = ("azure", "microsoft365", "dynamics", "ems", "partnercenter")
+TICKET_NUMBER_MAX = 99_999_999  # the eight digits of a ticket id after "2" and the date
 
 
 class UserSchema(Schema):
@@ -155,6 +178,49 @@ class RelationshipSchema(Schema):
     type = fields.String(required=True, validate=one_of(catalog.RELATIONSHIP_TYPES))
 
 
+class TopicText(fields.Field):
+    """A ticket's topic: a Partner Center support topic id (a number), an Azure problem classification id or a
+    Microsoft 365 admin topic category id; kept as text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+            raise ValidationError(f"a topic is a support topic id, a problem classification id or a topic "
+                                  f"category id; got {value!r}")
+        return str(value).strip()
+
+
+class TicketContactSchema(Schema):
+    name = fields.String()
+    email = fields.Email()
+    phone = fields.String()
+
+
+class TicketNoteSchema(Schema):
+    at = DateTimeText(required=True)
+    author = fields.String(required=True, validate=validate.Length(min=1))
+    by = fields.String(load_default="partner", validate=one_of(("partner", "customer", "microsoft")))
+    text = fields.String(required=True)
+
+
+class TicketSchema(Schema):
+    key = Key()
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=TICKET_NUMBER_MAX))
+    origin = fields.String(required=True, validate=one_of(TICKET_ORIGINS))
+    workload = fields.String(validate=one_of(TICKET_WORKLOADS))
+    partner = fields.String()
+    subscription = fields.String()
+    title = fields.String(required=True, validate=validate.Length(min=1))
+    description = fields.String()
+    severity = fields.String(load_default="moderate", validate=one_of(ticket_rules.SEVERITIES))
+    status = fields.String(load_default="open", validate=one_of(ticket_rules.STATUSES))
+    topic = TopicText()
+    created = DateTimeText()
+    closed = DateTimeText()
+    contact = fields.Nested(TicketContactSchema)
+    createdBy = fields.String()
+    notes = fields.List(fields.Nested(TicketNoteSchema), load_default=list)
+
+
 class TenantSchema(Schema):
     key = Key()
     name = fields.String(required=True)
@@ -163,6 +229,7 @@ class TenantSchema(Schema):
     country = fields.String(load_default="US", validate=validate.Length(equal=2))
     users = fields.List(fields.Nested(UserSchema), load_default=list)
     subscriptions = fields.List(fields.Nested(SubscriptionSchema), load_default=list)
+    tickets = fields.List(fields.Nested(TicketSchema), load_default=list)
 
 
 class PartnerSchema(TenantSchema):
@@ -210,3 +277,158 @@ class WorldHeaderSchema(Schema):
     description = fields.String()
     seed = fields.Integer(load_default=0)
     clock = fields.Nested(ClockSchema)
+
+
+# --- the fast path ------------------------------------------------------------------------------------------------
+_FAIL = object()  # "marshmallow must judge this value"
+_loaders: dict[type, Callable[[Any], Any]] = {}
+
+
+def fast_loader(schema_cls: type[Schema], in_place: bool = False) -> Callable[[Any], dict | None]:
+    """``load(data)``: what ``schema_cls().load(data)`` returns, or None when the data may be invalid (then call
+    marshmallow for its errors). Strings, integers, booleans, lists and nested schemas are checked inline with
+    the fields' own validators; every other field kind goes through the field's ``deserialize``.
+
+    ``in_place``: the result is ``data`` itself, completed with the defaults (and any converted value), instead
+    of a copy: half the memory for a large fixture read from JSON, whose objects nothing else shares. A value
+    that fails leaves the defaults added so far, which marshmallow accepts as they are."""
+    load = _schema_loader(schema_cls, in_place)
+
+    def checked(data):
+        out = load(data)
+        return None if out is _FAIL else out
+    return checked
+
+
+def _schema_loader(schema_cls: type[Schema], in_place: bool) -> Callable[[Any], Any]:
+    if (schema_cls, in_place) in _loaders:
+        return _loaders[(schema_cls, in_place)]
+    schema = schema_cls()
+    if any(schema._hooks.values()) or schema.unknown != "raise" or any(
+            f.data_key not in (None, name) or f.attribute not in (None, name) for name, f in schema.fields.items()):
+        def by_marshmallow(data, schema=schema):
+            try:
+                return schema.load(data)
+            except ValidationError:
+                return _FAIL
+        _loaders[(schema_cls, in_place)] = by_marshmallow
+        return by_marshmallow
+    converters = {name: _field_loader(name, f, in_place) for name, f in schema.load_fields.items()}
+    required = frozenset(name for name, f in schema.load_fields.items() if f.required)
+    defaults = [(name, f.load_default) for name, f in schema.load_fields.items()
+                if not f.required and f.load_default is not missing]
+
+    def load(data):
+        if type(data) is not dict:
+            return _FAIL
+        out = data if in_place else {}
+        for name, value in data.items():
+            convert = converters.get(name)
+            if convert is None:  # an unknown field
+                return _FAIL
+            loaded = convert(value)
+            if loaded is _FAIL:
+                return _FAIL
+            if loaded is not value or not in_place:
+                out[name] = loaded  # (in place: same keys, so iterating on is safe)
+        if not required.issubset(out):
+            return _FAIL
+        for name, default in defaults:
+            if name not in out:
+                out[name] = default() if callable(default) else default
+        return out
+    _loaders[(schema_cls, in_place)] = load
+    return load
+
+
+def _field_loader(name: str, field: fields.Field, in_place: bool) -> Callable[[Any], Any]:
+    valid = _predicate(field.validators)
+
+    def generic(value):
+        try:
+            return field.deserialize(value, name, None)
+        except ValidationError:
+            return _FAIL
+
+    if getattr(field, "pre_load", None) or getattr(field, "post_load", None):
+        return generic
+    kind = type(field)
+    if kind._deserialize is fields.String._deserialize:  # String, Email, URL, Key: the validators differ
+        accept = str
+    elif kind is fields.Integer:
+        accept = int
+    elif kind is fields.Boolean:
+        accept = bool
+    elif hasattr(field, "fast_deserialize"):
+        convert = field.fast_deserialize
+
+        def load_text(value):
+            if type(value) is not str:
+                return generic(value)
+            try:
+                value = convert(value)
+            except Exception:  # whatever the parser raises: marshmallow says what is wrong
+                return _FAIL
+            return value if valid(value) else _FAIL
+        return load_text
+    elif kind is fields.List:
+        inner = _field_loader(name, field.inner, in_place)
+
+        def load_list(value):
+            if type(value) is not list:
+                return generic(value)
+            out = [inner(v) for v in value]
+            if any(v is _FAIL for v in out):
+                return _FAIL
+            if in_place and all(a is b for a, b in zip(out, value)):
+                out = value
+            return out if valid(out) else _FAIL
+        return load_list
+    elif kind is fields.Nested and not field.many and isinstance(field.nested, type):
+        nested = _schema_loader(field.nested, in_place)
+
+        def load_nested(value):
+            out = nested(value)
+            return out if out is _FAIL or valid(out) else _FAIL
+        return load_nested
+    else:
+        return generic
+
+    def load_scalar(value):
+        if type(value) is not accept:  # bool is not int here, as for marshmallow's Integer
+            return generic(value)
+        return value if valid(value) else _FAIL
+    return load_scalar
+
+
+def _predicate(validators) -> Callable[[Any], bool]:
+    """One check for a field's validators: the usual ones inline, any other by calling it."""
+    checks: list[Callable[[Any], bool]] = []
+    for v in validators:
+        if type(v) is validate.OneOf:
+            checks.append(frozenset(v.choices).__contains__)
+        elif type(v) is validate.Regexp:
+            checks.append(lambda value, match=v.regex.match: match(value) is not None)
+        elif type(v) is validate.Length and v.equal is None:
+            low, high = v.min, v.max
+            checks.append(lambda value, low=low, high=high: (low is None or len(value) >= low)
+                          and (high is None or len(value) <= high))
+        elif type(v) is validate.Range and v.min_inclusive and v.max_inclusive:
+            low, high = v.min, v.max
+            checks.append(lambda value, low=low, high=high: (low is None or value >= low)
+                          and (high is None or value <= high))
+        else:
+            checks.append(lambda value, v=v: _passes(v, value))
+    if not checks:
+        return lambda value: True
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: all(check(value) for check in checks)
+
+
+def _passes(validator, value) -> bool:
+    try:
+        validator(value)
+    except ValidationError:
+        return False
+    return True
