@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from . import load
+from . import load, print_goals
 from . import requests_pcsim as pc
 
 
@@ -274,11 +274,7 @@ def main() -> None:
         print(f"{name:48} {seconds:8.2f} {seconds:8.2f}")
     first = statistics.median(cold["pcsim serve (in memory)"])
     goals.append(("cold start of pcsim serve <= 1.0 s", first <= 1.0, f"{first:.2f} s"))
-
-    print()
-    print("goals")
-    for name, met, figure in goals:
-        print(f"  {'met    ' if met else 'NOT met'}  {name}: {figure}")
+    print_goals(goals)
 
 
 if __name__ == "__main__":

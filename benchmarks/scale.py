@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import print_goals
 from . import requests_pcsim as pc
 
 GOAL_LOAD_S, GOAL_RSS_MB, GOAL_RATIO = 5.0, 300.0, 2.0
@@ -221,11 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "pcsim-scale",
                         help="where generated fixtures are kept")
     args = parser.parse_args(argv)
-    goals = run(args.customers, args.tickets, args.seed, args.runs, args.cache)
-    print()
-    print("goals")
-    for name, met, figure in goals:
-        print(f"  {'met    ' if met else 'NOT met'}  {name}: {figure}")
+    print_goals(run(args.customers, args.tickets, args.seed, args.runs, args.cache))
 
 
 if __name__ == "__main__":
