@@ -30,8 +30,8 @@ def load_until_killed(base: str, token: str, number: int, acknowledged: list[str
             attempts.append(title)
             try:
                 response = create_request(session, base, title, timeout=30)
-            except (requests.ConnectionError, requests.Timeout):
-                return  # the server died with this create in flight: it may or may not have been kept
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError):
+                return  # the server died with this create (or its answer) in flight: it may or may not be kept
             if response.status_code == 201:
                 acknowledged.append(response.json()["id"])
             i += 1
