@@ -30,7 +30,9 @@ def screenshot(page: Page, name: str, top: str | None = None, hide: str | None =
         document.activeElement && document.activeElement.blur();
         if (hide) document.querySelectorAll(hide).forEach(e => e.style.visibility = 'hidden');
         const element = top && document.querySelector(top);
-        if (element) element.scrollIntoView({block: 'start'}); else window.scrollTo(0, 0);
+        // instant: a smooth scroll (the stylesheet's, or the browser's) may still be moving when the picture is taken
+        if (element) element.scrollIntoView({block: 'start', behavior: 'instant'});
+        else window.scrollTo({top: 0, behavior: 'instant'});
     }""", [top, hide])
     image = page.screenshot(animations="disabled", caret="hide")
     if hide:
