@@ -10,28 +10,32 @@ from ..domain import tickets as rules
 from .models import Ticket, TicketNote, World
 
 
-def new_ticket_id(session: Session, world: str, now: datetime) -> str:
-    """A 15-digit id like the real ones: '2', the date, then the world's ticket sequence. The counter is
-    bumped in one UPDATE, which the database serializes: concurrent requests never share a number."""
-    seq = session.connection().execute(_NEXT_TICKET_SEQ, {"world": world}).scalar_one()
-    return f"2{now:%y%m%d}{seq:08d}"
-
-
 # Built once: Core statements on the tables skip the ORM's per-statement work on the busiest path.
 _WORLDS, _TICKETS = World.__table__, Ticket.__table__
 _NEXT_TICKET_SEQ = (update(_WORLDS).where(_WORLDS.c.id == bindparam("world"))
                     .values(ticket_seq=_WORLDS.c.ticket_seq + 1).returning(_WORLDS.c.ticket_seq))
 _INSERT_TICKET = insert(_TICKETS)
-_TICKET_DEFAULTS = {"contact": dict, "details": dict, "country": lambda: "US", "locale": lambda: "en-US"}
+_DEFAULTED = [c for c in _TICKETS.c if c.default is not None]  # contact, details, country, locale
 
 
-_NAME_IN_SUBSCRIPTION = select(_TICKETS.c.id).where(
-    _TICKETS.c.world_id == bindparam("world"), func.lower(_TICKETS.c.name) == bindparam("name"),
-    _TICKETS.c.subscription_id == bindparam("subscription")).limit(1)
-_NAME_IN_TENANT = select(_TICKETS.c.id).where(
-    _TICKETS.c.world_id == bindparam("world"), func.lower(_TICKETS.c.name) == bindparam("name"),
-    _TICKETS.c.tenant_id == bindparam("tenant"), _TICKETS.c.subscription_id.is_(None),
-    _TICKETS.c.workload == "azure").limit(1)
+def azure_scope(subscription_id, tenant_id) -> tuple:
+    """The conditions on an Azure scope's tickets: a subscription's, or (``subscription_id`` None) the tenant's
+    tenant-level ones. Values or bind parameters."""
+    if subscription_id is not None:
+        return (_TICKETS.c.subscription_id == subscription_id,)
+    return _TICKETS.c.tenant_id == tenant_id, _TICKETS.c.subscription_id.is_(None), _TICKETS.c.workload == "azure"
+
+
+_NAME_IS = (_TICKETS.c.world_id == bindparam("world"), func.lower(_TICKETS.c.name) == bindparam("name"))
+_NAME_IN_SUBSCRIPTION = select(_TICKETS.c.id).where(*_NAME_IS, *azure_scope(bindparam("subscription"), None)).limit(1)
+_NAME_IN_TENANT = select(_TICKETS.c.id).where(*_NAME_IS, *azure_scope(None, bindparam("tenant"))).limit(1)
+
+
+def new_ticket_id(session: Session, world: str, now: datetime) -> str:
+    """A 15-digit id like the real ones: '2', the date, then the world's ticket sequence. The counter is
+    bumped in one UPDATE, which the database serializes: concurrent requests never share a number."""
+    seq = session.connection().execute(_NEXT_TICKET_SEQ, {"world": world}).scalar_one()
+    return f"2{now:%y%m%d}{seq:08d}"
 
 
 def azure_name_taken(session: Session, world: str, name: str, subscription_id: str | None, tenant_id: str) -> bool:
@@ -48,9 +52,9 @@ def create_ticket(session: Session, world: str, now: datetime, **fields) -> Tick
     values = dict(world_id=world, id=ticket_id, name=fields.pop("name", None) or ticket_id, status="open",
                   status_changed_at=now, next_transition_at=rules.next_transition("open", now),
                   created_at=now, modified_at=now, closed_at=None, **fields)
-    for column, default in _TICKET_DEFAULTS.items():
-        if values.get(column) is None:
-            values[column] = default()
+    for column in _DEFAULTED:  # the returned Ticket shows what the row holds
+        if values.get(column.name) is None:
+            values[column.name] = column.default.arg(None) if column.default.is_callable else column.default.arg
     session.connection().execute(_INSERT_TICKET, [values])
     return Ticket(**values)
 

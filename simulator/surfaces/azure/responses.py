@@ -358,10 +358,7 @@ class Scope:
     sub: rules.AzureSubscriptionFacts | None = None
 
     def where(self, query):
-        if self.sub is not None:
-            return query.where(Ticket.subscription_id == self.sub.id)
-        return query.where(Ticket.tenant_id == self.tenant.id, Ticket.subscription_id.is_(None),
-                           Ticket.workload == "azure")
+        return query.where(*store.azure_scope(self.sub.id if self.sub else None, self.tenant.id))
 
     @property
     def path(self) -> str:
