@@ -5,6 +5,7 @@ import base64
 import uuid
 
 from flask import request
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ...domain import gdap
@@ -107,11 +108,11 @@ def make_blueprint(cloud: str) -> Blueprint:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             raise Invalid("The request body must be a JSON object.")
-        errors = validation.schema(schema).validate(data)
-        if errors:
-            flat = "; ".join(f"{k}: {v}" for k, v in errors.items())
-            raise Invalid(f"Invalid request body: {flat}")
-        return validation.schema(schema).load(data)
+        try:
+            return validation.schema(schema).load(data)
+        except ValidationError as exc:
+            flat = "; ".join(f"{k}: {v}" for k, v in exc.messages.items())
+            raise Invalid(f"Invalid request body: {flat}") from None
 
     def paged(items: list[dict], fragment: str, args: dict) -> dict:
         return odata.page(items, _context_url(fragment), args, default_top=300)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import request
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
 from ...domain import catalog, health
@@ -88,10 +88,10 @@ def _load(schema: type[Schema]) -> dict:
     if not isinstance(data, dict):
         raise Invalid("Invalid request input: the body must be a JSON object")
     data = {k: v for k, v in _camel(data).items() if v is not None}
-    errors = validation.schema(schema).validate(data)
-    if errors:
-        raise Invalid("Invalid request input: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
-    return validation.schema(schema).load(data)
+    try:
+        return validation.schema(schema).load(data)
+    except ValidationError as exc:
+        raise Invalid("Invalid request input: " + "; ".join(f"{k}: {v}" for k, v in exc.messages.items())) from None
 
 
 def contact_view(contact: dict) -> dict:
