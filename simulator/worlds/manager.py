@@ -125,14 +125,16 @@ def _bulk_insert(session, table, rows, world_id: str) -> None:
             else:
                 marker = None
     if marker is None or any(c.server_default is not None for c in columns):  # Core knows what to do
+        # A new template's rows: no world serves them, so no world's cached facts change.
+        handled = {"facts_handled": True}
         batch = []
         for r in rows:
             batch.append({**r, "world_id": world_id})
             if len(batch) == INSERT_BATCH:
-                session.execute(insert(table), batch)
+                session.execute(insert(table), batch, execution_options=handled)
                 batch = []
         if batch:
-            session.execute(insert(table), batch)
+            session.execute(insert(table), batch, execution_options=handled)
         return
     names = [c.name for c in columns]
     quote = dialect.identifier_preparer
