@@ -105,10 +105,10 @@ class TokenService:
 
     def __init__(self, keys: KeyRing, default_world: str = "default"):
         self.keys = keys
-        # token -> its claims once its signature checked out: a client sends the same token many times, and
-        # the RS256 check and PyJWT's parsing are most of a request's authentication. Expiry, audience and
-        # issuer are still checked on every use.
-        self._verified: dict[str, dict] = {}
+        # token -> (header, claims) once its signature checked out: a client sends the same token many times,
+        # and the RS256 check and PyJWT's parsing are most of a request's authentication. The header's
+        # algorithm, type and key, expiry, audience and issuer are still checked on every use.
+        self._verified: dict[str, tuple[dict, dict]] = {}
         self.default_world = default_world
 
     def issuer(self, world_id: str, tenant_id: str) -> str:
@@ -249,10 +249,12 @@ class TokenService:
                 return OAuthError("invalid_grant", 9002313, f"Invalid request. Request is malformed or invalid: {reason}.")
             return OAuthError("invalid_token", 0, reason)
 
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
-            raise bad("the token is not a JWT") from None
+        header, claims = self._verified.get(token, (None, None))
+        if header is None:
+            try:
+                header = jwt.get_unverified_header(token)
+            except jwt.PyJWTError:
+                raise bad("the token is not a JWT") from None
         if header.get("alg") != "RS256":
             raise bad(f"the token's algorithm {header.get('alg')!r} is not RS256")
         if (header.get("typ") == "RT") != refresh:
@@ -260,7 +262,6 @@ class TokenService:
         key = self.keys.public_key(header.get("kid"))
         if key is None:
             raise bad("the token is not signed by a key of this server")
-        claims = self._verified.get(token)
         if claims is None:
             try:
                 claims = jwt.decode(token, key, algorithms=["RS256"],
@@ -272,7 +273,7 @@ class TokenService:
                 raise bad(f"the token is invalid ({exc})") from None
             if len(self._verified) >= VERIFIED_TOKENS_KEPT:
                 self._verified.clear()
-            self._verified[token] = claims
+            self._verified[token] = header, claims
         claims = dict(claims)
         ts = now.timestamp()
         if "exp" not in claims or ts >= claims["exp"]:
