@@ -13,7 +13,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from .ports import free_port
 
 SKIP_ENV = "PCSIM_SKIP_POSTGRES"
 INSTALL_LOCK = Path(tempfile.gettempdir()) / "pcsim-postgres-install.lock"
@@ -72,12 +73,6 @@ def install() -> tuple[Path, float]:
     if not bin_dir:
         _unavailable("apt-get installed 'postgresql' but no /usr/lib/postgresql/<version>/bin/pg_ctl exists")
     return bin_dir, time.perf_counter() - started
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -136,7 +131,7 @@ def start_cluster() -> Cluster:
             owner = pwd.getpwnam(OS_USER)
         os.chown(directory, owner.pw_uid, owner.pw_gid)
         as_user = ["runuser", "-u", OS_USER, "--"]
-    port = _free_port()
+    port = free_port()
     cluster = Cluster(bin_dir, directory, port, as_user, install_seconds)
     try:
         cluster.run(str(bin_dir / "initdb"), "-D", str(cluster.data), "-U", DB_USER, "--auth=trust",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ import pytest
 import requests
 
 from .personas import CLI_CLIENT_ID, PASSWORD, PC_SCOPE, bearer, tid, upn
+from .ports import free_port
 
 PCSIM = str(Path(sys.executable).with_name("pcsim"))
 CLIENTS = 8
@@ -36,12 +36,6 @@ SHARED_NOTES = 10  # notes every client also appends to one ticket all of them s
 
 
 # --- a real multi-worker server, started and stopped robustly (also used by test_crash_safety) -------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @dataclass
 class Server:

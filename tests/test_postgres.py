@@ -17,9 +17,10 @@ from simulator import create_app
 from simulator.store.models import JournalEntry, Ticket, World
 
 from .personas import ARM_SCOPE, CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, PC_SCOPE, bearer, tid, upn
+from .ports import free_port
 from .postgres_setup import require_postgres
 from .test_azure_support import VM_SERVICE, tickets_path, ticket_body
-from .test_serve import PCSIM, free_port, stop
+from .test_serve import PCSIM, stop
 
 pytestmark = pytest.mark.postgres
 

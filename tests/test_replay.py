@@ -20,6 +20,7 @@ from simulator.scenarios.model import matches_keyword
 from simulator.worlds import ids
 
 from .personas import CLI_CLIENT_ID, PASSWORD, PC_SCOPE, tid, upn
+from .ports import free_port
 
 HERE = Path(__file__).parent / "scenarios"
 PASSING = HERE / "northwind_customers.yaml"
@@ -136,15 +137,9 @@ def test_replay_without_url_starts_its_own_server_and_runs_in_threads(tmp_path):
     assert "3 passed, 0 failed" in output and output.count("PASS copy") == 3
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_recorded_session_replays_green(live_server, tmp_path):
     out = tmp_path / "recorded.yaml"
-    port = _free_port()
+    port = free_port()
     done = {}
     thread = threading.Thread(target=lambda: done.setdefault("result", CliRunner().invoke(main, [
         "record", "--url", live_server.url, "-o", str(out), "--port", str(port), "--max-requests", "4"])))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,14 +10,9 @@ from pathlib import Path
 import requests
 
 from .personas import CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, upn
+from .ports import free_port
 
 PCSIM = str(Path(sys.executable).with_name("pcsim"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
