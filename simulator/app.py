@@ -1,12 +1,10 @@
 """The app factory: one Flask app serving every surface of every world."""
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Rule
 
 from .auth.keys import KeyRing
 from .auth.tokens import TokenRejected, TokenService
@@ -46,39 +44,13 @@ class WorldPathMiddleware:
         return self.app(environ, start_response)
 
 
-class _Rule(Rule):
-    """werkzeug's Rule, generating the code that builds its URLs (``url_for``) on the first build rather than as
-    the rule is added: most of pcsim's ~235 rules are never built, and generating it all took ~0.1 s of a cold
-    start."""
-
-    def _compile_builder(self, append_unknown: bool = True):
-        name = "_build_unknown" if append_unknown else "_build"
-
-        def build_on_first_use(rule, **values):
-            built = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
-            setattr(rule, name, built)
-            return built(**values)
-
-        return build_on_first_use
-
-
 def create_app(config: Config | None = None, **overrides) -> Flask:
     """Build the app: ``create_app()`` reads the environment; keyword arguments override it."""
-    # Building allocates ~50k objects that live as long as the app: collecting garbage meanwhile scans them
-    # again and again for nothing (~0.1 s of a cold start).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _build_app(config or Config.from_env(**overrides))
-    finally:
-        if collecting:
-            gc.enable()
+    return _build_app(config or Config.from_env(**overrides))
 
 
 def _build_app(config: Config) -> Flask:
     app = Flask(__name__)
-    if hasattr(Rule, "_compile_builder"):  # (a private method of werkzeug's: without it, its plain Rule)
-        app.url_rule_class = _Rule
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False
     store = Store(config.database_url)

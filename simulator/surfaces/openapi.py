@@ -1,21 +1,20 @@
 """One OpenAPI document (flask-smorest) per surface, each with a Swagger UI under ``/docs/<surface>/``.
 
-The documents are built on their first use (a ``/docs/<surface>/openapi.json`` request, or ``api.spec``), not
-while the app is created: flask-smorest deep-copies every view's documentation as the view is declared, and
-resolves schemas for each document's base and each blueprint registered, about a tenth of pcsim's cold start
-for documents most runs never serve. The documents are the same: the same calls, in the same order."""
+A surface's blueprint is a module-level object registered on the serving app once per cloud. Its document is
+built on first read, on a throwaway Flask app of its own where flask-smorest's ``Api`` registers the public
+cloud's copy: the serving app never pays for documents most runs never read, and only flask-smorest's public
+API is used."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 
 import flask_smorest
+from flask import Flask, request
 from flask_smorest import Api
-from flask_smorest.spec import openapi_cli
 from webargs.flaskparser import FlaskParser
 
 SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
-DOCUMENTED: list[dict] = []
-_LOCK = threading.RLock()  # building documents (rare, short): one lock for all
 
 
 class _Parser(FlaskParser):
@@ -23,120 +22,88 @@ class _Parser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint, documenting (and raising) 400 for arguments the surface refuses; a view's
-    documentation is collected when a document needs it (the ``/usgov`` copies of a surface never do)."""
+    """flask-smorest's Blueprint, documenting (and raising) 400 for arguments the surface refuses."""
 
     ARGUMENTS_PARSER = _Parser()
 
-    def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):
-        self.__dict__.setdefault("_pending_docs", []).append((endpoint, obj, parameters, tags, options))
 
-    @property
-    def _docs(self) -> dict:
-        state = self.__dict__
-        if state.get("_pending_docs"):
-            with _LOCK:  # another thread waits for all of them; this one's nested reads go through
-                if not state.get("_storing"):
-                    state["_storing"] = True
-                    try:
-                        while state["_pending_docs"]:
-                            endpoint, obj, parameters, tags, options = state["_pending_docs"][0]
-                            super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
-                            del state["_pending_docs"][0]
-                    finally:
-                        state["_storing"] = False
-        return state["_docs_stored"]
+@dataclass
+class Document:
+    """A surface's OpenAPI document: what it says about itself and the blueprints it documents."""
 
-    @_docs.setter
-    def _docs(self, value: dict) -> None:
-        self.__dict__["_docs_stored"] = value
+    key: str
+    title: str
+    description: str
+    version: str = "v1"
+    error_schema: object = None
+    bearer: bool = True
+    blueprints: list[tuple[flask_smorest.Blueprint, str]] = field(default_factory=list)
+    _built: dict | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def spec(self) -> dict:
+        """The document as a dict, built on first use (concurrent first readers wait for one build)."""
+        with self._lock:
+            if self._built is None:
+                self._built = self._build()
+            return self._built
 
-class _Api(Api):
-    """An Api whose document is built on the first read of ``spec``: its base (flask-smorest resolves the error
-    schema for a response to each of the 63 HTTP statuses), then ``on_spec`` functions, then the registered
-    blueprints' views, in that order, as if built at once."""
-
-    def _init_spec(self, **kwargs):
-        self.__dict__["_spec_init"] = kwargs
-        self._app.cli.add_command(openapi_cli)  # ``flask openapi`` (as flask-smorest's _init_spec does)
-
-    def on_spec(self, setup) -> None:
-        """Call ``setup(spec)`` once the document's base is built (before the views are added)."""
-        self.__dict__.setdefault("_spec_setup", []).append(setup)
-
-    def register_blueprint(self, blp, *, parameters=None, **options):
-        """As flask-smorest's (the routes now), but the views are documented when ``spec`` is first read."""
-        name = options.get("name", blp.name)
-        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
-        self._app.register_blueprint(blp, **options)
-        with _LOCK:
-            self.__dict__.setdefault("_pending_views", []).append((blp, name, parameters))
-
-    @property
-    def spec(self):
-        state = self.__dict__
-        if state.get("_spec_init") is not None or state.get("_pending_views"):
-            with _LOCK:  # another thread waits for the whole document; this one's nested reads go through
-                if not state.get("_storing"):
-                    state["_storing"] = True
-                    try:
-                        self._build_spec(state)
-                    finally:
-                        state["_storing"] = False
-        return state.get("_spec")
-
-    @spec.setter
-    def spec(self, value) -> None:
-        self.__dict__["_spec"] = value
-
-    def _build_spec(self, state: dict) -> None:
-        if state.get("_spec_init") is not None:
-            super()._init_spec(**state["_spec_init"])
-            for setup in state.get("_spec_setup", ()):
-                setup(state["_spec"])
-            state["_spec_init"] = None
-        while state.get("_pending_views"):
-            blp, name, parameters = state["_pending_views"][0]
-            blp.register_views_in_doc(self, self._app, state["_spec"], name=name, parameters=parameters)
-            state["_spec"].tag({"name": name, "description": blp.description})
-            del state["_pending_views"][0]
+    def _build(self) -> dict:
+        app = Flask(__name__)
+        app.config.update({"API_TITLE": self.title, "API_VERSION": self.version, "OPENAPI_VERSION": "3.0.3"})
+        api_class = type(f"{self.key.title()}Api", (Api,), {"ERROR_SCHEMA": self.error_schema}) \
+            if self.error_schema is not None else Api
+        api = api_class(app, spec_kwargs={"info": {"description": self.description}})
+        if self.bearer:
+            api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                                           "bearerFormat": "JWT"})
+            api.spec.options["security"] = [{"bearer": []}]
+        for blueprint, prefix in self.blueprints:
+            api.register_blueprint(blueprint, url_prefix=prefix)
+        return api.spec.to_dict()
 
 
-def _bearer(spec) -> None:
-    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    spec.options["security"] = [{"bearer": []}]
+DOCUMENTS: dict[str, Document] = {}
+CLOUD_OF_BLUEPRINT: dict[str, str] = {}  # registered blueprint name -> cloud
 
 
-def make_api(app, key: str, title: str, description: str, version: str = "v1", error_schema=None) -> Api:
+def make_api(app, key: str, title: str, description: str, version: str = "v1", error_schema=None,
+             bearer: bool = True) -> Document:
     """The surface's OpenAPI document; ``error_schema`` (a marshmallow schema) is the surface's own error body,
     documented as the ``default`` response of every operation (and for each error status it names)."""
-    prefix = key.upper() + "_"
-    if error_schema is not None:
-        Api_ = type(f"{key.title()}Api", (_Api,), {"ERROR_SCHEMA": error_schema})
-    else:
-        Api_ = _Api
-    app.config.update({
-        f"{prefix}API_TITLE": title, f"{prefix}API_VERSION": version, f"{prefix}OPENAPI_VERSION": "3.0.3",
-        f"{prefix}OPENAPI_URL_PREFIX": f"/docs/{key}", f"{prefix}OPENAPI_JSON_PATH": "openapi.json",
-        f"{prefix}OPENAPI_SWAGGER_UI_PATH": "/", f"{prefix}OPENAPI_SWAGGER_UI_URL": SWAGGER_UI_URL,
-    })
-    api = Api_(app, config_prefix=prefix, spec_kwargs={"info": {"description": description}})
-    api.on_spec(_bearer)
-    if not any(d["key"] == key for d in DOCUMENTED):
-        DOCUMENTED.append({"key": key, "title": title, "description": description})
-    return api
+    document = DOCUMENTS.get(key)
+    if document is None:
+        document = DOCUMENTS[key] = Document(key, title, description, version, error_schema, bearer)
+    return document
 
 
-def mount_per_cloud(app, api: Api, make_blueprint, path: str, render) -> list:
-    """Mount a surface once per cloud (R14): the public cloud's blueprint documented in ``api``, the others
-    (``/usgov`` + ``path``) beside it. Returns the (path prefix, error renderer) pairs."""
+def mount(app, document: Document, blueprint: flask_smorest.Blueprint, prefix: str, cloud: str = "public",
+          name: str | None = None) -> None:
+    """Register ``blueprint`` at ``prefix`` for ``cloud``; the public cloud's copy is the one documented."""
+    name = name or blueprint.name
+    app.register_blueprint(blueprint, url_prefix=prefix, name=name)
+    CLOUD_OF_BLUEPRINT[name] = cloud
+    if cloud == "public" and (blueprint, prefix) not in document.blueprints:
+        document.blueprints[:] = [(b, p) for b, p in document.blueprints if p != prefix] + [(blueprint, prefix)]
+
+
+def mount_per_cloud(app, document: Document, blueprint, path: str, render) -> list:
+    """Mount a surface once per cloud (R14): the public cloud's blueprint at ``path``, documented in
+    ``document``, the others at ``/usgov`` + ``path``, each under its own name. ``blueprint`` is the surface's
+    module-level blueprint (or, for a surface not yet module-level, a function of the cloud that makes one).
+    Returns the (path prefix, error renderer) pairs."""
     from ..domain.catalog import CLOUD_PREFIX
 
     prefixes = []
     for cloud, cloud_prefix in CLOUD_PREFIX.items():
         prefix = cloud_prefix + path
-        register = api.register_blueprint if cloud == "public" else app.register_blueprint
-        register(make_blueprint(cloud), url_prefix=prefix)
+        bp = blueprint if isinstance(blueprint, flask_smorest.Blueprint) else blueprint(cloud)
+        name = bp.name if cloud == "public" or bp is not blueprint else f"{bp.name}_{cloud}"
+        mount(app, document, bp, prefix, cloud, name)
         prefixes.append((prefix, render))
     return prefixes
+
+
+def cloud() -> str:
+    """The cloud of the blueprint serving this request (``public`` outside any surface)."""
+    return CLOUD_OF_BLUEPRINT.get(request.blueprint or "", "public")

@@ -331,8 +331,8 @@ class _StoredValues(_Values):
     def __init__(self, dialect):
         super().__init__()
         columns = models.Ticket.__table__.c
-        self._datetime = columns.created_at.type._cached_bind_processor(dialect) or (lambda v: v)
-        self._json = columns.contact.type._cached_bind_processor(dialect) or (lambda v: v)
+        self._datetime = columns.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        self._json = columns.contact.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         self._instants: dict = {}  # datetime -> its text
         self._shared: dict[int, tuple[object, str]] = {}  # id -> (value, its text): the id stays the value's
         # The fixture's usual "2025-10-17T19:33:00Z" in a world's stored form, checked against the processor.

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import operator
 import tempfile
@@ -143,7 +142,7 @@ def _bulk_insert(session, table, rows, world_id: str) -> None:
     if isinstance(rows, LazyRows) and tuple(names) == TICKET_COLUMNS:  # the tickets make their DB-API values
         _executemany(connection, sql, ((world_id, *values) for values in rows.stored(dialect)))
         return
-    processors = [(i + 1, p, {}) for i, p in enumerate(c.type._cached_bind_processor(dialect) for c in columns) if p]
+    processors = [(i + 1, p, {}) for i, p in enumerate(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns) if p]
     values = operator.itemgetter(*names)
     count = len(names)
     def converted():
@@ -194,35 +193,6 @@ def _defer_indexes(connection, table, count: int) -> bool:
     return count >= connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-class _CollectorPause:
-    """The cyclic garbage collector off while fixtures load, on again when the last load ends. A large fixture
-    makes millions of objects (no cycles among them: reference counting frees them); every full collection
-    traverses them all, which took a third of a 100,000-ticket load."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._loads = 0
-        self._resume = False
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if not self._loads:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._loads += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._loads -= 1
-                if not self._loads and self._resume:
-                    gc.enable()
-
-
-_collector_paused = _CollectorPause()
-
-
 def write_inline_fixture(document: dict) -> Path:
     """An inline fixture (a mapping) as a file pcsim can load; bare include names refer to ``fixtures/``."""
     document = dict(document)
@@ -251,9 +221,7 @@ class Worlds:
 
     def load_template(self, scenario: str | Path, seed: int | None = None) -> str:
         """Load a scenario into its template world (once per content and seed); return the template's id."""
-        path = resolve_scenario(str(scenario))
-        with _collector_paused():
-            return self._load_template(path, seed)
+        return self._load_template(resolve_scenario(str(scenario)), seed)
 
     def _load_template(self, path: Path, seed: int | None) -> str:
         fixture, rows = _fixture(path, seed)

@@ -248,6 +248,8 @@ class CustomerSchema(TenantSchema):
 
 
 class ProductSupportSchema(Schema):
+    fast_load = False  # its schema-level validator runs only in marshmallow's own load
+
     url = fields.URL()
     email = fields.Email()
     phone = fields.String()
@@ -291,7 +293,10 @@ def fast_loader(schema_cls: type[Schema], in_place: bool = False) -> Callable[[A
 
     ``in_place``: the result is ``data`` itself, completed with the defaults (and any converted value), instead
     of a copy: half the memory for a large fixture read from JSON, whose objects nothing else shares. A value
-    that fails leaves the defaults added so far, which marshmallow accepts as they are."""
+    that fails leaves the defaults added so far, which marshmallow accepts as they are.
+
+    A schema with a hook (``pre_load``, ``post_load``, ``validates_schema``...) says ``fast_load = False``: its
+    entities always go through marshmallow."""
     load = _schema_loader(schema_cls, in_place)
 
     def checked(data):
@@ -304,7 +309,7 @@ def _schema_loader(schema_cls: type[Schema], in_place: bool) -> Callable[[Any], 
     if (schema_cls, in_place) in _loaders:
         return _loaders[(schema_cls, in_place)]
     schema = schema_cls()
-    if any(schema._hooks.values()) or schema.unknown != "raise" or any(
+    if not getattr(schema_cls, "fast_load", True) or schema.unknown != "raise" or any(
             f.data_key not in (None, name) or f.attribute not in (None, name) for name, f in schema.fields.items()):
         def by_marshmallow(data, schema=schema):
             try:

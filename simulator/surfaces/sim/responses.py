@@ -19,7 +19,7 @@ from ...worlds.builder import hash_secret
 from ...worlds.fixtures import FixtureError, FixtureInvalid
 from ...worlds.manager import snapshot_template_id, write_inline_fixture
 from .. import context as ctx
-from ..openapi import Blueprint, make_api
+from ..openapi import Blueprint, make_api, mount
 from . import schemas
 from .exceptions import render
 from .explain import explain_text
@@ -402,7 +402,7 @@ def edit_health(args, world_id, tenant_id, service_id):
 
 def register(app) -> list:
     api = make_api(app, "sim", "pcsim control plane", "Worlds, clock, snapshots, faults, journal, explain and "
-                   "world edits. Plain JSON, no token.", error_schema=schemas.SimError)
-    api.register_blueprint(bp, url_prefix="/sim")
+                   "world edits. Plain JSON, no token.", error_schema=schemas.SimError, bearer=False)
+    mount(app, api, bp, "/sim")
     return [("/sim", render)]
 
