@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .access import EffectiveRoles
-from .catalog import ENTRA_ROLE_NAMES, PROVIDER_TYPES, SUPPORT_ROLE_IDS
+from .catalog import ENTRA_ROLE_NAMES, PROVIDER_TYPES, SUPPORT_PLAN_TYPES, SUPPORT_ROLE_IDS
 from .decision import Decision
 from .support_catalog import CSP_SUPPORT_WORKLOADS, NON_TECHNICAL_SERVICES
 
@@ -203,26 +203,31 @@ def check_csp_plan(d: Decision, support_plan_id: str | None) -> str:
     return CSP_SUPPORT_PLAN
 
 
-def check_own_entitlement(d: Decision, sub: AzureSubscriptionFacts, support_plan_id: str | None,
-                          partner_mpn_id: str | None) -> str:
-    """R13: the partner's own subscription needs its own entitlement; the CSP one does not cover it."""
-    recorded = sub.support_plan or {}
+def own_entitlements(partner_mpn_id: str | None, recorded_plans) -> frozenset[str]:
+    """R13: what covers the partner's own subscriptions and tenant: its partner program agreement
+    (``partnerAgreement:<MPN id>``) and each support plan recorded on one of its own subscriptions (a Premier or
+    Unified contract, an Azure support plan), named ``type:id`` or by its id alone."""
+    held = {f"partnerAgreement:{partner_mpn_id}"} if partner_mpn_id else set()
+    for plan in recorded_plans:
+        if plan and plan.get("type") in SUPPORT_PLAN_TYPES:
+            held |= {plan["id"], f"{plan['type']}:{plan['id']}"}
+    return frozenset(held)
+
+
+def check_own_entitlement(d: Decision, subject: str, support_plan_id: str | None, held: frozenset[str],
+                          default: str) -> str:
+    """R13: a ticket for the partner's own subscription or tenant names one of the partner's own entitlements
+    (:func:`own_entitlements`; ``default`` when none is named); the CSP one does not cover it."""
     given = (support_plan_id or "").strip()
     if given.lower() in (CSP_SUPPORT_PLAN.lower(), "csp"):
-        d.require("R13", False, f"The CSP support entitlement does not cover the partner's own subscription "
-                  f"{sub.name}: name a partner agreement id, a Premier/Unified contract or an Azure support plan.",
+        d.require("R13", False, f"The CSP support entitlement does not cover the partner's own {subject}: name a "
+                  "partner agreement id, a Premier/Unified contract or an Azure support plan.",
                   supportPlanId=given, status=400)
-    valid = set()
-    if recorded:
-        valid |= {recorded["id"], f"{recorded['type']}:{recorded['id']}"}
-    if partner_mpn_id:
-        valid.add(f"partnerAgreement:{partner_mpn_id}")
-    chosen = given or (f"{recorded['type']}:{recorded['id']}" if recorded else "")
-    d.require("R13", chosen in valid,
-              f"A ticket for the partner's own subscription {sub.name} must name a valid support plan entitlement "
-              f"(partnerAgreement:<MPN id>, premier:<contract>, unified:<contract> or azureSupportPlan:<id>); "
-              f"'{given or 'none'}' is not one.",
-              f"entitlement {chosen}", supportPlanId=given, recorded=recorded or None, status=400)
+    chosen = given or default
+    d.require("R13", chosen in held,
+              f"A ticket for the partner's own {subject} must name a valid support plan entitlement "
+              f"({', '.join(sorted(p for p in held if ':' in p)) or 'none recorded'}); '{given or 'none'}' is not "
+              "one.", f"entitlement {chosen}", supportPlanId=given, held=sorted(held), status=400)
     return chosen
 
 

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..surfaces.sim.schemas import FaultCreate
 from ..worlds.fixtures import TextTimestampLoader
 from ..worlds.schemas import DateTimeText, DurationText
+from ..validation import error_pairs
 from . import placeholders
 
 STEP_KINDS = ("as", "call", "advance", "set_clock", "fault", "clear_faults", "edit")
@@ -191,25 +192,6 @@ STEP_SCHEMAS: dict[str, Any] = {
 }
 
 
-def _flatten(messages: Any, prefix: str) -> list[tuple[str, str]]:
-    """Marshmallow's nested error messages as (dotted path, reason) pairs."""
-    out: list[tuple[str, str]] = []
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if key == "_schema":
-                out += _flatten(value, prefix)
-            elif isinstance(key, int):
-                out += _flatten(value, f"{prefix}[{key}]")
-            else:
-                out += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(messages, list):
-        for m in messages:
-            out += _flatten(m, prefix) if isinstance(m, (dict, list)) else [(prefix, str(m))]
-    else:
-        out.append((prefix, str(messages)))
-    return out
-
-
 def surface_of(path: str) -> tuple[str, str]:
     """(cloud, first path segment) of a call path: ``/usgov/graph/v1.0/...`` -> ("usgov", "graph")."""
     cloud = "usgov" if path.startswith("/usgov/") else "public"
@@ -245,7 +227,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         top = ScenarioSchema().load(doc)
     except ValidationError as exc:
-        errors += [ScenarioError(file, p, r) for p, r in _flatten(exc.messages, "")]
+        errors += [ScenarioError(file, p, r) for p, r in error_pairs(exc.messages, "")]
         top = {"name": doc.get("name") if isinstance(doc.get("name"), str) else "", "rules": [], "world": {},
                "steps": doc.get("steps") if isinstance(doc.get("steps"), list) else []}
 
@@ -330,7 +312,7 @@ def _load_step(file: str, i: int, raw: Any) -> tuple[Step | None, list[ScenarioE
         if issubclass(schema_cls, _Wrap) and isinstance(messages, dict):
             messages = messages.get("value", messages)
         errors += [ScenarioError(file, f"{where}.{kind}" + (f".{p}" if p and not p.startswith("[") else p), r)
-                   for p, r in _flatten(messages, "")]
+                   for p, r in error_pairs(messages, "")]
     if kind in ("call", "edit") and valid:
         value["method"] = value["method"].upper()
     step = Step(index=i, kind=kind, value=value)
@@ -351,7 +333,7 @@ def _load_expect(file: str, where: str, raw: dict, errors: list[ScenarioError]) 
         expect = ExpectSchema().load(raw["expect"])
     except ValidationError as exc:
         errors += [ScenarioError(file, f"{where}.expect" + (f".{p}" if p else ""), r)
-                   for p, r in _flatten(exc.messages, "")]
+                   for p, r in error_pairs(exc.messages, "")]
         return None
     for key in expect.get("body") or {}:
         try:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..domain.access import AccessAssignmentFacts, GdapRelationshipFacts
 from .facts import RowView, cached, view
 from .models import (App, Domain, FaultRule, GdapAccessAssignment, GdapRelationship, Group, GroupMember,
-                     JournalEntry, PartnerRelationship, Tenant, User, World)
+                     JournalEntry, PartnerRelationship, Subscription, Tenant, User, World)
 
 _WORLD_ROW = select(World.__table__).where(World.__table__.c.id == bindparam("id"))
 
@@ -230,3 +230,9 @@ def resolve_product(session: Session, world: str, tenant_id: str, ref: str | Non
     if sub.workload == "marketplace":
         return marketplace_product(session, world, sub.product_id), sub
     return None, sub
+
+
+def support_plans(session: Session, world: str, tenant_id: str) -> list[dict]:
+    """The support plans recorded on a tenant's subscriptions (``{"type", "id"}`` each)."""
+    return [p for p in session.scalars(select(Subscription.support_plan).where(
+        Subscription.world_id == world, Subscription.tenant_id == tenant_id)) if p]

@@ -1,8 +1,8 @@
-"""Per-request state shared by every surface: the world, its clock, a database session, the caller."""
+"""Per-request state shared by every surface: the world, its clock, a database session, the caller, and the
+:class:`~simulator.services.Scope` a use case works in."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, g, request
@@ -11,46 +11,13 @@ from sqlalchemy.orm import Session
 from ..auth.tokens import TokenRejected
 from ..domain.clock import WorldClock
 from ..domain.errors import NotFound
+from ..services import Principal, Scope
 from ..store import facts, queries
+from .openapi import cloud
 
 
 class UnknownWorld(NotFound):
     pass
-
-
-@dataclass
-class Principal:
-    """The authenticated caller: a user or an app, acting in ``tenant``."""
-
-    claims: dict
-    tenant: facts.RowView  # of a Tenant
-    user: facts.RowView | None = None  # of a User
-    roles: frozenset[str] = field(default_factory=frozenset)  # Entra role template ids (wids)
-    app_roles: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def kind(self) -> str:
-        return "user" if self.user is not None else "app"
-
-    @property
-    def name(self) -> str:
-        return self.user.upn if self.user else self.claims.get("app_displayname", self.claims.get("azp", "app"))
-
-    @property
-    def home_tenant_id(self) -> str:
-        return self.user.tenant_id if self.user else self.tenant.id
-
-    def has_partner_role(self, role: str) -> bool:
-        return self.user is not None and role in (self.user.partner_roles or [])
-
-    def caller(self):
-        """The caller as the support rules see it."""
-        from ..domain.support import Caller
-        home = self.tenant if self.home_tenant_id == self.tenant.id else queries.tenant(
-            session(), world().id, self.home_tenant_id)
-        return Caller(name=self.name, is_user=self.user is not None, home_tenant_id=home.id, home_kind=home.kind,
-                      tenant_id=self.tenant.id, partner_roles=frozenset(self.user.partner_roles or []) if self.user
-                      else frozenset(), roles=self.roles, partner_name=home.name if home.kind == "partner" else "")
 
 
 def pcsim():
@@ -84,6 +51,13 @@ def now() -> datetime:
         w = world()
         g.now = WorldClock(w.clock_anchor, w.clock_wall_anchor, w.clock_frozen).now()
     return g.now
+
+
+def scope() -> Scope:
+    """What a use case works in for this request: its world's session and time, and the cloud being served."""
+    if "scope" not in g:
+        g.scope = Scope(session(), world().id, now(), cloud())
+    return g.scope
 
 
 def request_id(header: str) -> str:

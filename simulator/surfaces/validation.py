@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 
+from ..validation import describe as describe_pairs
+
 
 @functools.cache
 def schema(schema_cls):
@@ -25,4 +27,4 @@ def webargs_errors(exc) -> list[tuple[str, str]] | None:
 
 
 def describe(pairs: list[tuple[str, str]]) -> str:
-    return "; ".join(f"{path}: {reason}" for path, reason in pairs)
+    return describe_pairs(pairs)

@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError
 from ..domain import catalog
 from ..domain import support_catalog as support
 from ..domain.clock import parse_datetime
+from ..validation import error_pairs
 from . import schemas
 
 DEFAULT_CLOCK_START = "2026-01-15T09:00:00Z"
@@ -106,21 +107,6 @@ def _join(path: str, part) -> str:
     if isinstance(part, int):
         return f"{path}[{part}]"
     return f"{path}.{part}" if path else str(part)
-
-
-def _flatten(messages, path: str) -> list[tuple[str, str]]:
-    """Marshmallow's nested messages as (path, reason) pairs."""
-    if isinstance(messages, dict):
-        out: list[tuple[str, str]] = []
-        for key, value in messages.items():
-            sub = path if key == "_schema" else _join(path, key)
-            out.extend(_flatten(value, sub))
-        return out
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return [(path, m) for m in messages]
-    if isinstance(messages, list):
-        return [pair for m in messages for pair in _flatten(m, path)]
-    return [(path, str(messages))]
 
 
 _PATH_TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
@@ -303,7 +289,7 @@ def load_fixture(path: str | Path) -> Fixture:
     try:
         header = schemas.WorldHeaderSchema().load(header)
     except ValidationError as exc:
-        for p, reason in _flatten(exc.messages, ""):
+        for p, reason in error_pairs(exc.messages, ""):
             errors.append(FixtureError(reader.header_origin.get(p.split(".")[0], root), p, reason))
 
     loaded: dict[str, list[dict]] = {}
@@ -318,7 +304,7 @@ def load_fixture(path: str | Path) -> Fixture:
                 try:
                     data = schema_cls().load(entity)
                 except ValidationError as exc:
-                    errors.extend(FixtureError(*origin.locate(p), r) for p, r in _flatten_rel(exc.messages))
+                    errors.extend(FixtureError(*origin.locate(p), r) for p, r in error_pairs(exc.messages))
                     continue
             loaded[list_name].append(data)
             origin_of[id(data)] = origin
@@ -335,10 +321,6 @@ def load_fixture(path: str | Path) -> Fixture:
         raise FixtureInvalid(errors)
     fixture.origins = {}  # only errors need them; they hold every file's raw document
     return fixture
-
-
-def _flatten_rel(messages) -> list[tuple[str, str]]:
-    return [(p, r) for p, r in _flatten(messages, "")]
 
 
 def check_references(fixture: Fixture) -> list[FixtureError]:

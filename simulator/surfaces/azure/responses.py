@@ -453,7 +453,7 @@ def make_blueprint(cloud: str) -> Blueprint:
     def subscription_scope(p, subscription_id: str, action: str, write: bool) -> tuple[Scope, Decision, rules.Caller]:
         """R12, then R7 (GDAP for a partner user in a customer tenant, then RBAC on the subscription)."""
         sub = load_subscription(subscription_id)
-        caller = p.caller()
+        caller = p.caller(ctx.scope())
         d = Decision(action)
         rules.check_azure_visibility(d, caller, sub)
         rules.check_azure_on_behalf(d, caller, gdap_for(p, caller))
@@ -462,7 +462,7 @@ def make_blueprint(cloud: str) -> Blueprint:
 
     def tenant_scope(p, action: str) -> tuple[Scope, Decision, rules.Caller]:
         """The token's tenant: R7's GDAP half for a partner user acting there; no subscription, so no RBAC."""
-        caller = p.caller()
+        caller = p.caller(ctx.scope())
         d = Decision(action)
         d.note("R12", "tenant-level tickets live in the token's own tenant")
         rules.check_azure_on_behalf(d, caller, gdap_for(p, caller))
@@ -524,7 +524,10 @@ def make_blueprint(cloud: str) -> Blueprint:
             with arm_code("PartnerContactRequired", "properties.contactDetails"):
                 rules.check_contact_is_partners(d, "R8", emails, queries.tenant_domains(db, world, scope.tenant.id))
         elif scope.tenant.kind == "partner":
-            plan = rules.check_own_entitlement(d, facts, given, scope.tenant.mpn_id)
+            held = rules.own_entitlements(scope.tenant.mpn_id, queries.support_plans(db, world, scope.tenant.id))
+            recorded = facts.support_plan
+            default = f"{recorded['type']}:{recorded['id']}" if recorded else f"partnerAgreement:{scope.tenant.mpn_id}"
+            plan = rules.check_own_entitlement(d, f"subscription {facts.name}", given, held, default)
         else:
             d.note("R8", "filed by the customer's own user, not on its behalf")
             plan = given or (rules.CSP_SUPPORT_PLAN if facts.channel == "csp" else "Basic")
@@ -682,7 +685,7 @@ def make_blueprint(cloud: str) -> Blueprint:
         """One subscription: 401 with a token for another tenant (R12), 403 without a role on it."""
         p = caller_for(RESOURCES_API_VERSIONS)
         sub = load_subscription(subscription_id)
-        rules.check_azure_visibility(Decision("Microsoft.Resources/subscriptions/read"), p.caller(), sub)
+        rules.check_azure_visibility(Decision("Microsoft.Resources/subscriptions/read"), p.caller(ctx.scope()), sub)
         if not sees(p, sub.id):
             raise ArmError(403, "AuthorizationFailed",
                            f"The client '{p.name}' with object id '{principal_id(p)}' does not have authorization to "

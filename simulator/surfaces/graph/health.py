@@ -35,7 +35,7 @@ def add_routes(bp, caller_of, context_url) -> None:
             d.require("R5", HEALTH_READ in principal.app_roles,
                       f"the app lacks the {HEALTH_READ} application permission", "the app may read service health")
         else:
-            caller = principal.caller()
+            caller = principal.caller(ctx.scope())
             roles = principal.roles if caller.is_guest else frozenset(principal.user.directory_roles or [])
             health.check_health_access(d, caller, roles)
         return principal.tenant

@@ -30,7 +30,7 @@ from ...store import tickets as store
 from ...store.models import Subscription, Tenant, Ticket, TicketNote
 from .. import context as ctx
 from .. import odata
-from ..context import Principal
+from ...services import Principal
 from ..graph.schemas import GraphError
 from ..openapi import Blueprint, make_api, mount_per_cloud
 from . import schemas
@@ -149,7 +149,7 @@ def make_blueprint(cloud: str) -> Blueprint:
     def require_write(a: Acting, d: Decision) -> None:
         """Filing, adding notes, closing: a support role (through GDAP for a partner: R9)."""
         if a.kind == "partner":
-            support.check_gdap_support_role(d, "R9", a.principal.caller(), a.gdap())
+            support.check_gdap_support_role(d, "R9", a.principal.caller(ctx.scope()), a.gdap())
         elif a.kind == "customer":
             if not customer_admin_roles(a) & SUPPORT_ROLE_IDS:
                 raise Denied(f"{a.upn} holds no admin role in {a.tenant.name}: only a {ADMIN_ROLE_NAMES} can open "
@@ -181,20 +181,11 @@ def make_blueprint(cloud: str) -> Blueprint:
 
     def check_own_plan(d: Decision, given: str | None, partner: Tenant) -> tuple[str, str]:
         """R13: the partner's own tenant is filed under its own entitlement, never the CSP one."""
-        chosen = (given or f"partnerAgreement:{partner.mpn_id}").strip()
-        if chosen.lower() in (support.CSP_SUPPORT_PLAN.lower(), "csp"):
-            d.require("R13", False, f"The CSP support entitlement does not cover the partner's own tenant "
-                      f"({partner.name}): name a partner agreement (partnerAgreement:<MPN id>), a Premier/Unified "
-                      "contract or an Azure support plan.", supportPlanId=chosen, status=400)
-        recorded = ctx.session().scalars(select(Subscription.support_plan).where(
-            Subscription.world_id == ctx.world().id, Subscription.tenant_id == partner.id)).all()
-        valid = {f"partnerAgreement:{partner.mpn_id}"} | {
-            f"{p['type']}:{p['id']}" for p in recorded if p and p.get("type") in SUPPORT_PLAN_TYPES}
-        d.require("R13", chosen in valid,
-                  f"A request for the partner's own tenant must name a valid support plan entitlement "
-                  f"({', '.join(sorted(valid))}); '{chosen}' is not one.", f"entitlement {chosen}",
-                  supportPlanId=chosen, status=400)
-        return OWN_PLAN_NAMES[chosen.partition(":")[0]], chosen
+        held = support.own_entitlements(partner.mpn_id, queries.support_plans(ctx.session(), ctx.world().id,
+                                                                               partner.id))
+        chosen = support.check_own_entitlement(d, f"tenant ({partner.name})", given, held,
+                                               f"partnerAgreement:{partner.mpn_id}")
+        return OWN_PLAN_NAMES.get(chosen.partition(":")[0], chosen), chosen
 
     def load_ticket(a: Acting, ticket_id: str) -> Ticket:
         t = ctx.session().get(Ticket, (ctx.world().id, ticket_id))

@@ -134,7 +134,7 @@ def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
 
     def caller_and_partner():
         principal = partner_caller()
-        return principal, principal.caller()
+        return principal, principal.caller(ctx.scope())
 
     def check_locale(locale: str) -> str:
         if not LOCALE.match(locale):
