@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from .errors import Denied
 
@@ -50,6 +51,11 @@ class Decision:
             error.status = status
             error.decision = self
             raise error
+
+    def deny(self, rule: str, denied: str, status: int = 403, **facts) -> NoReturn:
+        """Record a rule that fails whatever the facts, and raise Denied."""
+        self.require(rule, False, denied, status=status, **facts)
+        raise AssertionError("unreachable: require raised")
 
     def note(self, rule: str, reason: str, **facts) -> None:
         """Record a rule that passed (or does not apply) without a test."""

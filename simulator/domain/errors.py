@@ -1,12 +1,18 @@
 """Typed domain errors. Each surface maps them to its own error body."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .decision import Decision
+
 
 class DomainError(Exception):
     """Base of every error a rule or a lookup raises."""
 
     status = 400
     kind = "invalid"
+    decision: Decision | None = None  # the rules evaluated, when a rule refused
 
     def __init__(self, reason: str, *, rule: str | None = None, facts: dict | None = None):
         super().__init__(reason)

@@ -111,8 +111,8 @@ def check_gdap_support_role(d: Decision, rule: str, caller: Caller, gdap: Effect
               for g in (gdap.grants if gdap else [])]
     if gdap is None or not gdap.roles:
         reason = gdap.denial_reason() if gdap else "no GDAP relationship"
-        d.require(rule, False, f"{caller.name} holds no GDAP role in this customer: {reason}.",
-                  grants=grants, findings=gdap.findings if gdap else [])
+        d.deny(rule, f"{caller.name} holds no GDAP role in this customer: {reason}.", grants=grants,
+               findings=gdap.findings if gdap else [])
     held = gdap.roles & SUPPORT_ROLE_IDS
     d.require(rule, bool(held),
               f"{caller.name}'s GDAP roles in this customer ({_names(gdap.roles)}) do not allow support tickets; "
