@@ -14,11 +14,10 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from ...domain.catalog import ENTRA_ROLE_NAMES
-from ...store.models import Group
+from ...store import directory
 from .. import context as ctx
 from . import views
 from .backend import Answer
@@ -158,8 +157,7 @@ def group_names(ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     with ctx.pcsim().store.session() as session:
-        rows = session.scalars(select(Group).where(Group.world_id == g.ui["world"], Group.id.in_(ids)))
-        return {row.id: row.display_name for row in rows}
+        return {row.id: row.display_name for row in directory.groups(session, g.ui["world"], ids)}
 
 
 def portal_link(workload: str, customer_id: str) -> str | None:

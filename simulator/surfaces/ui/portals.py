@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from flask import abort, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from ...store.models import Subscription
+from ...store import directory
 from .. import context as ctx
 from . import views
 from .backend import Answer, Backend
@@ -284,9 +283,7 @@ def _products(b: Backend, persona, tenant: TenantInfo) -> list[dict]:
                  "microsoft": s["isMicrosoftProduct"]}
                 for s in (sold.body.get("items", []) if sold.ok else []) if s.get("billingType") != "usage"]
     with ctx.pcsim().store.session() as session:
-        rows = session.scalars(select(Subscription).where(
-            Subscription.world_id == g.ui["world"], Subscription.tenant_id == tenant.id,
-            Subscription.workload != "azure").order_by(Subscription.display_name)).all()
+        rows = directory.subscriptions(session, g.ui["world"], tenant_id=tenant.id, not_workload="azure")
         return [{"id": s.id, "label": f"{s.display_name} ({s.offer_name})", "publisher": None,
                  "microsoft": s.workload != "marketplace"} for s in rows]
 

@@ -19,10 +19,9 @@ from typing import Any
 
 import yaml
 from flask import abort, g, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from ...domain.catalog import CLOUD_PREFIX
-from ...store.models import ServiceHealth, Subscription
+from ...store import directory
 from ...worlds.manager import FIXTURES_DIR
 from .. import context as ctx
 from .backend import Answer, Backend
@@ -63,9 +62,7 @@ def fixtures() -> list[str]:
 def _direct_subscriptions() -> list[dict]:
     names = {t.id: t.name for t in tenants().values()}
     with ctx.pcsim().store.session() as session:
-        rows = session.scalars(select(Subscription).where(
-            Subscription.world_id == g.ui["world"], Subscription.channel == "direct")
-            .order_by(Subscription.tenant_id, Subscription.display_name)).all()
+        rows = directory.subscriptions(session, g.ui["world"], channel="direct")
         return sorted(({"id": s.id, "tenant": names.get(s.tenant_id, s.tenant_id), "name": s.display_name,
                         "offer": s.offer_name, "workload": s.workload, "trial": s.is_trial, "status": s.status}
                        for s in rows), key=lambda s: (s["tenant"], s["name"]))
@@ -74,7 +71,7 @@ def _direct_subscriptions() -> list[dict]:
 def _service_health() -> list[dict]:
     names = {t.id: t.name for t in tenants().values()}
     with ctx.pcsim().store.session() as session:
-        rows = session.scalars(select(ServiceHealth).where(ServiceHealth.world_id == g.ui["world"])).all()
+        rows = directory.service_health(session, g.ui["world"])
         return sorted(({"tenant_id": h.tenant_id, "tenant": names.get(h.tenant_id, h.tenant_id),
                         "service_id": h.service_id, "service": h.service_name, "status": h.status} for h in rows),
                       key=lambda h: (h["tenant"], h["service"]))

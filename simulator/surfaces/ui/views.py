@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from ...domain.catalog import ENTRA_ROLE_NAMES
 from ...domain.clock import WorldClock, iso
 from ...store import queries
-from ...store.models import Tenant, User, World
+from ...domain.errors import NotFound
+from ...services import control
+from ...store import directory
 from .. import context as ctx
 from .backend import Backend
 
@@ -43,9 +44,9 @@ def world_id() -> str:
 
 
 def _personas(session, world: str) -> list[Persona]:
-    tenants = {t.id: t for t in session.scalars(select(Tenant).where(Tenant.world_id == world))}
+    tenants = {t.id: t for t in directory.tenants(session, world)}
     people = []
-    for u in session.scalars(select(User).where(User.world_id == world).order_by(User.upn)):
+    for u in directory.users(session, world):
         t = tenants[u.tenant_id]
         roles = list(u.partner_roles or []) if t.kind == "partner" else [
             ENTRA_ROLE_NAMES.get(r, r) for r in u.directory_roles or []]
@@ -59,11 +60,12 @@ def load_context() -> None:
     """The world, its clock, the personas and the chosen one, for every page (``g.ui``)."""
     with ctx.pcsim().store.session() as session:
         wid = world_id()
-        world = session.get(World, wid)
-        if world is None or world.template:
+        try:
+            world = control.world(session, wid)
+        except NotFound:
             wid = ctx.pcsim().config.default_world
-            world = session.get(World, wid)
-        worlds = list(session.scalars(select(World.id).where(World.template.is_(False)).order_by(World.created_at)))
+            world = control.world(session, wid)
+        worlds = [w.id for w in control.live_worlds(session)]
         personas = _personas(session, wid)
         clock = WorldClock(world.clock_anchor, world.clock_wall_anchor, world.clock_frozen).now()
     chosen = next((p for p in personas if p.id == request.cookies.get(PERSONA_COOKIE)), None)
