@@ -320,3 +320,37 @@ def test_the_readme_documents_the_default_world_as_it_is():
         for g in c["gdap"]:
             assert f"{g['partner']} `{g['key']}`" in gdap and g["status"] in gdap, (c["key"], g["key"])
         assert c["gdap"] or "none" in gdap
+
+
+@pytest.mark.parametrize("start", ["yesterday", "2026-13-45", 12345])
+def test_a_bad_clock_start_is_an_error_not_a_crash(tmp_path, start):
+    broken = tmp_path / "clock.yaml"
+    broken.write_text(f"include: [{FIXTURES / 'base.yaml'}]\nclock:\n  start: {start!r}\n" if isinstance(start, str)
+                      else f"include: [{FIXTURES / 'base.yaml'}]\nclock:\n  start: {start}\n")
+    [error] = errors_of(broken)
+    assert error.path == "clock.start" and "not an ISO 8601 date-time" in error.reason, error
+    result = CliRunner().invoke(main, ["validate", str(broken)])
+    assert result.exit_code == 1 and "clock.start: not an ISO 8601 date-time" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_field_on_a_partner_is_one_error_and_its_other_errors_still_show(tmp_path):
+    """The partner with a stray field stays known to the references (no cascade of 'unknown partner'), and an
+    error elsewhere in it is still found."""
+    text = DEFAULT.read_text()
+    text = text.replace("  - key: northwind\n", "  - key: northwind\n    colour: blue\n", 1)
+    broken = tmp_path / "stray.yaml"
+    broken.write_text(text)
+    [error] = errors_of(broken)
+    assert (error.path, error.reason) == ("partners[0].colour", "Unknown field."), error
+    second = tmp_path / "stray-and-role.yaml"
+    second.write_text(text.replace("roles: [AdminAgent]", "roles: [AdminAgentt]", 1))
+    errors = errors_of(second)
+    assert [e.path for e in errors] == ["partners[0].colour", "partners[0].users[0].roles[0]"], errors
+
+
+def test_an_empty_fixture_is_refused(tmp_path):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    [error] = errors_of(empty)
+    assert "no partner and no customer" in error.reason

@@ -154,6 +154,9 @@ def test_world_from_an_inline_fixture_and_its_errors(client, world):
         {"file": "inline fixture", "path": "partners[0].domains", "reason": "Missing data for required field."}]
     assert client.post("/sim/worlds", json={"scenario": "nope"}).status_code == 400
     assert client.post("/sim/worlds", json={"id": "bad id!"}).status_code == 400
+    clock = client.post("/sim/worlds", json={"fixture": {"include": "default", "clock": {"start": "yesterday"}}})
+    assert clock.status_code == 400 and clock.get_json()["error"]["details"] == [
+        {"file": "inline fixture", "path": "clock.start", "reason": "not an ISO 8601 date-time: 'yesterday'"}]
 
 
 def test_seed_changes_details_not_ids(client, world):

@@ -14,7 +14,7 @@ from datetime import timezone
 from pathlib import Path
 
 import yaml
-from marshmallow import Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError
 
 from ..domain import catalog
 from ..domain import support_catalog as support
@@ -74,6 +74,7 @@ class Fixture:
     digest: str = ""
     files: list[Path] = field(default_factory=list)
     complete: bool = True  # False: a cached summary without its entities (simulator.worlds.manager)
+    invalid_keys: dict[str, set[str]] = field(default_factory=dict)  # entities refused, whose errors are reported
 
 
 _SPACE = re.compile(r"\s*")
@@ -291,9 +292,35 @@ def load_fixture(path: str | Path) -> Fixture:
     except ValidationError as exc:
         for p, reason in error_pairs(exc.messages, ""):
             errors.append(FixtureError(reader.header_origin.get(p.split(".")[0], root), p, reason))
+        header = {k: v for k, v in exc.valid_data.items() if k not in exc.messages}  # only what is valid
+
+    loaded, origin_of, invalid_keys = _load_entities(doc, reader, root, errors)
+    del doc
+    if not errors and not loaded["partners"] and not loaded["customers"]:
+        errors.append(FixtureError(root, "", "the fixture describes no partner and no customer (an empty file?): see "
+                                             "fixtures/README.md for the format"))
+
+    fixture = Fixture(
+        name=header.get("name") or path.stem, source=root, header=header,
+        partners=loaded["partners"], customers=loaded["customers"],
+        marketplaceProducts=loaded["marketplaceProducts"], origins=origin_of,
+        digest=reader.digest.hexdigest()[:16], files=reader.files, invalid_keys=invalid_keys,
+    )
+    errors.extend(check_references(fixture))
+    if errors:
+        raise FixtureInvalid(errors)
+    fixture.origins = {}  # only errors need them; they hold every file's raw document
+    return fixture
+
+
+def _load_entities(doc: dict, reader: _Reader, root: str, errors: list[FixtureError]):
+    """Each entity list validated one entity at a time. An entity with errors is reported; if it loads without
+    its unknown fields it is kept for the cross-reference checks (which then find its other errors), else its
+    key is remembered so references to it are not reported as unknown as well."""
 
     loaded: dict[str, list[dict]] = {}
     origin_of: dict[int, _Origin] = {}
+    invalid_keys: dict[str, set[str]] = {}
     for list_name, schema_cls in ENTITY_LISTS.items():
         fast = schemas.fast_loader(schema_cls, in_place=reader.all_json)
         loaded[list_name] = []
@@ -305,29 +332,26 @@ def load_fixture(path: str | Path) -> Fixture:
                     data = schema_cls().load(entity)
                 except ValidationError as exc:
                     errors.extend(FixtureError(*origin.locate(p), r) for p, r in error_pairs(exc.messages))
-                    continue
+                    try:
+                        data = schema_cls(unknown=EXCLUDE).load(entity)
+                    except ValidationError:
+                        invalid_keys.setdefault(list_name, set()).add(str(entity.get("key")))
+                        continue
             loaded[list_name].append(data)
             origin_of[id(data)] = origin
-    del doc
-
-    fixture = Fixture(
-        name=header.get("name") or path.stem, source=root, header=header,
-        partners=loaded["partners"], customers=loaded["customers"],
-        marketplaceProducts=loaded["marketplaceProducts"], origins=origin_of,
-        digest=reader.digest.hexdigest()[:16], files=reader.files,
-    )
-    errors.extend(check_references(fixture))
-    if errors:
-        raise FixtureInvalid(errors)
-    fixture.origins = {}  # only errors need them; they hold every file's raw document
-    return fixture
+    return loaded, origin_of, invalid_keys
 
 
 def check_references(fixture: Fixture) -> list[FixtureError]:
     """Every cross-reference and cross-entity rule of a fixture, as errors."""
     errors: list[FixtureError] = []
 
+    refused = {f"unknown partner {k!r}" for k in fixture.invalid_keys.get("partners", ())} | {
+        f"unknown marketplace product {k!r}" for k in fixture.invalid_keys.get("marketplaceProducts", ())}
+
     def err(entity: dict, path: str, reason: str) -> None:
+        if reason in refused:  # that entity's own errors are reported already
+            return
         origin = fixture.origins.get(id(entity))
         errors.append(FixtureError(*origin.locate(path), reason) if origin else FixtureError(fixture.source, path, reason))
 
@@ -371,7 +395,7 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                     f"duplicate subscription key {s['key']!r} (also in {subscription_keys[s['key']]!r})")
             subscription_keys[s["key"]] = tenant["key"]
 
-    clock_start = _instant((fixture.header.get("clock") or {}).get("start") or DEFAULT_CLOCK_START)
+    clock_start = _instant((fixture.header.get("clock") or {}).get("start") or DEFAULT_CLOCK_START)  # valid
     ticket_numbers: dict[int, str] = {}
 
     for p in fixture.partners:
