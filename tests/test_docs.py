@@ -28,3 +28,28 @@ def test_graph_openapi_document(client):
     spec = client.get("/docs/graph/openapi.json").get_json()
     assert "/graph/v1.0/tenantRelationships/delegatedAdminRelationships" in spec["paths"]
     assert "DelegatedAdminRelationship" in spec["components"]["schemas"]
+
+
+def test_swagger_ui_pages_use_only_assets_pcsim_serves(client):
+    """The pages must work offline: every script and style sheet they load is served by pcsim itself."""
+    import re
+
+    for key in ("partnercenter", "graph", "azure", "m365admin", "sim"):
+        page = client.get(f"/docs/{key}/").get_data(as_text=True)
+        assets = re.findall(r"(?:src|href)='([^']+)'", page)
+        assert assets and not [a for a in assets if "://" in a], assets
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
+
+
+def test_root_points_to_the_ui_and_the_docs(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "href='/ui/'" in page and "href='/docs/'" in page
+    assert client.get("/", headers={"Accept": "application/json"}).get_json()["links"]["docs"] == "/docs/"
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/png" and icon.data.startswith(b"\x89PNG")
+
+
+def test_the_control_plane_document_claims_no_token(client):
+    spec = client.get("/docs/sim/openapi.json").get_json()
+    assert "security" not in spec and "securitySchemes" not in spec.get("components", {})

@@ -14,8 +14,6 @@ from flask import Flask, request
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser
 
-SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
-
 
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # every surface answers a refused argument with a 400 in its own body
