@@ -148,7 +148,8 @@ def validate(files):
 def replay(paths, url, junit_xml, keyword, jobs):
     """Run scenario files (PATHS: files or directories of *.yaml), each in a fresh world.
 
-    Exit 0 when all pass, 1 when any fails, 2 when a file is invalid (nothing is run then)."""
+    Exit 0 when all pass, 1 when any fails, 2 when a file is invalid or no pcsim answers at --url (nothing is run
+    then)."""
     from .scenarios.replay import replay as run_replay
 
     sys.exit(run_replay(list(paths), url=url, junit_xml=junit_xml, keyword=keyword, jobs=jobs))

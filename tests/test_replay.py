@@ -245,3 +245,17 @@ def test_a_scenario_whose_world_cannot_be_made_is_an_error(live_server, tmp_path
     suite = ET.parse(out).getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("1", "0", "1")
     assert "could not create the world" in suite.find("testcase/error").get("message")
+
+
+def test_replay_against_no_server_says_so_in_one_line(tmp_path):
+    from tests.ports import free_port
+
+    code, output = replay(str(PASSING), "--url", f"http://127.0.0.1:{free_port()}")
+    assert code == 2, output
+    assert "no pcsim answers at" in output and "Traceback" not in output and "kept" not in output
+    assert len(output.strip().splitlines()) <= 2, output
+
+
+def test_the_summary_is_the_last_line(live_server):
+    code, output = replay(str(PASSING), "--url", live_server.url)
+    assert code == 0 and output.strip().splitlines()[-1] == "1 passed, 0 failed", output

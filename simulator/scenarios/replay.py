@@ -31,6 +31,16 @@ def pcsim_server(url: str | None) -> Iterator[str]:
         server.stop()
 
 
+def answers(url: str) -> bool:
+    """Whether a pcsim answers at ``url`` (its ``/health``)."""
+    import requests
+
+    try:
+        return requests.get(url.rstrip("/") + "/health", timeout=5).ok
+    except requests.RequestException:
+        return False
+
+
 def replay(paths: list[str], url: str | None = None, junit_xml: str | None = None, keyword: str | None = None,
            jobs: int = 1, console=None) -> int:
     from rich.console import Console
@@ -65,6 +75,10 @@ def replay(paths: list[str], url: str | None = None, junit_xml: str | None = Non
             write_junit([], junit_xml, duration=0.0)
         return EXIT_OK
 
+    if url and not answers(url):
+        console.print(f"[red]no pcsim answers at {escape(url)}: start one (pcsim serve) or leave out --url to run "
+                      "an in-process pcsim[/red]", soft_wrap=True)
+        return EXIT_INVALID
     started = time.perf_counter()
     results: dict[int, ScenarioResult] = {}
     with pcsim_server(url) as base:
@@ -90,12 +104,13 @@ def replay(paths: list[str], url: str | None = None, junit_xml: str | None = Non
     failed = [r for r in ordered if not r.passed]
     passed = len(ordered) - len(failed)
     colour = "red" if failed else "green"
-    console.print(f"[dim]{elapsed:.2f}s" + (f", {deselected} deselected by -k" if deselected else "") + "[/dim]")
-    console.print(f"[{colour}]{passed} passed, {len(failed)} failed[/{colour}]")
     for r in failed:
         console.print(f"[red]FAILED[/red] {escape(r.scenario.file)} :: {escape(r.scenario.name)}: "
                       f"{escape(r.headline())}", soft_wrap=True)
-    if failed and url:
+    if url and any(r.world_id for r in failed):
         console.print("[dim]the worlds of failed scenarios are kept (idle for an hour at most) so their explain "
                       "URLs work[/dim]")
+    # The last line alone says the outcome, as test runners do (the header said what -k deselected; the time
+    # is in the JUnit report).
+    console.print(f"[{colour}]{passed} passed, {len(failed)} failed[/{colour}]")
     return EXIT_FAILED if failed else EXIT_OK
