@@ -248,7 +248,7 @@ def test_a_scenario_whose_world_cannot_be_made_is_an_error(live_server, tmp_path
 
 
 def test_replay_against_no_server_says_so_in_one_line(tmp_path):
-    from tests.ports import free_port
+    from .ports import free_port
 
     code, output = replay(str(PASSING), "--url", f"http://127.0.0.1:{free_port()}")
     assert code == 2, output

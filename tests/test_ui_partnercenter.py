@@ -280,3 +280,27 @@ def test_another_partners_request_is_not_found(northwind, as_user):
     response = as_user("wingtip", "admin").get(f"/ui/partnercenter/servicerequests/{request_id}")
     assert response.status_code == 404
     assert "Partner Center refused the service request" in text_of(response)
+
+
+def test_the_world_selector_lists_this_browsers_worlds_not_every_test_world(northwind):
+    other = northwind.post("/sim/worlds", json={"id": f"ui-other-{uuid.uuid4().hex[:8]}"}).get_json()["id"]
+    try:
+        page = northwind.get("/ui/partnercenter/customers").get_data(as_text=True)
+        assert f'value="{other}"' not in page and 'value="default"' in page
+    finally:
+        northwind.delete(f"/sim/worlds/{other}")
+
+
+def test_why_names_tenants_not_only_their_ids(northwind):
+    with northwind.application.test_request_context():
+        from flask import g
+        g.ui = {"personas": [views.Persona("u", "a@x", "A", tenant_id("fabrikam"), "Fabrikam Distribution", "partner",
+                                           "public", [], [])]}
+        assert views.facts(tenant_id("fabrikam")) == f"Fabrikam Distribution ({tenant_id('fabrikam')})"
+        assert views.facts({"provider": tenant_id("fabrikam")}) == f"provider Fabrikam Distribution ({tenant_id('fabrikam')})"
+
+
+def test_a_customer_page_shows_service_health_near_the_top(northwind):
+    page = northwind.get(f"/ui/partnercenter/customers/{tenant_id('contoso')}").get_data(as_text=True)
+    assert page.index('id="health"') < page.index('id="subscriptions"') < page.index('id="gdap"')
+    assert 'href="#health"' in page and "relationshipToPartner is 'reseller'" in page

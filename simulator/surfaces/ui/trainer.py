@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, g, make_response, redirect, render_template, request, session, url_for
 
 from ...domain.catalog import CLOUD_PREFIX
 from ...store import directory
@@ -26,7 +26,7 @@ from ...worlds.manager import FIXTURES_DIR
 from .. import context as ctx
 from .backend import Answer, Backend
 from .portals import tenants
-from .views import NAV, PERSONA_COOKIE, WORLD_COOKIE, bp
+from .views import MAX_UI_WORLDS, NAV, PERSONA_COOKIE, UI_WORLDS_KEY, WORLD_COOKIE, bp
 
 NAV.append(("ui.trainer", "Trainer"))
 
@@ -128,6 +128,9 @@ def trainer_health(tenant_id, service_id):
 
 
 def _switch_world(world_id: str, target: str):
+    """Go to a world the UI made (it then appears in the World selector of this browser)."""
+    made = [w for w in session.get(UI_WORLDS_KEY, []) if w != world_id][-(MAX_UI_WORLDS - 1):]
+    session[UI_WORLDS_KEY] = [*made, world_id]
     response = make_response(redirect(target))
     response.set_cookie(WORLD_COOKIE, world_id, samesite="Lax")
     response.delete_cookie(PERSONA_COOKIE)

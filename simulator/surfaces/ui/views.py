@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
+from flask import session as flask_session
 
 from ...domain.catalog import ENTRA_ROLE_NAMES
 from ...domain.clock import WorldClock, iso
@@ -18,6 +19,7 @@ from .backend import Backend
 
 bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates", static_folder="static")
 WORLD_COOKIE, PERSONA_COOKIE = "pcsim_ui_world", "pcsim_ui_persona"
+UI_WORLDS_KEY, MAX_UI_WORLDS = "worlds", 20  # the worlds this browser made (Flask session)
 
 
 @dataclass
@@ -65,7 +67,10 @@ def load_context() -> None:
         except NotFound:
             wid = ctx.pcsim().config.default_world
             world = control.world(session, wid)
-        worlds = [w.id for w in control.live_worlds(session)]
+        # The selector lists the default world, this browser's own (made from the trainer) and the current one,
+        # not every world tests or tools made on the server.
+        mine = set(flask_session.get(UI_WORLDS_KEY, [])) | {wid, ctx.pcsim().config.default_world}
+        worlds = [w.id for w in control.live_worlds(session) if w.id in mine]
         personas = _personas(session, wid)
         clock = WorldClock(world.clock_anchor, world.clock_wall_anchor, world.clock_frozen).now()
     chosen = next((p for p in personas if p.id == request.cookies.get(PERSONA_COOKIE)), None)
@@ -119,8 +124,13 @@ def _endpoints() -> set[str]:
 @bp.post("/world")
 def choose_world():
     wanted = request.form.get("world", "")
-    if wanted not in g.ui["worlds"]:
-        abort(400, "unknown world")
+    with ctx.pcsim().store.session() as session:
+        try:
+            control.world(session, wanted)
+        except NotFound:
+            abort(400, "unknown world")
+    made = [w for w in flask_session.get(UI_WORLDS_KEY, []) if w != wanted][-(MAX_UI_WORLDS - 1):]
+    flask_session[UI_WORLDS_KEY] = [*made, wanted]
     response = make_response(redirect(url_for("ui.home")))
     response.set_cookie(WORLD_COOKIE, wanted, samesite="Lax")
     response.delete_cookie(PERSONA_COOKIE)
@@ -209,8 +219,17 @@ def fix_hints(answer) -> list[str]:
 
 @bp.app_template_filter("facts")
 def facts(value) -> str:
+    """A fact of a decision in words: a tenant's id is shown with its name (``Fabrikam Distribution (1c3e...)``)."""
     if isinstance(value, list):
         return "; ".join(facts(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items() if v not in (None, "", [], {}))
-    return str(value)
+        return ", ".join(f"{k} {facts(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    name = tenant_names().get(str(value))
+    return f"{name} ({value})" if name else str(value)
+
+
+def tenant_names() -> dict[str, str]:
+    """The current world's tenant names by id (once per page)."""
+    if "ui_tenant_names" not in g:
+        g.ui_tenant_names = {p.tenant_id: p.tenant_name for p in g.ui["personas"]} if "ui" in g else {}
+    return g.ui_tenant_names
