@@ -322,92 +322,118 @@ def _dump(value: Any) -> str:
     return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=100).strip()
 
 
+def _narrate_as(item: dict, value: dict, actor: str | None) -> str:
+    if not value.get("user"):
+        app = readable(value.get("app", "an app"))
+        item["title"] = f"Act as the app {app}"
+        item["lines"].append(f"The app registration {app} signs in (client credentials) to "
+                             f"{_tenant_name(value.get('tenant', ''))}.")
+        return f"the app {app}"
+    user = readable(value["user"])
+    persona = _persona_for(user)
+    tenant = value.get("tenant")
+    acting_in = _tenant_name(tenant) if tenant else None
+    own = persona.tenant_name if persona else _tenant_name(user.rpartition("@")[2])
+    who = f"{persona.display_name} ({user}, {persona.tenant_name})" if persona else user
+    item["title"] = f"Act as {persona.display_name if persona else user}"
+    if acting_in and acting_in != own:
+        item["lines"].append(f"{who} signs in to {acting_in}'s tenant: a partner user acting there "
+                             "through GDAP (the token is refused without an active relationship).")
+    else:
+        item["lines"].append(f"{who} signs in to their own tenant.")
+    if persona and persona.roles:
+        item["lines"].append(f"Roles: {', '.join(persona.roles)}.")
+    item["persona"] = persona
+    return persona.display_name if persona else user
+
+
+def _narrate_call(item: dict, value: dict, actor: str | None) -> str | None:
+    method, path = str(value.get("method", "GET")).upper(), str(value.get("path", ""))
+    meaning = call_meaning(method, path)
+    item["title"] = meaning[0].upper() + meaning[1:]
+    item["lines"].append(f"{actor or 'The client'} {meaning}.")
+    item["code"] = f"{method} {path}"
+    if value.get("body") is not None:
+        item["body"] = _dump(value["body"])
+    if value.get("retry"):
+        item["lines"].append("It retries after Retry-After on 429/503, as a well-behaved client does.")
+    return actor
+
+
+def _narrate_edit(item: dict, value: dict, actor: str | None) -> str | None:
+    item["title"] = "Change the world"
+    item["lines"].append(_edit_meaning(str(value.get("method", "PATCH")), str(value.get("path", "")),
+                                       value.get("body")))
+    item["code"] = f"{str(value.get('method', 'PATCH')).upper()} /sim/worlds/<world>{value.get('path', '')}"
+    if value.get("body") is not None:
+        item["body"] = _dump(value["body"])
+    return actor
+
+
+def _narrate_fault(item: dict, value: dict, actor: str | None) -> str | None:
+    item["title"] = "Inject a fault"
+    effect = (f"answer {value['status']}" + (f" with Retry-After {value['retryAfter']}s"
+                                             if value.get("retryAfter") is not None else "")
+              if value.get("status") else f"take {value['latencyMs']} ms longer" if value.get("latencyMs")
+              else "drop the connection")
+    scope = " ".join(str(value[k]) for k in ("method", "path") if k in value)
+    times = f", {value['count']} time(s)" if value.get("count") else ""
+    item["lines"].append(f"Requests to {SURFACES.get(value.get('surface', '*'), 'any surface')}"
+                         f"{' ' + scope if scope else ''} {effect}{times}.")
+    item["body"] = _dump(value)
+    return actor
+
+
+def _narrate_clock(item: dict, value: Any, actor: str | None, kind: str) -> str | None:
+    if kind == "advance":
+        item["title"] = f"Advance the clock by {value}"
+        item["lines"].append(f"The world's clock moves forward by {value}{_duration_words(value)}.")
+    elif kind == "set_clock":
+        item["title"] = f"Set the clock to {value}"
+        item["lines"].append(f"The world's clock is set to {value}.")
+    else:
+        item["title"] = "Clear the faults"
+        item["lines"].append("Every fault rule of the world is removed.")
+    return actor
+
+
+NARRATORS = {"as": _narrate_as, "call": _narrate_call, "edit": _narrate_edit, "fault": _narrate_fault}
+
+
+def _expectations(item: dict, step: dict) -> None:
+    expect = step.get("expect") if isinstance(step.get("expect"), dict) else None
+    if expect:
+        status = expect.get("status")
+        outcome = ("allowed" if isinstance(status, int) and status < 400 else
+                   f"refused by {expect['rule']}" if expect.get("rule") else "refused")
+        item["expect"].append(f"Expected: HTTP {status}, {outcome}.")
+        item["outcome"] = f"{status}" + (f" {expect['rule']}" if expect.get("rule") else "")
+        for path, wanted in (expect.get("body") or {}).items():
+            item["expect"].append(f"{path} is {readable(_value(wanted))}")
+        if expect.get("attempts"):
+            item["expect"].append(f"after {expect['attempts']} attempt(s)")
+    if isinstance(step.get("save"), dict):
+        item["expect"].append("Keeps " + ", ".join(f"{v} as ${{{k}}}" for k, v in step["save"].items()) + ".")
+
+
 def narrate(steps: list) -> list[dict]:
     """Each step in plain words: who acts, what is called, what is expected."""
-    out, actor = [], None
+    out: list[dict] = []
+    actor: str | None = None
     for index, raw in enumerate(steps):
         step = raw if isinstance(raw, dict) else {"?": raw}
         kind = next((k for k in step if k not in ("expect", "save")), "?")
         value = step.get(kind)
         item: dict[str, Any] = {"index": index, "kind": kind, "lines": [], "code": None, "body": None,
                                 "expect": [], "persona": None, "outcome": None}
-        if kind == "as" and isinstance(value, dict):
-            if value.get("user"):
-                user = readable(value["user"])
-                persona = _persona_for(user)
-                tenant = value.get("tenant")
-                acting_in = _tenant_name(tenant) if tenant else None
-                own = persona.tenant_name if persona else _tenant_name(user.rpartition("@")[2])
-                who = f"{persona.display_name} ({user}, {persona.tenant_name})" if persona else user
-                item["title"] = f"Act as {persona.display_name if persona else user}"
-                if acting_in and acting_in != own:
-                    item["lines"].append(f"{who} signs in to {acting_in}'s tenant: a partner user acting there "
-                                         "through GDAP (the token is refused without an active relationship).")
-                else:
-                    item["lines"].append(f"{who} signs in to their own tenant.")
-                if persona and persona.roles:
-                    item["lines"].append(f"Roles: {', '.join(persona.roles)}.")
-                item["persona"] = persona
-                actor = persona.display_name if persona else user
-            else:
-                app = readable(value.get("app", "an app"))
-                item["title"] = f"Act as the app {app}"
-                item["lines"].append(f"The app registration {app} signs in (client credentials) to "
-                                     f"{_tenant_name(value.get('tenant', ''))}.")
-                actor = f"the app {app}"
-        elif kind == "call" and isinstance(value, dict):
-            method, path = str(value.get("method", "GET")).upper(), str(value.get("path", ""))
-            meaning = call_meaning(method, path)
-            item["title"] = meaning[0].upper() + meaning[1:]
-            item["lines"].append(f"{actor or 'The client'} {meaning}.")
-            item["code"] = f"{method} {path}"
-            if value.get("body") is not None:
-                item["body"] = _dump(value["body"])
-            if value.get("retry"):
-                item["lines"].append("It retries after Retry-After on 429/503, as a well-behaved client does.")
-        elif kind == "advance":
-            item["title"] = f"Advance the clock by {value}"
-            item["lines"].append(f"The world's clock moves forward by {value}{_duration_words(value)}.")
-        elif kind == "set_clock":
-            item["title"] = f"Set the clock to {value}"
-            item["lines"].append(f"The world's clock is set to {value}.")
-        elif kind == "edit" and isinstance(value, dict):
-            item["title"] = "Change the world"
-            item["lines"].append(_edit_meaning(str(value.get("method", "PATCH")), str(value.get("path", "")),
-                                               value.get("body")))
-            item["code"] = f"{str(value.get('method', 'PATCH')).upper()} /sim/worlds/<world>{value.get('path', '')}"
-            if value.get("body") is not None:
-                item["body"] = _dump(value["body"])
-        elif kind == "fault" and isinstance(value, dict):
-            item["title"] = "Inject a fault"
-            effect = (f"answer {value['status']}" + (f" with Retry-After {value['retryAfter']}s"
-                                                     if value.get("retryAfter") is not None else "")
-                      if value.get("status") else f"take {value['latencyMs']} ms longer" if value.get("latencyMs")
-                      else "drop the connection")
-            scope = " ".join(str(value[k]) for k in ("method", "path") if k in value)
-            times = f", {value['count']} time(s)" if value.get("count") else ""
-            item["lines"].append(f"Requests to {SURFACES.get(value.get('surface', '*'), 'any surface')}"
-                                 f"{' ' + scope if scope else ''} {effect}{times}.")
-            item["body"] = _dump(value)
-        elif kind == "clear_faults":
-            item["title"] = "Clear the faults"
-            item["lines"].append("Every fault rule of the world is removed.")
+        if kind in NARRATORS and isinstance(value, dict):
+            actor = NARRATORS[kind](item, value, actor)
+        elif kind in ("advance", "set_clock", "clear_faults"):
+            actor = _narrate_clock(item, value, actor, kind)
         else:
             item["title"] = f"Step {kind}"
             item["body"] = _dump(raw)
-        expect = step.get("expect") if isinstance(step.get("expect"), dict) else None
-        if expect:
-            status = expect.get("status")
-            outcome = ("allowed" if isinstance(status, int) and status < 400 else
-                       f"refused by {expect['rule']}" if expect.get("rule") else "refused")
-            item["expect"].append(f"Expected: HTTP {status}, {outcome}.")
-            item["outcome"] = f"{status}" + (f" {expect['rule']}" if expect.get("rule") else "")
-            for path, wanted in (expect.get("body") or {}).items():
-                item["expect"].append(f"{path} is {readable(_value(wanted))}")
-            if expect.get("attempts"):
-                item["expect"].append(f"after {expect['attempts']} attempt(s)")
-        if isinstance(step.get("save"), dict):
-            item["expect"].append("Keeps " + ", ".join(f"{v} as ${{{k}}}" for k, v in step["save"].items()) + ".")
+        _expectations(item, step)
         out.append(item)
     return out
 
