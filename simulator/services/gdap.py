@@ -8,15 +8,16 @@ checks that come before it in the real API have passed: a refused caller learns 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from ..domain import gdap as rules
 from ..domain.access import GdapRelationshipFacts, effective_status
 from ..domain.catalog import GLOBAL_ADMINISTRATOR
 from ..domain.errors import Conflict, Invalid, NotFound
-from ..store import graph as store, queries
+from ..store import graph as store
+from ..store import queries
 from ..store.models import GdapAccessAssignment, GdapRelationship, Tenant
 from .scope import Principal, Scope
 

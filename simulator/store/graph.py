@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import GdapAccessAssignment, GdapRelationship, Group, ServiceHealth, ServiceIssue, Tenant
+from .models import (
+    GdapAccessAssignment,
+    GdapRelationship,
+    Group,
+    ServiceHealth,
+    ServiceIssue,
+    Tenant,
+)
 
 
 # --- GDAP relationships -------------------------------------------------------------------------------------

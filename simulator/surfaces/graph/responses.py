@@ -1,7 +1,7 @@
 """Microsoft Graph (``/graph/v1.0``): GDAP relationships, access assignments, delegated admin customers."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import request
 from marshmallow import ValidationError
@@ -12,8 +12,8 @@ from ...domain.errors import Invalid
 from ...domain.gdap import etag
 from ...services import Principal, gdap
 from ...validation import describe, error_pairs
-from .. import context as ctx, validation
-from .. import odata
+from .. import context as ctx
+from .. import odata, validation
 from ..openapi import Blueprint, cloud, make_api, mount_per_cloud
 from . import schemas
 from .exceptions import add_headers, render
