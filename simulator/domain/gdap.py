@@ -1,13 +1,15 @@
 """GDAP relationship lifecycle: who may move a relationship from one status to the next, and when."""
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 
 from .catalog import ENTRA_ROLE_NAMES, GLOBAL_ADMINISTRATOR
 from .clock import parse_duration
-from .errors import Conflict, Denied, Invalid
+from .errors import Conflict, Denied, Invalid, PreconditionFailed
 
 MIN_DURATION, MAX_DURATION = timedelta(days=1), timedelta(days=730)
+WRITE_ROLE, READ_ROLE = "DelegatedAdminRelationship.ReadWrite.All", "DelegatedAdminRelationship.Read.All"
 
 
 def check_duration(text: str) -> timedelta:
@@ -65,3 +67,58 @@ def check_assignment_roles(roles: list[str], relationship_roles: list[str], rela
     if missing:
         raise Invalid(f"roles {', '.join(missing)} are not granted by the relationship '{relationship_name}'; an "
                       "access assignment can only hold a subset of the relationship's roles")
+
+
+def check_manager(name: str, *, own_partner_tenant: bool, app_roles: frozenset[str] | None,
+                  partner_roles: frozenset[str], write: bool) -> None:
+    """Who manages GDAP: a caller of the partner's own tenant; writes need the AdminAgent role (users, R3) or the
+    ReadWrite.All application permission (apps: ``app_roles`` is None for a user)."""
+    if not own_partner_tenant:
+        raise Denied("GDAP relationships are managed with a token for the partner's own tenant")
+    if app_roles is not None:
+        if not (app_roles & ({WRITE_ROLE} if write else {WRITE_ROLE, READ_ROLE})):
+            raise Denied(f"the app lacks the {WRITE_ROLE if write else READ_ROLE} application permission")
+    elif write and "AdminAgent" not in partner_roles:
+        raise Denied(f"{name} lacks the Partner Center AdminAgent role needed to manage GDAP relationships",
+                     rule="R3")
+
+
+def check_customer(ref: str, kind: str | None, cloud: str | None, partner_cloud: str) -> None:
+    """A relationship's customer is a customer tenant of the partner's cloud (R14); ``kind`` None: no tenant."""
+    if kind != "customer":
+        raise Invalid(f"customer tenant {ref} was not found")
+    if cloud != partner_cloud:
+        raise Invalid(f"customer tenant {ref} is in another cloud (R14)", rule="R14")
+
+
+def check_editable(status: str, changed: set[str]) -> None:
+    """A relationship changes while ``created``; afterwards only its auto-extension does."""
+    if changed - {"autoExtendDuration"} and status != "created":
+        raise Conflict(f"Only autoExtendDuration can change once a relationship is past 'created'; it is '{status}'.")
+
+
+def check_deletable(status: str) -> None:
+    if status != "created":
+        raise Conflict(f"Only a 'created' relationship can be deleted; it is '{status}'. Terminate it instead.")
+
+
+def check_assignable(status: str) -> None:
+    """Access assignments are created on an active relationship only."""
+    if status != "active":
+        raise Conflict(f"Access assignments can be created only on an active relationship; it is '{status}'.")
+
+
+def check_assignment_changeable(status: str) -> None:
+    if status != "active":
+        raise Conflict(f"Only an active access assignment can change; it is '{status}'.")
+
+
+def etag(version: int) -> str:
+    """The ``@odata.etag`` of a relationship or access assignment at ``version`` (Graph's weak ETag)."""
+    return 'W/"' + base64.b64encode(f'"{version}"'.encode()).decode() + '"'
+
+
+def check_if_match(if_match: str | None, version: int) -> None:
+    """An If-Match other than ``*`` names the resource's current etag, or the change is refused (412)."""
+    if if_match and if_match != "*" and if_match != etag(version):
+        raise PreconditionFailed("The If-Match header does not match the resource's current @odata.etag.")

@@ -10,6 +10,9 @@ HEALTH_ROLE_IDS = SUPPORT_ROLE_IDS | {ENTRA_ROLES[n] for n in (
     "Global Reader", "Exchange Administrator", "SharePoint Administrator", "Teams Administrator",
     "Intune Administrator", "Dynamics 365 Administrator", "Security Administrator", "User Administrator")}
 
+# The application permission an app needs to read service health on Graph.
+HEALTH_READ = "ServiceHealth.Read.All"
+
 # Graph serviceHealthStatus -> Partner Center's ServiceIncidentStatus (normal, information, warning, critical).
 PC_INCIDENT_STATUS = {
     "serviceOperational": "normal", "serviceRestored": "normal", "resolved": "normal", "falsePositive": "normal",
@@ -30,3 +33,9 @@ def check_health_access(d: Decision, caller: Caller, roles: frozenset[str], via_
               f"{caller.name} holds no role that may view service health {how} (has: {_names(roles)}); one of "
               f"{_names(HEALTH_ROLE_IDS)} is needed.", f"{caller.name} holds {_names(held)} {how}",
               roles=sorted(roles))
+
+
+def check_app_health_access(d: Decision, app_roles: frozenset[str]) -> None:
+    """R5 for an app (client credentials): it holds the ServiceHealth.Read.All application permission."""
+    d.require("R5", HEALTH_READ in app_roles, f"the app lacks the {HEALTH_READ} application permission",
+              "the app may read service health")

@@ -125,7 +125,7 @@ class GraphError(Schema):
     error = fields.Nested(GraphErrorDetail, required=True)
 
 
-# --- service communications (documented; the routes build the JSON) ------------------------------------------
+# --- service communications ------------------------------------------------------------------------------------
 _ISSUE_FIELDS = {
     "startDateTime": fields.String(allow_none=True), "endDateTime": fields.String(allow_none=True),
     "lastModifiedDateTime": fields.String(allow_none=True), "title": fields.String(), "id": fields.String(),

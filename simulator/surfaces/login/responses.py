@@ -30,108 +30,143 @@ def _tenant(ref: str, cloud: str):
     return tenant
 
 
-def make_blueprint(name: str, cloud: str, prefix: str) -> Blueprint:
-    bp = Blueprint(name, __name__)
+bp = Blueprint("login", __name__)
+MOUNTS: dict[str, tuple[str, str]] = {}  # registered blueprint name -> (cloud, path prefix)
 
-    def base() -> str:
-        return request.url_root.rstrip("/") + prefix
 
-    @bp.get("/<tenant>/v2.0/.well-known/openid-configuration")
-    def openid_configuration(tenant):
-        t = _tenant(tenant, cloud)
-        tid = t.id if t else "{tenantid}"
-        # As Entra ID does: the endpoints name the tenant by its id, however the caller named it.
-        root = f"{base()}/{t.id if t else tenant}"
-        return {
-            "token_endpoint": f"{root}/oauth2/v2.0/token",
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-            "jwks_uri": f"{root}/discovery/v2.0/keys",
-            "response_modes_supported": ["query", "fragment", "form_post"],
-            "subject_types_supported": ["pairwise"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-            "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "issuer": ctx.pcsim().tokens.issuer(ctx.world().id, tid),
-            "request_uri_parameter_supported": False,
-            "userinfo_endpoint": f"{root}/openid/userinfo",
-            "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
-            "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
-            "http_logout_supported": True,
-            "frontchannel_logout_supported": True,
-            "end_session_endpoint": f"{root}/oauth2/v2.0/logout",
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "tid", "upn",
-                                 "preferred_username", "wids", "roles", "scp"],
-            "tenant_region_scope": "NA",
-            "cloud_instance_name": "pcsim.local",
-            "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": "graph.microsoft.com" if cloud == "public" else "graph.microsoft.us",
-        }
+def mount() -> tuple[str, str]:
+    """(cloud, path prefix) of the copy of the sign-in surface serving this request."""
+    return MOUNTS[request.blueprint]
 
-    @bp.get("/<tenant>/discovery/v2.0/keys")
-    def jwks(tenant):
-        _tenant(tenant, cloud)
-        return ctx.pcsim().keys.jwks()
 
-    @bp.route("/<tenant>/oauth2/v2.0/authorize", methods=["GET", "POST"])
-    def authorize(tenant):
-        raise OAuthError("unsupported_response_type", 70003, "pcsim has no interactive sign-in: use the password "
-                         "(ROPC), client_credentials or refresh_token grant at the token endpoint.")
+def base() -> str:
+    return request.url_root.rstrip("/") + mount()[1]
 
-    @bp.post("/<tenant>/oauth2/v2.0/token")
-    def token(tenant):
-        t = _tenant(tenant, cloud)
-        form = request.form
-        client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
-        auth = request.headers.get("Authorization", "")
-        if auth.lower().startswith("basic "):
-            try:
-                client_id, _, client_secret = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
-            except Exception:
-                raise OAuthError("invalid_client", 7000216, "The Authorization header is not valid Basic auth.", 401)
-        grant = form.get("grant_type")
-        if not grant:
-            raise OAuthError("invalid_request", 900144, "The request body must contain the following parameter: "
-                             "'grant_type'.")
-        for required in ("client_id",) if not client_id else ():
-            raise OAuthError("invalid_request", 900144,
-                             f"The request body must contain the following parameter: '{required}'.")
-        tokens, db, world, now = ctx.pcsim().tokens, ctx.session(), ctx.world().id, ctx.now()
-        client_info = form.get("client_info") == "1"
-        if grant == "client_credentials":
-            if t is None:
-                raise OAuthError("invalid_request", 900023, f"Specified tenant identifier '{tenant}' is neither a "
-                                 "valid DNS name, nor a valid external domain: app-only tokens need a tenant.")
-            scope = parse_scope(form.get("scope"), form.get("resource"))
-            return tokens.client_credentials(db, world, t, client_id, client_secret, scope, now)
-        if grant == "password":
-            for required in ("username", "password"):
-                if not form.get(required):
-                    raise OAuthError("invalid_request", 900144,
-                                     f"The request body must contain the following parameter: '{required}'.")
-            scope = parse_scope(form.get("scope"), form.get("resource"))
-            return tokens.password(db, world, t, client_id, form["username"], form["password"], scope, now,
-                                   client_info=client_info)
-        if grant == "refresh_token":
-            if not form.get("refresh_token"):
-                raise OAuthError("invalid_request", 900144,
-                                 "The request body must contain the following parameter: 'refresh_token'.")
-            words = [w for w in (form.get("scope") or "").split() if w not in ("openid", "profile", "offline_access")]
-            scope = parse_scope(form.get("scope")) if words else None
-            return tokens.refresh(db, world, t, client_id, form["refresh_token"], scope, now, client_info=client_info)
+
+@bp.get("/<tenant>/v2.0/.well-known/openid-configuration")
+def openid_configuration(tenant):
+    cloud = mount()[0]
+    t = _tenant(tenant, cloud)
+    tid = t.id if t else "{tenantid}"
+    # As Entra ID does: the endpoints name the tenant by its id, however the caller named it.
+    root = f"{base()}/{t.id if t else tenant}"
+    return {
+        "token_endpoint": f"{root}/oauth2/v2.0/token",
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "jwks_uri": f"{root}/discovery/v2.0/keys",
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": ctx.pcsim().tokens.issuer(ctx.world().id, tid),
+        "request_uri_parameter_supported": False,
+        "userinfo_endpoint": f"{root}/openid/userinfo",
+        "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+        "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
+        "http_logout_supported": True,
+        "frontchannel_logout_supported": True,
+        "end_session_endpoint": f"{root}/oauth2/v2.0/logout",
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "tid", "upn",
+                             "preferred_username", "wids", "roles", "scp"],
+        "tenant_region_scope": "NA",
+        "cloud_instance_name": "pcsim.local",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com" if cloud == "public" else "graph.microsoft.us",
+    }
+
+
+@bp.get("/<tenant>/discovery/v2.0/keys")
+def jwks(tenant):
+    _tenant(tenant, mount()[0])
+    return ctx.pcsim().keys.jwks()
+
+
+@bp.route("/<tenant>/oauth2/v2.0/authorize", methods=["GET", "POST"])
+def authorize(tenant):
+    raise OAuthError("unsupported_response_type", 70003, "pcsim has no interactive sign-in: use the password "
+                     "(ROPC), client_credentials or refresh_token grant at the token endpoint.")
+
+
+def _missing(name: str) -> OAuthError:
+    return OAuthError("invalid_request", 900144, f"The request body must contain the following parameter: '{name}'.")
+
+
+def _client() -> tuple[str, str]:
+    """(client id, client secret) from the form, or from HTTP Basic authentication."""
+    form = request.form
+    client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("basic "):
+        try:
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
+        except ValueError:  # binascii.Error, UnicodeDecodeError
+            raise OAuthError("invalid_client", 7000216, "The Authorization header is not valid Basic auth.", 401)
+    return client_id, client_secret
+
+
+def _client_credentials(ref: str, t, client_id: str, client_secret: str):
+    if t is None:
+        raise OAuthError("invalid_request", 900023, f"Specified tenant identifier '{ref}' is neither a valid DNS "
+                         "name, nor a valid external domain: app-only tokens need a tenant.")
+    form = request.form
+    scope = parse_scope(form.get("scope"), form.get("resource"))
+    return ctx.pcsim().tokens.client_credentials(ctx.session(), ctx.world().id, t, client_id, client_secret, scope,
+                                                 ctx.now())
+
+
+def _password(ref: str, t, client_id: str, client_secret: str):
+    form = request.form
+    for required in ("username", "password"):
+        if not form.get(required):
+            raise _missing(required)
+    scope = parse_scope(form.get("scope"), form.get("resource"))
+    return ctx.pcsim().tokens.password(ctx.session(), ctx.world().id, t, client_id, form["username"],
+                                       form["password"], scope, ctx.now(), client_info=form.get("client_info") == "1")
+
+
+def _refresh_token(ref: str, t, client_id: str, client_secret: str):
+    form = request.form
+    if not form.get("refresh_token"):
+        raise _missing("refresh_token")
+    words = [w for w in (form.get("scope") or "").split() if w not in ("openid", "profile", "offline_access")]
+    scope = parse_scope(form.get("scope")) if words else None
+    return ctx.pcsim().tokens.refresh(ctx.session(), ctx.world().id, t, client_id, form["refresh_token"], scope,
+                                      ctx.now(), client_info=form.get("client_info") == "1")
+
+
+GRANTS = {"client_credentials": _client_credentials, "password": _password, "refresh_token": _refresh_token}
+
+
+@bp.post("/<tenant>/oauth2/v2.0/token")
+def token(tenant):
+    t = _tenant(tenant, mount()[0])
+    client_id, client_secret = _client()
+    grant = request.form.get("grant_type")
+    if not grant:
+        raise _missing("grant_type")
+    if not client_id:
+        raise _missing("client_id")
+    if grant not in GRANTS:
         raise OAuthError("unsupported_grant_type", 70003,
                          f"The app requested an unsupported grant type '{grant}'. pcsim supports client_credentials, "
                          "password and refresh_token.")
+    return GRANTS[grant](tenant, t, client_id, client_secret)
 
-    @bp.get("/common/userrealm/<path:upn>")
-    def user_realm(upn):
-        domain = upn.rpartition("@")[2].lower()
-        tenant = queries.tenant_by_ref(ctx.session(), ctx.world().id, domain) if domain else None
-        if tenant is None:
-            return {"ver": "1.0", "account_type": "Unknown", "cloud_instance_name": "microsoftonline.com"}
-        return {"ver": "1.0", "account_type": "Managed", "domain_name": domain,
-                "cloud_instance_name": "microsoftonline.com", "cloud_audience_urn": "urn:federation:MicrosoftOnline"}
 
-    return bp
+@bp.get("/common/userrealm/<path:upn>")
+def user_realm(upn):
+    domain = upn.rpartition("@")[2].lower()
+    tenant = queries.tenant_by_ref(ctx.session(), ctx.world().id, domain) if domain else None
+    if tenant is None:
+        return {"ver": "1.0", "account_type": "Unknown", "cloud_instance_name": "microsoftonline.com"}
+    return {"ver": "1.0", "account_type": "Managed", "domain_name": domain,
+            "cloud_instance_name": "microsoftonline.com", "cloud_audience_urn": "urn:federation:MicrosoftOnline"}
+
+
+def _mount(app, name: str, cloud: str, prefix: str) -> None:
+    app.register_blueprint(bp, url_prefix=prefix, name=name)
+    MOUNTS[name] = (cloud, prefix)
 
 
 def register(app) -> list:
@@ -141,8 +176,8 @@ def register(app) -> list:
     prefixes = []
     for cloud, cloud_prefix in CLOUD_PREFIX.items():
         prefix = f"{cloud_prefix}/login"
-        app.register_blueprint(make_blueprint(f"login_{cloud}", cloud, prefix), url_prefix=prefix)
+        _mount(app, f"login_{cloud}", cloud, prefix)
         prefixes.append((prefix, render))
     # Root mount (public cloud): authority=https://host:port, and MSAL's user realm discovery.
-    app.register_blueprint(make_blueprint("login_root", "public", ""), url_prefix="")
+    _mount(app, "login_root", "public", "")
     return prefixes
