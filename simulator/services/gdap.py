@@ -79,9 +79,8 @@ def _view(s: Scope, r: GdapRelationship, customer_name: str | None) -> Relations
 def _relationship(s: Scope, p: Principal, rel_id: str) -> GdapRelationship:
     """The relationship, seen by its partner or by its customer."""
     r = store.relationship(s.db, s.world_id, rel_id)
-    visible = r is not None and (r.partner_id == p.tenant.id or (
-        p.tenant.kind == "customer" and r.customer_id == p.tenant.id))
-    if not visible:
+    if r is None or not (r.partner_id == p.tenant.id or (
+            p.tenant.kind == "customer" and r.customer_id == p.tenant.id)):
         raise NotFound(f"The delegated admin relationship with id '{rel_id}' was not found.")
     return r
 
@@ -91,6 +90,7 @@ def _customer_id(s: Scope, p: Principal, ref: dict | None) -> str | None:
         return None
     t = queries.tenant(s.db, s.world_id, ref["tenantId"].lower())
     rules.check_customer(ref["tenantId"], t.kind if t else None, t.cloud if t else None, p.tenant.cloud)
+    assert t is not None  # check_customer refused an unknown tenant
     return t.id
 
 
@@ -105,7 +105,7 @@ def list_relationships(s: Scope, p: Principal) -> list[Relationship]:
     _partner(p)
     rows = store.partner_relationships(s.db, s.world_id, p.tenant.id)
     names = store.tenant_names(s.db, s.world_id, {r.customer_id for r in rows if r.customer_id})
-    return [_view(s, r, names.get(r.customer_id)) for r in rows]
+    return [_view(s, r, names.get(r.customer_id or "")) for r in rows]
 
 
 def create_relationship(s: Scope, p: Principal, read_body: ReadBody) -> Relationship:

@@ -40,6 +40,7 @@ def _tenant_with_access(s: Scope, p: Principal) -> str:
     if p.kind == "app":
         rules.check_app_health_access(d, p.app_roles)
     else:
+        assert p.user is not None  # not an app: a user
         caller = p.caller(s)
         roles = p.roles if caller.is_guest else frozenset(p.user.directory_roles or [])
         rules.check_health_access(d, caller, roles)
