@@ -16,7 +16,16 @@ from ...auth.tokens import TokenRejected
 from ...domain.errors import DomainError
 from ..hooks import explain_url
 
-# ARM error code per rule, when the surface did not name a more precise one.
+# ARM error code per problem a use case names (simulator.services.azure), more precise than its rule or kind.
+PROBLEM_CODES = {
+    "parameter": "InvalidParameter",
+    "subscription_id": "InvalidSubscriptionId",
+    "subscription": "SubscriptionNotFound",
+    "resource_name": "InvalidResourceName",
+    "support_plan": "CspSupportPlanRequired",
+    "contact": "PartnerContactRequired",
+}
+# ARM error code per rule, when the use case named no problem.
 RULE_CODES = {
     "R6": "NonTechnicalTicketRequiresProvider",
     "R7": "AuthorizationFailed",
@@ -93,10 +102,10 @@ def render(exc):
     if isinstance(exc, ArmError):
         return error_response(exc.status, exc.code, exc.reason, exc.target, _additional_info(exc))
     if isinstance(exc, DomainError):
-        code = (getattr(exc, "arm_code", None) or RULE_CODES.get(exc.rule or "")
+        code = (PROBLEM_CODES.get(getattr(exc, "problem", None) or "") or RULE_CODES.get(exc.rule or "")
                 or (STATUS_CODES.get(exc.status) if exc.kind == "fault" else None)
                 or KIND_CODES.get(exc.kind, "BadRequest"))
-        return error_response(exc.status, code, exc.reason, getattr(exc, "arm_target", None), _additional_info(exc))
+        return error_response(exc.status, code, exc.reason, getattr(exc, "target", None), _additional_info(exc))
     if isinstance(exc, HTTPException):
         if exc.code == 404:
             return error_response(404, "NotFound", f"The requested resource path '{request.path}' was not found. "

@@ -130,7 +130,7 @@ class CheckNameAvailabilityInput(_Body):
                                  required=True)
 
 
-# --- response shapes (documentation only: the views return ARM's JSON as built) ------------------------------
+# --- response shapes: the views return dicts, serialized through these (the document's contract) ---------------
 _Sla = Schema.from_dict({"startTime": fields.String(), "expirationTime": fields.String(),
                          "slaMinutes": fields.Integer()}, name="ServiceLevelAgreement")
 
