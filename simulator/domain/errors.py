@@ -13,6 +13,10 @@ class DomainError(Exception):
     status = 400
     kind = "invalid"
     decision: Decision | None = None  # the rules evaluated, when a rule refused
+    # What a surface may name the error by, when its API has finer codes than the rule (ARM's): the kind of
+    # fault (``parameter``, ``contact``...) and the request property at fault.
+    problem: str | None = None
+    target: str | None = None
 
     def __init__(self, reason: str, *, rule: str | None = None, facts: dict | None = None):
         super().__init__(reason)
