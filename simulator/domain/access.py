@@ -91,7 +91,7 @@ def effective_roles(
         return EffectiveRoles(frozenset(), [], ["the partner has no GDAP relationship with this customer"])
     for rel in relationships:
         status, end = effective_status(rel, at)
-        if status != "active":
+        if status not in ("active", "expiring"):  # an expiring relationship is still in force until its end
             since = f" since {iso(end)}" if status == "expired" and end else ""
             findings.append(f"GDAP relationship '{rel.display_name}' ({rel.id}) is {status}{since}")
             continue
