@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench clean
+.PHONY: serve test system-deps screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,33 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/pcsim serve $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n auto $(ARGS)
+
+# Debian packages that tests need, installed here and never from inside pytest (which skips, and says why, the
+# tests whose package is missing): Chromium for the browser tests (tests/ui_browser_setup.py), PostgreSQL for
+# the tests marked postgres (tests/postgres_setup.py). Checked first: nothing to do when both are in place.
+CHROMIUM_BIN ?= $(or $(PCSIM_CHROMIUM),/usr/bin/chromium)
+APT_GET = DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+system-deps:
+	@missing=""; \
+	[ -x "$(CHROMIUM_BIN)" ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "installing Debian packages the tests need:$$missing"; \
+	$(APT_GET) update -qq && \
+	for package in $$missing; do \
+		case $$package in \
+			postgresql) $(APT_GET) install -y -qq --no-install-recommends postgresql >/dev/null ;; \
+			*) $(APT_GET) install -y -qq $$package >/dev/null ;; \
+		esac || { echo "apt-get install $$package failed: install it, or run pytest alone (it skips what" \
+		               "needs a missing package)" >&2; exit 1; }; \
+	done
+
+# The README's pictures (docs/img/*.png), taken again by the browser tests; every other run writes them to a
+# temporary folder and leaves the tracked files alone.
+screenshots: $(STAMP) system-deps
+	PCSIM_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/python -m pytest -p no:cacheprovider tests/test_ui_browser.py $(ARGS)
 
 # Byte-compiled first, as an installed package is: with PYTHONDONTWRITEBYTECODE set, every start would
 # compile pcsim's modules again (about 0.1 s of the cold start measured).

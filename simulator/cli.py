@@ -15,7 +15,23 @@ if TYPE_CHECKING:
     from .config import Config
 
 
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    """``pcsim --version``: the installed distribution's version, read from its metadata when asked (not at
+    every start: looking it up costs milliseconds of the cold start)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        click.echo(f"pcsim {version('pcsim')}")
+    except PackageNotFoundError:  # a source tree on PYTHONPATH, never installed
+        click.echo("pcsim (not installed: no distribution metadata)")
+    ctx.exit()
+
+
 @click.group()
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the installed pcsim's version and exit.")
 def main():
     """Partner Center Simulator."""
 
@@ -139,19 +155,24 @@ def validate(files):
 
 # --- scenarios: replay, record, generate (simulator/scenarios/) -------------------------------------------------
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--url", default=None, help="A running pcsim (default: an in-process server on a free port).")
 @click.option("--junit-xml", type=click.Path(dir_okay=False), default=None, help="Write a JUnit XML report.")
 @click.option("-k", "keyword", default=None,
               help="Only scenarios whose name, file or rules match (pytest-like: 'R6', 'gdap and not expired').")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, help="Run N scenarios at a time.")
 def replay(paths, url, junit_xml, keyword, jobs):
-    """Run scenario files (PATHS: files or directories of *.yaml), each in a fresh world.
+    """Run scenario files (PATHS: files or directories of *.yaml), each in a fresh world. Without PATHS: the
+    scenarios shipped with pcsim (every rule allowed and denied, and more; their folder is printed first).
 
     Exit 0 when all pass, 1 when any fails, 2 when a file is invalid or no pcsim answers at --url (nothing is run
     then)."""
     from .scenarios.replay import replay as run_replay
 
+    if not paths:
+        from .data import scenarios_dir
+        paths = (str(scenarios_dir()),)
+        click.echo(f"the scenarios shipped with pcsim: {paths[0]}")
     sys.exit(run_replay(list(paths), url=url, junit_xml=junit_xml, keyword=keyword, jobs=jobs))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import ssl
 import threading
 from dataclasses import dataclass
@@ -59,6 +60,21 @@ def run_gunicorn(app_factory, bind: list[str], workers: int, certfile: str | Non
         def load(self):
             app = app_factory()
             gc.freeze()  # the app lives as long as the worker: no collection need scan it again (see cli.serve)
-            return app
+            return worker_tagged(app)
 
     PcsimGunicorn().run()
+
+
+WORKER_HEADER = "x-pcsim-worker"
+
+
+def worker_tagged(app):
+    """``app`` answering with the worker process that served each request (``x-pcsim-worker: <pid>``): behind one
+    port, which of the gunicorn workers answered (the tests prove with it that two workers share one state)."""
+    def tagged(environ, start_response):
+        worker = str(os.getpid())
+
+        def start(status, headers, exc_info=None):
+            return start_response(status, [*headers, (WORKER_HEADER, worker)], exc_info)
+        return app(environ, start)
+    return tagged

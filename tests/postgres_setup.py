@@ -1,14 +1,13 @@
-"""A throwaway PostgreSQL cluster for the tests: Debian's ``postgresql`` package, installed when missing, run by
-``initdb`` + ``pg_ctl`` in a temporary directory on 127.0.0.1 and a free port (no system service).
+"""A throwaway PostgreSQL cluster for the tests: Debian's ``postgresql`` package, run by ``initdb`` + ``pg_ctl``
+in a temporary directory on 127.0.0.1 and a free port (no system service).
 
+``make test`` installs the package first (``make system-deps``); pytest never installs anything: run alone on a
+machine without it, the tests that need PostgreSQL are skipped, and say how to install it.
 PostgreSQL refuses to run as root (CI runs as root): then the cluster belongs to the ``postgres`` system user
 (created by the Debian package; created here if missing) and its commands run through ``runuser -u postgres``.
-When PostgreSQL is neither installed nor installable, :func:`require_postgres` fails with the reason, or skips
-when the environment says ``PCSIM_SKIP_POSTGRES=1``.
 """
 from __future__ import annotations
 
-import fcntl
 import glob
 import os
 import pwd
@@ -23,10 +22,10 @@ import pytest
 
 from .ports import free_port
 
-SKIP_ENV = "PCSIM_SKIP_POSTGRES"
-INSTALL_LOCK = Path(tempfile.gettempdir()) / "pcsim-postgres-install.lock"
 OS_USER = "postgres"  # the Debian package's system user
 DB_USER = "postgres"  # the cluster's superuser (trust authentication, local only)
+HOW_TO_INSTALL = ("`make system-deps` (or `make test`) installs Debian's package (as root: apt-get install -y "
+                  "--no-install-recommends postgresql)")
 
 
 def _bin_dir() -> Path | None:
@@ -36,43 +35,17 @@ def _bin_dir() -> Path | None:
     return found[-1] if found else None
 
 
-def _unavailable(reason: str):
-    """Skip when the environment allows it, otherwise fail loudly: the PostgreSQL run is part of ``make test``."""
-    if os.environ.get(SKIP_ENV) == "1":
-        pytest.skip(f"PostgreSQL tests skipped ({SKIP_ENV}=1): {reason}")
-    pytest.fail(f"PostgreSQL is needed by the tests marked 'postgres' and {reason}. Install Debian's "
-                f"'postgresql' package (apt-get install -y postgresql), or set {SKIP_ENV}=1 to skip them "
-                f"(or deselect them: -m 'not postgres').", pytrace=False)
+def _unavailable(reason: str, how: str = HOW_TO_INSTALL):
+    pytest.skip(f"PostgreSQL tests skipped: {reason}; {how}")
 
 
 def install() -> tuple[Path, float]:
-    """The server binaries, installing Debian's ``postgresql`` first if needed (as root, once: pytest-xdist
-    workers wait on a file lock). Returns the bin directory and the seconds spent installing (0 if none)."""
-    bin_dir = _bin_dir()
-    if bin_dir:
-        return bin_dir, 0.0
-    if os.geteuid() != 0:
-        _unavailable("it is not installed, and only root can install it")
-    if not shutil.which("apt-get"):
-        _unavailable("it is not installed, and there is no apt-get to install it with")
-    started = time.perf_counter()
-    with open(INSTALL_LOCK, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait here, then find it installed
-        try:
-            if not _bin_dir():
-                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-                for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends",
-                                                          "postgresql"]):
-                    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-                    if done.returncode != 0:
-                        _unavailable(f"installing it failed ({' '.join(command)}: exit {done.returncode}):\n"
-                                     f"{(done.stdout + done.stderr)[-2000:]}")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """The server binaries (/usr/lib/postgresql/<version>/bin), or skip. Returns the bin directory and the
+    seconds spent installing (always 0 now: ``make system-deps`` installs it before pytest starts)."""
     bin_dir = _bin_dir()
     if not bin_dir:
-        _unavailable("apt-get installed 'postgresql' but no /usr/lib/postgresql/<version>/bin/pg_ctl exists")
-    return bin_dir, time.perf_counter() - started
+        _unavailable("Debian's 'postgresql' is not installed (no /usr/lib/postgresql/<version>/bin/pg_ctl)")
+    return bin_dir, 0.0
 
 
 @dataclass
@@ -149,9 +122,9 @@ def start_cluster() -> Cluster:
 
 
 def require_postgres() -> Cluster:
-    """The running cluster, or skip/fail (see the module's doc) when PostgreSQL cannot be had."""
+    """The running cluster, or skip (see the module's doc) when PostgreSQL is not installed."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        _unavailable("the Python driver psycopg is not installed (pip install 'psycopg[binary]')")
+        _unavailable("the Python driver psycopg is not installed", "pip install 'psycopg[binary]'")
     return start_cluster()

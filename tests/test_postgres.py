@@ -1,6 +1,7 @@
 """pcsim on a real PostgreSQL (tests/postgres_setup.py starts a throwaway cluster): the app's main paths, and
 `pcsim serve --workers 2` sharing one state through it. Marked ``postgres``: ``-m postgres`` runs only these,
-``-m 'not postgres'`` leaves them out; ``PCSIM_SKIP_POSTGRES=1`` skips them where PostgreSQL cannot be had."""
+``-m 'not postgres'`` leaves them out; they are skipped where PostgreSQL is not installed (``make test`` installs
+it first)."""
 from __future__ import annotations
 
 import os

@@ -11,6 +11,7 @@ import requests
 
 from .personas import CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, upn
 from .ports import free_port
+from .workers import from_both_workers, worker
 
 PCSIM = str(Path(sys.executable).with_name("pcsim"))
 
@@ -71,11 +72,16 @@ def test_workers_share_one_state(tmp_path):
             "displayName": "Made on one worker", "duration": "P30D",
             "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}})
         assert created.status_code == 201
+        maker = worker(created)  # the process that wrote it
         seen = set()
-        for _ in range(12):  # fresh connections: the requests spread over both workers
+
+        def read(_):  # fresh connections: the requests spread over both workers
             response = requests.get(url, headers={**headers, "Connection": "close"}, timeout=30)
             seen.add(response.status_code)
             assert any(r["id"] == created.json()["id"] for r in response.json()["value"])
+            return response
+        readers = {worker(r) for r in from_both_workers(read)}
         assert seen == {200}
+        assert len(readers) == 2 and maker in readers  # two processes; the one that did not write it sees it too
     finally:
         stop(process)

@@ -1,13 +1,14 @@
 """The training UI in a real browser: headless Chromium (Debian's) driven by Playwright, on a real port.
 
 Each test starts from the default world, reset, with its clock frozen (the ``app`` fixture). The set-up
-(installing the browser when it is missing) is in :mod:`tests.ui_browser_setup`. Screenshots of the main
-pages go to ``docs/img/`` (shown in the README).
+(the browser, skipped when it is missing) is in :mod:`tests.ui_browser_setup`. Screenshots of the main pages go
+to a temporary folder; ``make screenshots`` writes them to ``docs/img/`` (shown in the README) instead.
 """
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 try:
@@ -18,12 +19,20 @@ except ImportError:  # fail (never skip) with what to do
 
 from .ui_browser_setup import browser, chromium_executable, page  # noqa: F401  (fixtures)
 
-# Where the screenshots go: the README's pictures, unless PCSIM_SCREENSHOTS names another folder.
-IMAGES = Path(os.environ.get("PCSIM_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "docs" / "img")
+README_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "img"  # tracked: rewritten only when asked
+
+
+def screenshots_folder(environ=os.environ) -> Path:
+    """Where the screenshots go: the folder PCSIM_SCREENSHOTS names (``make screenshots``: the README's pictures),
+    else a temporary folder. A test run never rewrites tracked files."""
+    return Path(environ.get("PCSIM_SCREENSHOTS") or Path(tempfile.gettempdir()) / "pcsim-screenshots")
+
+
+IMAGES = screenshots_folder()
 
 
 def screenshot(page: Page, name: str, top: str | None = None, hide: str | None = None) -> None:
-    """``docs/img/<name>.png``: the viewport (1280x800), scrolled to the element ``top`` (a CSS selector) or to
+    """``<IMAGES>/<name>.png``: the viewport (1280x800), scrolled to the element ``top`` (a CSS selector) or to
     the page's top. ``hide``: a selector of what changes from run to run (request ids), made invisible for the
     picture, so that a rerun writes the same bytes (the file is rewritten only when they differ)."""
     page.evaluate("""([top, hide]) => {
@@ -240,3 +249,11 @@ def test_clock_advance_expires_gdap(page: Page):
     expect(refused.locator(".reason")).to_contain_text("is expired since 2026-09-01T00:00:00Z")
     expect(refused.locator("li.fail")).to_contain_text("expired")
     screenshot(page, "gdap-expired", top="#health", hide="section.why p.muted")
+
+
+def test_screenshots_leave_the_readme_pictures_alone():
+    """A test run writes its pictures to a temporary folder; only ``make screenshots`` (PCSIM_SCREENSHOTS) points
+    them at the tracked docs/img/."""
+    default = screenshots_folder({}).resolve()
+    assert default != README_IMAGES and README_IMAGES not in default.parents
+    assert screenshots_folder({"PCSIM_SCREENSHOTS": str(README_IMAGES)}) == README_IMAGES

@@ -1,22 +1,13 @@
 """A real browser for the UI tests: Playwright (Python) driving Debian's Chromium.
 
 Playwright's own browser download is not available here, so the tests launch the system browser
-(``/usr/bin/chromium``, or ``$PCSIM_CHROMIUM``). When it is missing, the session installs it once
-(``apt-get update && apt-get install -y chromium``) if it runs as root; otherwise the tests FAIL with how to
-install it. They never skip: a suite without its browser tests is not a passing suite.
-
-With pytest-xdist every worker runs this set-up: a file lock in the temporary directory makes the first
-worker install and the others wait for it, then find the browser in place.
+(``/usr/bin/chromium``, or ``$PCSIM_CHROMIUM``). ``make test`` installs Debian's ``chromium`` package first
+(``make system-deps``); pytest never installs anything: run alone on a machine without the browser, the browser
+tests are skipped, and say how to install it.
 """
 from __future__ import annotations
 
-import fcntl
 import os
-import shutil
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
@@ -28,12 +19,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-INSTALL_LOCK = Path(tempfile.gettempdir()) / "pcsim-chromium-install.lock"
 HOW_TO_INSTALL = (
-    "The browser tests need Chromium at {path}. Install Debian's package, as root:\n"
-    "    apt-get update && apt-get install -y chromium\n"
-    "(or `sudo apt-get install -y chromium`; elsewhere point PCSIM_CHROMIUM at a Chromium or Chrome "
-    "executable). Running the tests as root installs it automatically."
+    "The browser tests need Chromium at {path}: `make system-deps` (or `make test`) installs Debian's package "
+    "(as root: apt-get install -y chromium); elsewhere point PCSIM_CHROMIUM at a Chromium or Chrome executable."
 )
 
 
@@ -41,38 +29,10 @@ def _usable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
-def _apt_install() -> str:
-    """``apt-get update && apt-get install -y chromium``; returns what went wrong, or '' on success."""
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available on this machine."
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              check=False)
-        if done.returncode != 0:
-            tail = "\n".join(done.stdout.splitlines()[-15:])
-            return f"`{' '.join(command)}` failed (exit {done.returncode}):\n{tail}"
-    return ""
-
-
 def ensure_chromium(path: str = CHROMIUM) -> str:
-    """The browser's executable, installed first if needed (once per machine, whatever the workers)."""
-    if _usable(path):
-        return path
-    if os.geteuid() != 0:
-        pytest.fail(HOW_TO_INSTALL.format(path=path), pytrace=False)
-    with open(INSTALL_LOCK, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be installing: wait for it
-        try:
-            if not _usable(path):  # ...and it may have finished meanwhile
-                started = time.monotonic()
-                problem = _apt_install()
-                if problem or not _usable(path):
-                    pytest.fail(f"Installing Chromium failed. {problem}\n\n" + HOW_TO_INSTALL.format(path=path),
-                                pytrace=False)
-                print(f"\ninstalled Debian's chromium in {time.monotonic() - started:.0f} s")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """The browser's executable; the test is skipped, with how to install it, when there is none."""
+    if not _usable(path):
+        pytest.skip(HOW_TO_INSTALL.format(path=path))
     return path
 
 
@@ -87,7 +47,7 @@ def _playwright():
 
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    """The browser, checked (and installed if need be) once per test session."""
+    """The browser, checked once per test session."""
     return ensure_chromium()
 
 

@@ -15,6 +15,7 @@ import yaml
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from ..data import fixtures_dir
 from ..domain.clock import WorldClock, parse_datetime, utcnow
 from ..domain.errors import Conflict, NotFound
 from ..store import Store
@@ -24,7 +25,7 @@ from .builder import DEFAULT_CLOCK_START, TICKET_COLUMNS, LazyRows, build_rows, 
 from .fixtures import Fixture, load_fixture
 
 DEFAULT_WORLD = "default"
-FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES_DIR = fixtures_dir()  # the shipped fixtures (simulator/data: importlib.resources)
 
 # Parsed and built fixtures per root file, with the (mtime, size) of every file they read. A large fixture's rows
 # are not kept (hundreds of megabytes for 100,000 tickets): only what names its template, whose rows are then

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from flask import abort, g, make_response, redirect, render_template, request, session, url_for
 
+from ...data import scenarios_dir
 from ...domain.catalog import CLOUD_PREFIX
 from ...store import directory
 from ...worlds.manager import FIXTURES_DIR
@@ -30,8 +31,8 @@ from .views import MAX_UI_WORLDS, NAV, PERSONA_COOKIE, UI_WORLDS_KEY, WORLD_COOK
 
 NAV.append(("ui.trainer", "Trainer"))
 
-ROOT = FIXTURES_DIR.parent
-SCENARIOS_DIR = ROOT / "scenarios"
+ROOT = FIXTURES_DIR.parent  # a tour's world `scenario: fixtures/x.yaml` is looked up there too
+SCENARIOS_DIR = scenarios_dir()  # the shipped scenarios (simulator/data: importlib.resources)
 CLOCK_STEPS = (("P1D", "1 day"), ("P7D", "7 days"), ("P30D", "30 days"), ("P400D", "400 days"))
 DEGRADED, OPERATIONAL = "serviceDegradation", "serviceOperational"
 NOTICES = {"reset": "The world is back to how it was created (data and clock).", "clock": "The clock moved.",
