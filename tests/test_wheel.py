@@ -175,7 +175,8 @@ def test_the_wheel_installs_and_runs_anywhere(tmp_path):
     names = subprocess.run([sys.executable, "-m", "zipfile", "-l", wheel], capture_output=True, text=True).stdout
     for data in ("simulator/py.typed", "simulator/data/fixtures/default.yaml",
                  "simulator/data/scenarios/rules/r01-advisor-files-allowed.yaml",
-                 "simulator/surfaces/ui/templates/ui/base.html", "simulator/surfaces/ui/static/style.css"):
+                 "simulator/surfaces/ui/templates/ui/base.html", "simulator/surfaces/ui/static/style.css",
+                 "simulator/surfaces/ui/static/favicon.png"):
         assert data in names, f"{data} is not in {wheel.name}"
 
     started = time.perf_counter()
@@ -211,5 +212,9 @@ def test_the_wheel_installs_and_runs_anywhere(tmp_path):
     tested = run([venv / "bin" / "python", "-m", "pytest", "-p", "no:cacheprovider", "test_partner_tool.py"],
                  work, env)
     assert re.search(r"\b3 passed\b", tested.stdout), tested.stdout[-3000:]
-    timings["plugin suite"] = time.perf_counter() - started
+    # The README's "testing your tool": the example partner tool's own suite, as its checkout has it.
+    example = shutil.copytree(ROOT / "examples" / "ticket_sync", work / "ticket_sync")
+    tested = run([venv / "bin" / "python", "-m", "pytest", "-p", "no:cacheprovider"], example, env)
+    assert re.search(r"\b3 passed\b", tested.stdout), tested.stdout[-3000:]
+    timings["plugin suites"] = time.perf_counter() - started
     sys.stderr.write("\n[wheel] " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + "\n")
