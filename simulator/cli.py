@@ -36,11 +36,13 @@ def main():
     """Partner Center Simulator."""
 
 
-def _example(base: str) -> str:
+def _example(base: str, upn: str) -> str:
+    """A sign-in and a Partner Center call as ``upn`` (a partner user of the served world)."""
+    domain = upn.rpartition("@")[2]
     return (
-        f"  TOKEN=$(curl -s {base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token \\\n"
+        f"  TOKEN=$(curl -s {base}/login/{domain}/oauth2/v2.0/token \\\n"
         "      -d grant_type=password -d client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46 \\\n"
-        "      -d username=admin@northwindcloud.onmicrosoft.com -d 'password=Pcsim-Passw0rd!' \\\n"
+        f"      -d username={upn} -d 'password=Pcsim-Passw0rd!' \\\n"
         "      -d scope=https://api.partnercenter.microsoft.com/.default | python3 -c 'import json,sys; "
         "print(json.load(sys.stdin)[\"access_token\"])')\n"
         f"  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/partnercenter/v1/customers?size=5'")
@@ -82,10 +84,10 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
             path.unlink(missing_ok=True)
             config.database_url = f"sqlite:///{path}"
         os.environ["PCSIM_DATABASE_URL"] = config.database_url
-        app = create_app(config)  # loads the scenario once; the workers (forked) start with this app
+        app = _create(create_app, config)  # loads the scenario once; the workers (forked) start with this app
         gc.freeze()
         gc.enable()
-        _banner(config, tls_files, tls_port, started)
+        _banner(app, config, tls_files, tls_port, started)
         from .server import run_gunicorn
         bind = [f"{config.host}:{config.port}"]
         if tls_files:
@@ -95,20 +97,79 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
         return
 
     from .server import start_server
-    app = create_app(config)
+    app = _create(create_app, config)
     gc.freeze()
     gc.enable()
     threaded = not _is_memory_sqlite(config.database_url)
-    servers = [start_server(app, config.host, config.port, threaded=threaded)]
+    servers = [_listen(start_server, "--port", app, config.host, config.port, threaded=threaded)]
     if tls_files:
-        servers.append(start_server(app, config.host, tls_port, tls=tls_files, threaded=threaded))
-    _banner(config, tls_files, tls_port, started)
+        servers.append(_listen(start_server, "--tls-port", app, config.host, tls_port, tls=tls_files,
+                               threaded=threaded))
+    _banner(app, config, tls_files, tls_port, started)
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         for s in servers:
             s.stop()
+
+
+def _fail(message: str) -> None:
+    """A user's mistake: a few lines saying what is wrong and what to do, exit 2 (no traceback)."""
+    click.echo(f"pcsim serve: {message}", err=True)
+    sys.exit(2)
+
+
+def _create(create_app, config: Config):
+    """The app, or a short account of why the scenario cannot be served."""
+    from .worlds.fixtures import FixtureInvalid
+
+    try:
+        return create_app(config)
+    except FixtureInvalid as exc:
+        _fail(_fixture_problem(config.scenario, exc))
+
+
+def _fixture_problem(scenario: str, exc) -> str:
+    from .data import fixtures_dir
+    from .worlds.manager import resolve_scenario
+
+    path = resolve_scenario(scenario)
+    shipped = ", ".join(sorted(p.stem for p in fixtures_dir().glob("*.yaml")))
+    if [e.reason for e in exc.errors] == ["file not found"] and exc.errors[0].file == str(path):
+        return (f"no fixture {scenario!r} (looked for {path}).\n  --scenario (or PCSIM_SCENARIO) takes the name of a "
+                f"shipped fixture ({shipped}) or the path of a fixture file.")
+    if _is_replay_scenario(path):
+        return (f"{scenario} is a replay scenario (a test script): run it with `pcsim replay {scenario}`.\n"
+                f"  --scenario (or PCSIM_SCENARIO) takes a fixture, the world to serve: {shipped}, or a path.")
+    shown = "\n".join(f"  {e}" for e in exc.errors[:10])
+    more = f"\n  ... and {len(exc.errors) - 10} more" if len(exc.errors) > 10 else ""
+    return (f"the fixture {scenario!r} is invalid ({len(exc.errors)} error(s)):\n{shown}{more}\n"
+            f"  Check it with `pcsim validate {path}`.")
+
+
+def _is_replay_scenario(path: Path) -> bool:
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(document, dict) and "steps" in document
+
+
+def _listen(start_server, option: str, app, host: str, port: int, **kwargs):
+    """A server on ``port``, or a short account of why not (the port taken, the address not this machine's)."""
+    import socket
+
+    try:  # werkzeug answers a taken port with its own message and exit: try the address first
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}): another program (a pcsim already "
+              f"running?) holds it, or the address is not this machine's; choose another port with {option}.")
+    return start_server(app, host, port, **kwargs)
 
 
 def _in_worker(app):
@@ -118,7 +179,17 @@ def _in_worker(app):
     return app
 
 
-def _banner(config: Config, tls_files, tls_port: int, started: float) -> None:
+def _example_user(app) -> str | None:
+    """A partner AdminAgent of the served world, of the partner with the most customers (Northwind, in the
+    default world), for the banner's example."""
+    from .services import control
+
+    services = app.extensions["pcsim"]
+    with services.store.session() as session:
+        return control.example_partner_user(session, services.config.default_world)
+
+
+def _banner(app, config: Config, tls_files, tls_port: int, started: float) -> None:
     base = f"http://{config.host}:{config.port}"
     click.echo(f"pcsim is serving scenario '{config.scenario}' on {config.database_url} "
                f"(ready in {time.perf_counter() - started:.2f}s)")
@@ -128,8 +199,10 @@ def _banner(config: Config, tls_files, tls_port: int, started: float) -> None:
                    f"export REQUESTS_CA_BUNDLE={tls_files.ca_cert})")
     click.echo(f"  docs   {base}/docs")
     click.echo(f"  UI     {base}/ui/   (training: personas, Partner Center, Azure portal, Microsoft 365 admin, trainer)")
-    click.echo("Try it:")
-    click.echo(_example(base))
+    upn = _example_user(app)
+    if upn:
+        click.echo(f"Try it (as {upn}):")
+        click.echo(_example(base, upn))
     sys.stdout.flush()
 
 

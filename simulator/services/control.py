@@ -12,6 +12,7 @@ from ..domain import catalog, gdap
 from ..domain.clock import WorldClock, parse_datetime, parse_duration, utcnow
 from ..domain.errors import Invalid, NotFound
 from ..store import control as store
+from ..store import directory
 from ..store.models import (FaultRule, GdapAccessAssignment, GdapRelationship, Group, GroupMember, JournalEntry,
                             RbacAssignment, ServiceHealth, Subscription, Tenant, User, World)
 from ..worlds.builder import hash_secret
@@ -201,3 +202,12 @@ def edit_health(db: Session, world_id: str, tenant_id: str, service_id: str, sta
     h = _row(db, ServiceHealth, world_id, tenant_id, service_id)
     h.status = status
     return h
+
+
+def example_partner_user(db: Session, world_id: str) -> str | None:
+    """The UPN of an AdminAgent of the partner with the most customers (ties: by domain), for examples."""
+    counts = directory.customer_counts(db, world_id)
+    partners = {t.id: t for t in directory.tenants(db, world_id) if t.kind == "partner"}
+    agents = sorted((-counts.get(u.tenant_id, 0), u.upn) for u in directory.users(db, world_id)
+                    if u.tenant_id in partners and "AdminAgent" in (u.partner_roles or []))
+    return agents[0][1] if agents else None

@@ -1,10 +1,10 @@
 """Whole-world reads of the directory and its subscriptions, for views that show a world (the training UI)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Group, ServiceHealth, Subscription, Tenant, User
+from .models import Group, PartnerRelationship, ServiceHealth, Subscription, Tenant, User
 
 
 def tenants(session: Session, world: str) -> list[Tenant]:
@@ -34,3 +34,11 @@ def subscriptions(session: Session, world: str, tenant_id: str | None = None, ch
 
 def service_health(session: Session, world: str) -> list[ServiceHealth]:
     return list(session.scalars(select(ServiceHealth).where(ServiceHealth.world_id == world)))
+
+
+def customer_counts(session: Session, world: str) -> dict[str, int]:
+    """How many customers each partner has a relationship with."""
+    rows = session.execute(select(PartnerRelationship.partner_id, func.count(func.distinct(
+        PartnerRelationship.customer_id))).where(PartnerRelationship.world_id == world)
+        .group_by(PartnerRelationship.partner_id))
+    return {partner_id: count for partner_id, count in rows}
