@@ -1,6 +1,7 @@
 """The support rules (R1-R3, R6-R13) as checks on plain facts, recorded in a :class:`Decision`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .access import EffectiveRoles
@@ -313,7 +314,9 @@ class OnBehalf:
     gdap: EffectiveRoles | None  # R3/R9: the user's GDAP roles in the customer (None: no user)
     named_workload: str | None = None  # the admin center: a workload named beside the topic category
     category: TopicCategory | None = None  # the admin center: the topic category picked
-    product: Product | None = None  # R11: the commercial marketplace product the request is about
+    # R11: the commercial marketplace product the request is about, read when R11 comes (a use case that looks
+    # it up here refuses a productId naming nothing after R1, R2 and R4, as Partner Center always did).
+    product: Callable[[], Product | None] = lambda: None
     contact_emails: tuple[str, ...] = ()  # R9: whom Microsoft calls back
     customer_domains: frozenset[str] = frozenset()
     filing: bool = True
@@ -341,7 +344,7 @@ def check_file_on_behalf(d: Decision, caller: Caller, request: OnBehalf, *, auth
     if request.category is not None:
         check_category_workload(request.named_workload, request.category)
     if request.filing:
-        check_marketplace(d, request.product)
+        check_marketplace(d, request.product())
     if authority == "R3":
         check_admin_agent_and_gdap(d, caller, request.gdap)
     else:

@@ -8,6 +8,7 @@ in its own context (R12) and files under its own entitlement, never the CSP one 
 commercial marketplace product (R11)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..domain import admin_center, support
@@ -89,7 +90,7 @@ def _as_partner(scope: Scope, a: Acting, d: Decision, form: dict, category: Topi
     request = support.OnBehalf(
         a.tenant.id, form.get("workload") or category.workload, queries.relationship_types(db, world, a.home.id,
                                                                                            a.tenant.id),
-        _gdap(scope, a), named_workload=form.get("workload"), category=category, product=product,
+        _gdap(scope, a), named_workload=form.get("workload"), category=category, product=lambda: product,
         contact_emails=(contact["email"],), customer_domains=queries.tenant_domains(db, world, a.tenant.id))
     support.check_file_on_behalf(d, a.caller, request, authority="R9")
     return support.CSP_SUPPORT_PLAN, None, a.home.id
@@ -143,13 +144,14 @@ def file_request(scope: Scope, principal: Principal, form: dict):
 
 
 # --- reading, notes, closing ---------------------------------------------------------------------------------------
-def list_requests(scope: Scope, principal: Principal, equals: list[tuple[str, str]]) -> list:
-    """"View all support tickets": the tenant's requests of every origin but Azure, newest first; ``equals``:
-    (status | workload | origin, value) conditions."""
+def list_requests(scope: Scope, principal: Principal, equals: Callable[[], list[tuple[str, str]]]) -> list:
+    """"View all support tickets": the tenant's requests of every origin but Azure, newest first. ``equals``
+    reads the request's (status | workload | origin, value) conditions once the caller may read (someone who may
+    not is refused as such, whatever the filter)."""
     a = acting(scope, principal)
     _check_read(scope, a)
     tickets.advance(scope.db, scope.world_id, scope.now)
-    return store.tenant_tickets(scope.db, scope.world_id, a.tenant.id, equals)
+    return store.tenant_tickets(scope.db, scope.world_id, a.tenant.id, equals())
 
 
 def _ticket(scope: Scope, a: Acting, ticket_id: str):

@@ -65,7 +65,8 @@ def _customer_filter(raw: str | None) -> tuple[str, str, str] | None:
         spec = json.loads(raw)
         field, value, operator = spec["Field"], str(spec["Value"]), spec.get("Operator", "starts_with")
     except (ValueError, KeyError, TypeError):
-        raise Invalid('filter must be JSON like {"Field": "CompanyName", "Value": "Con", "Operator": "starts_with"}')
+        raise Invalid('filter must be JSON like {"Field": "CompanyName", "Value": "Con", "Operator": "starts_with"}'
+                      ) from None
     if field not in FILTER_FIELDS or operator not in FILTER_OPERATORS:
         raise Invalid(f"Unsupported filter {field} {operator}: fields CompanyName, Domain, IndirectReseller; "
                       "operators starts_with, equals")

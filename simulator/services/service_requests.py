@@ -3,6 +3,7 @@ listing, reading, notes and status; the "New request" hand-off to the workload's
 incidents of the customers in which the user has GDAP access (R5)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from ..domain import catalog, health, support
@@ -117,16 +118,16 @@ def file_customer_request(scope: Scope, principal: Principal, customer_id: str, 
     topic = _topic(form["supportTopicId"])
     customer = _customer(scope, customer_id)
     db, world = scope.db, scope.world_id
-    product, subscription = queries.resolve_product(db, world, customer.id, form.get("productId"))
+    about = functools.cache(lambda: queries.resolve_product(db, world, customer.id, form.get("productId")))
     contact = form.get("primaryContact") or _default_contact(principal)
     request = support.OnBehalf(
         customer.id, topic.workload, queries.relationship_types(db, world, principal.tenant.id, customer.id),
-        _gdap(scope, principal, customer.id), product=product, contact_emails=(contact.get("email", ""),),
+        _gdap(scope, principal, customer.id), product=lambda: about()[0], contact_emails=(contact.get("email", ""),),
         customer_domains=queries.tenant_domains(db, world, customer.id))
     support.check_file_on_behalf(Decision("partnercenter.customerServiceRequest.create"), principal.caller(scope),
                                  request, authority="R3", refuse_azure=True)
     return _create(scope, principal, customer.id, topic, form | {"primaryContact": contact}, locale,
-                   support.CSP_SUPPORT_PLAN, subscription)
+                   support.CSP_SUPPORT_PLAN, about()[1])
 
 
 def list_requests(scope: Scope, principal: Principal, customer_id: str | None = None, status: str | None = None,

@@ -122,7 +122,7 @@ def create_service_request(data):
 def list_service_requests(args):
     """"View all support tickets": the tenant's service requests of every origin except Azure (those are in
     the Azure portal), newest first; ``$filter`` (eq on status, workload, origin), ``$top``, ``$count``."""
-    rows = service.list_requests(ctx.scope(), _principal(), _equals(args.get("filter")))
+    rows = service.list_requests(ctx.scope(), _principal(), lambda: _equals(args.get("filter")))
     return odata.page([ticket_json(t) for t in rows], context_url("support/serviceRequests"), args, DEFAULT_TOP)
 
 

@@ -18,7 +18,8 @@ from ...domain.health import PC_INCIDENT_STATUS
 from ...domain.support_catalog import CSP_SUPPORT_WORKLOADS
 from ...services import service_requests as service
 from ...validation import describe, error_pairs
-from .. import context as ctx, validation
+from .. import context as ctx
+from .. import validation
 from . import schemas
 from .blueprint import bp, partner
 from .schemas import ServiceRequestCreate, ServiceRequestListArgs, ServiceRequestUpdate
