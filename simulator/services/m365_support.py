@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import admin_center, support
 from ..domain import tickets as ticket_rules
@@ -32,14 +33,15 @@ class Acting:
     """The caller and the context it acts in (:func:`admin_center.acting_kind`)."""
 
     principal: Principal
+    user: Any  # the signed-in user (app-only tokens do not get here)
     caller: Caller
     kind: str  # partner | customer | own
-    tenant: object  # the token's tenant: whose support this is
-    home: object  # the user's home tenant
+    tenant: Any  # the token's tenant: whose support this is
+    home: Any  # the user's home tenant
 
     @property
     def directory_roles(self) -> frozenset[str]:
-        return frozenset(self.principal.user.directory_roles or [])
+        return frozenset(self.user.directory_roles or [])
 
 
 def acting(scope: Scope, principal: Principal) -> Acting:
@@ -48,14 +50,14 @@ def acting(scope: Scope, principal: Principal) -> Acting:
     home = principal.tenant if principal.home_tenant_id == principal.tenant.id else queries.tenant(
         scope.db, scope.world_id, principal.home_tenant_id)
     kind = admin_center.acting_kind(principal.tenant.kind, home.id, principal.tenant.id)
-    return Acting(principal, principal.caller(scope), kind, principal.tenant, home)
+    return Acting(principal, principal.user, principal.caller(scope), kind, principal.tenant, home)
 
 
 def _gdap(scope: Scope, a: Acting) -> EffectiveRoles | None:
     """A partner user's GDAP roles in the customer now (not as the token recorded them)."""
     if a.kind != admin_center.PARTNER:
         return None
-    return queries.gdap_roles(scope.db, scope.world_id, a.principal.user.id, a.home.id, a.tenant.id, scope.now)
+    return queries.gdap_roles(scope.db, scope.world_id, a.user.id, a.home.id, a.tenant.id, scope.now)
 
 
 def _check_read(scope: Scope, a: Acting) -> None:
@@ -161,7 +163,7 @@ def _ticket(scope: Scope, a: Acting, ticket_id: str):
     return t
 
 
-def get_request(scope: Scope, principal: Principal, ticket_id: str) -> tuple[object, list]:
+def get_request(scope: Scope, principal: Principal, ticket_id: str) -> tuple[Any, list]:
     """One request of the tenant, with its notes."""
     a = acting(scope, principal)
     _check_read(scope, a)
@@ -180,7 +182,7 @@ def add_note(scope: Scope, principal: Principal, ticket_id: str, text: str):
     return t, tickets.add_note(scope.db, t, scope.now, a.principal.name, author_kind, text)
 
 
-def update_request(scope: Scope, principal: Principal, ticket_id: str, status: str) -> tuple[object, list]:
+def update_request(scope: Scope, principal: Principal, ticket_id: str, status: str) -> tuple[Any, list]:
     """Change the status (close); a closed request is not reopened."""
     a = acting(scope, principal)
     tickets.advance(scope.db, scope.world_id, scope.now)

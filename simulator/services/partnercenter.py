@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import partners as rules
 from ..domain.errors import Invalid, NotFound
@@ -19,7 +20,7 @@ FILTER_OPERATORS = ("starts_with", "equals")
 @dataclass
 class CustomerPage:
     total: int
-    customers: list[tuple[object, frozenset[str]]]  # (tenant row, the partner's relationship types with it)
+    customers: list[tuple[Any, frozenset[str]]]  # (tenant row, the partner's relationship types with it)
     continuation: str | None  # the next page's continuation token, when there is one
 
 
@@ -27,12 +28,12 @@ class CustomerPage:
 class SoldSubscription:
     """A CSP subscription the partner sells, with its reseller's MPN id and its publisher (marketplace)."""
 
-    subscription: object
+    subscription: Any
     reseller_mpn_id: str | None
     publisher: str | None
 
 
-def visible_customer(scope: Scope, principal: Principal, customer_id: str) -> tuple[object, frozenset[str]]:
+def visible_customer(scope: Scope, principal: Principal, customer_id: str) -> tuple[Any, frozenset[str]]:
     """The customer and the partner's relationship types with it, if it has one (R1); NotFound for no customer."""
     customer = queries.tenant(scope.db, scope.world_id, customer_id.lower())
     if customer is None or customer.kind != "customer":
@@ -92,7 +93,7 @@ def list_customers(scope: Scope, principal: Principal, size: int, filter: str | 
     return CustomerPage(total, [(t, frozenset(types.get(t.id, ()))) for t in page], token)
 
 
-def customer_subscriptions(scope: Scope, principal: Principal, customer_id: str) -> tuple[object, list]:
+def customer_subscriptions(scope: Scope, principal: Principal, customer_id: str) -> tuple[Any, list]:
     """(the customer, the CSP subscriptions of it this partner sells: as provider or reseller)."""
     customer, _ = visible_customer(scope, principal, customer_id)
     sold = []
@@ -105,7 +106,7 @@ def customer_subscriptions(scope: Scope, principal: Principal, customer_id: str)
 
 
 def customer_subscription(scope: Scope, principal: Principal, customer_id: str,
-                          subscription_id: str) -> tuple[object, SoldSubscription]:
+                          subscription_id: str) -> tuple[Any, SoldSubscription]:
     customer, sold = customer_subscriptions(scope, principal, customer_id)
     for item in sold:
         if item.subscription.id == subscription_id.lower():
@@ -113,13 +114,13 @@ def customer_subscription(scope: Scope, principal: Principal, customer_id: str,
     raise NotFound(f"Subscription with id {subscription_id} not found.")
 
 
-def customer_relationships(scope: Scope, principal: Principal, customer_id: str) -> list[tuple[object, str]]:
+def customer_relationships(scope: Scope, principal: Principal, customer_id: str) -> list[tuple[Any, str]]:
     """The customer's partners, each with a relationship type (every relationship, not only the indirect ones)."""
     customer, _ = visible_customer(scope, principal, customer_id)
     return store.partners_of(scope.db, scope.world_id, customer.id)
 
 
-def partner_relationships(scope: Scope, principal: Principal, relationship_type: str) -> list[tuple[object, str]]:
+def partner_relationships(scope: Scope, principal: Principal, relationship_type: str) -> list[tuple[Any, str]]:
     """A distributor's indirect resellers (``IsIndirectResellerOf``), or a reseller's indirect provider."""
     partner = principal.tenant
     if relationship_type == "IsIndirectResellerOf":

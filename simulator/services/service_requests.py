@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import catalog, health, support
 from ..domain import tickets as ticket_rules
@@ -22,9 +23,9 @@ from .scope import Principal, Scope
 class RequestView:
     """A service request with its notes and the partner that filed it (Partner Center's ``organization``)."""
 
-    ticket: object
+    ticket: Any
     notes: list
-    partner: object | None
+    partner: Any  # None for none
 
 
 @dataclass
@@ -41,7 +42,7 @@ class HandOff:
     workload: str
     portal: str
     url: str
-    customer: object
+    customer: Any
     next: dict
 
 
@@ -189,6 +190,7 @@ def new_request(scope: Scope, principal: Principal, customer_id: str, workload: 
 def _next_call(scope: Scope, customer, workload: str) -> dict:
     """The pcsim call that files the request on the workload's surface, and the sign-in it needs."""
     prefix, resources = catalog.CLOUD_PREFIX[scope.cloud], catalog.RESOURCES[scope.cloud]
+    nxt: dict[str, Any]
     if workload == "azure":
         nxt = {"surface": "azure", "method": "PUT", "scope": resources["arm"] + ".default",
                "path": f"{prefix}/azure/subscriptions/{{subscriptionId}}/providers/Microsoft.Support/"
