@@ -1,12 +1,14 @@
 """The support rules (R1-R3, R6-R13) as checks on plain facts, recorded in a :class:`Decision`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .access import EffectiveRoles
 from .catalog import ENTRA_ROLE_NAMES, PROVIDER_TYPES, SUPPORT_PLAN_TYPES, SUPPORT_ROLE_IDS
 from .decision import Decision
-from .support_catalog import CSP_SUPPORT_WORKLOADS, NON_TECHNICAL_SERVICES
+from .errors import Invalid
+from .support_catalog import CSP_SUPPORT_WORKLOADS, NON_TECHNICAL_SERVICES, TopicCategory
 
 CSP_SUPPORT_PLAN = "Cloud Solution Provider"
 WRITE_RBAC_ROLES = ("Owner", "Contributor", "Support Request Contributor")
@@ -258,3 +260,94 @@ def check_customer_may_file_with_microsoft(d: Decision, facts: CustomerSubscript
               "with Microsoft needs a paid Direct subscription.",
               "the customer has a paid Direct subscription" if facts.csp_partners else "no CSP partner",
               partners=[{"id": pid, "name": name, "contact": c} for pid, name, c in facts.csp_partners])
+
+
+# --- Partner Center: the partner's own requests, and no Azure request (R3, R4) ------------------------------
+def check_admin_agent(d: Decision, caller: Caller) -> None:
+    """R3 at the partner level: a request about the partner's own Partner Center account needs a signed-in
+    AdminAgent (no customer, so no GDAP)."""
+    d.require("R3", caller.is_user and "AdminAgent" in caller.partner_roles,
+              f"{caller.name} lacks the Partner Center AdminAgent role needed to file service requests.",
+              f"{caller.name} is an AdminAgent", partnerRoles=sorted(caller.partner_roles))
+
+
+def check_not_azure(d: Decision, workload: str, customer_id: str) -> None:
+    """R4: Partner Center files no Azure request: "New request" hands it off to the Azure portal."""
+    d.require("R4", workload != "azure",
+              "Azure service requests are filed in the Azure portal in the customer's context: get the hand-off "
+              f"with GET /v1/customers/{customer_id}/servicerequests/newrequest/azure and file on the Azure "
+              "support API.", "not an Azure request", status=400)
+
+
+# --- the Microsoft 365 admin center's topic categories (R9) --------------------------------------------------
+ADMIN_CENTER_WORKLOADS = ("microsoft365", "ems", "dynamics")
+
+
+def check_admin_center_workload(workload: str) -> str:
+    """The workloads the Microsoft 365 admin center takes requests for (Azure's are the Azure portal's)."""
+    if workload == "azure":
+        raise Invalid("Azure support requests are filed in the Azure portal (the /azure surface, Microsoft.Support), "
+                      "not in the Microsoft 365 admin center.")
+    if workload not in ADMIN_CENTER_WORKLOADS:
+        raise Invalid(f"workload must be one of {', '.join(ADMIN_CENTER_WORKLOADS)}; got '{workload}'.")
+    return workload
+
+
+def check_category_workload(workload: str | None, category: TopicCategory) -> None:
+    """A workload named beside a topic category must be the category's own."""
+    if workload is None:
+        return
+    check_admin_center_workload(workload)
+    if workload != category.workload:
+        raise Invalid(f"topic category '{category.id}' belongs to workload '{category.workload}', not '{workload}'.")
+
+
+# --- filing on behalf of a customer: one sequence for every surface ----------------------------------------
+@dataclass(frozen=True)
+class OnBehalf:
+    """A service request filed (or, ``filing=False``, begun: the "New request" hand-off) on behalf of a customer,
+    with the facts its rules read."""
+
+    customer_id: str
+    workload: str  # R2: what the request is about
+    relationship_types: frozenset[str]  # R1: the partner's relationships with the customer
+    gdap: EffectiveRoles | None  # R3/R9: the user's GDAP roles in the customer (None: no user)
+    named_workload: str | None = None  # the admin center: a workload named beside the topic category
+    category: TopicCategory | None = None  # the admin center: the topic category picked
+    # R11: the commercial marketplace product the request is about, read when R11 comes (a use case that looks
+    # it up here refuses a productId naming nothing after R1, R2 and R4, as Partner Center always did).
+    product: Callable[[], Product | None] = lambda: None
+    contact_emails: tuple[str, ...] = ()  # R9: whom Microsoft calls back
+    customer_domains: frozenset[str] = frozenset()
+    filing: bool = True
+
+
+def check_file_on_behalf(d: Decision, caller: Caller, request: OnBehalf, *, authority: str = "R3",
+                         refuse_azure: bool = False) -> None:
+    """Whether ``caller`` may file ``request`` for the customer. The checks, in this order (the first that fails
+    denies):
+
+    1. R1: the partner is the customer's advisor, indirect reseller, direct provider or indirect provider;
+    2. R2: the workload has CSP support (Azure, Microsoft 365, Dynamics CRM Online, EMS);
+    3. R4, with ``refuse_azure`` (Partner Center): no Azure request: it is filed in the Azure portal;
+    4. the admin center's form: a workload named beside the topic category is the category's;
+    5. R11: not about a commercial marketplace product (the ISV's contact instead);
+    6. the user's authority, per surface: ``"R3"`` in Partner Center (the AdminAgent role and a GDAP support
+       role), ``"R9"`` on the workload's own portal (a GDAP support role);
+    7. R9: the contact details are the partner's, not the customer's.
+
+    Steps 5 and 7 are for a request being filed, not for the hand-off (``request.filing`` False)."""
+    check_relationship(d, caller.partner_name or caller.name, set(request.relationship_types))
+    check_workload(d, request.workload)
+    if refuse_azure:
+        check_not_azure(d, request.workload, request.customer_id)
+    if request.category is not None:
+        check_category_workload(request.named_workload, request.category)
+    if request.filing:
+        check_marketplace(d, request.product())
+    if authority == "R3":
+        check_admin_agent_and_gdap(d, caller, request.gdap)
+    else:
+        check_gdap_support_role(d, authority, caller, request.gdap)
+    if request.filing:
+        check_contact_is_partners(d, "R9", list(request.contact_emails), set(request.customer_domains))

@@ -4,7 +4,6 @@ from __future__ import annotations
 from marshmallow import Schema, fields, pre_load, validate
 
 SEVERITIES = ("minimal", "moderate", "critical")
-CATEGORY_WORKLOADS = ("microsoft365", "ems", "dynamics")
 # Stored status -> the API's camelCase enum value (as msgraph-style clients read enums).
 STATUS_OUT = {"open": "open", "attention_needed": "attentionNeeded", "closed": "closed"}
 STATUS_IN = {v: k for k, v in STATUS_OUT.items()}

@@ -1,7 +1,9 @@
 """Partner Center resource shapes (camelCase JSON, ``attributes.objectType``)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from ...domain import tickets as ticket_rules
 
 
 class Attributes(Schema):
@@ -252,3 +254,44 @@ class ServiceIncidents(Schema):
 SupportTopicCollection = collection(SupportTopic, "SupportTopicCollection")
 ServiceRequestCollection = collection(ServiceRequest, "ServiceRequestCollection")
 ServiceIncidentCollection = collection(ServiceIncidents, "ServiceIncidentCollection")
+
+
+# --- service request bodies and arguments (the routes read PascalCase or camelCase bodies themselves) --------
+class ContactIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    firstName = fields.String(allow_none=True)
+    lastName = fields.String(allow_none=True)
+    email = fields.Email(allow_none=True)
+    phoneNumber = fields.String(allow_none=True)
+
+
+class ServiceRequestCreate(Schema):
+    """A new service request. Unknown and null fields (the .NET SDK sends them all) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = fields.String(required=True, validate=validate.Length(min=1))
+    severity = fields.String(required=True, validate=validate.OneOf(["critical", "moderate", "minimal"]))
+    supportTopicId = fields.Raw(required=True)
+    productId = fields.String(allow_none=True)
+    primaryContact = fields.Nested(ContactIn, allow_none=True)
+    countryCode = fields.String(allow_none=True)
+
+
+class ServiceRequestUpdate(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    newNote = fields.Dict(allow_none=True)
+    status = fields.String(allow_none=True)
+    severity = fields.String(allow_none=True, validate=validate.OneOf(["critical", "moderate", "minimal"]))
+
+
+class ServiceRequestListArgs(Schema):
+    status = fields.String(validate=validate.OneOf(list(ticket_rules.STATUSES)))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+    size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))

@@ -9,26 +9,29 @@ from __future__ import annotations
 import re
 
 from flask import request
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
-from sqlalchemy import func, select
+from marshmallow import Schema, ValidationError
 
-from ...domain import catalog, health
-from ...domain import support as rules
 from ...domain import tickets as ticket_rules
 from ...domain.clock import iso
-from ...domain.decision import Decision
-from ...domain.errors import Invalid, NotFound
-from ...domain.support_catalog import CSP_SUPPORT_WORKLOADS, PORTALS, SUPPORT_TOPICS, TOPICS_BY_ID
-from ...store import queries, tickets
-from ...store.models import ServiceHealth, ServiceIssue, Subscription, Tenant, Ticket
-from .. import context as ctx, validation
+from ...domain.errors import Invalid
+from ...domain.health import PC_INCIDENT_STATUS
+from ...domain.support_catalog import CSP_SUPPORT_WORKLOADS
+from ...services import service_requests as service
+from ...validation import describe, error_pairs
+from .. import context as ctx
+from .. import validation
 from . import schemas
+from .blueprint import bp, partner
+from .schemas import ServiceRequestCreate, ServiceRequestListArgs, ServiceRequestUpdate
 
 NEVER = "0001-01-01T00:00:00"
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 PCSIM_ONLY = {"x-pcsim": "pcsim's own route: the real Partner Center API has no equivalent."}
+COLLECTION = {"objectType": "Collection"}
+STATUS_ORDER = ["normal", "information", "warning", "critical"]
 
 
+# --- reading the request ------------------------------------------------------------------------------------
 def _camel(value):
     """Partner Center accepts PascalCase bodies (the .NET SDK's): read them as camelCase."""
     if isinstance(value, dict):
@@ -38,49 +41,9 @@ def _camel(value):
     return value
 
 
-class ContactIn(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    firstName = fields.String(allow_none=True)
-    lastName = fields.String(allow_none=True)
-    email = fields.Email(allow_none=True)
-    phoneNumber = fields.String(allow_none=True)
-
-
-class ServiceRequestCreate(Schema):
-    """A new service request. Unknown and null fields (the .NET SDK sends them all) are ignored."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    description = fields.String(required=True, validate=validate.Length(min=1))
-    severity = fields.String(required=True, validate=validate.OneOf(["critical", "moderate", "minimal"]))
-    supportTopicId = fields.Raw(required=True)
-    productId = fields.String(allow_none=True)
-    primaryContact = fields.Nested(ContactIn, allow_none=True)
-    countryCode = fields.String(allow_none=True)
-
-
-class ServiceRequestUpdate(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    newNote = fields.Dict(allow_none=True)
-    status = fields.String(allow_none=True)
-    severity = fields.String(allow_none=True, validate=validate.OneOf(["critical", "moderate", "minimal"]))
-
-
 def request_body(schema: type[Schema]) -> dict:
     """The OpenAPI requestBody of a route that reads its JSON itself (PascalCase or camelCase, see _camel)."""
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-class ServiceRequestListArgs(Schema):
-    status = fields.String(validate=validate.OneOf(list(ticket_rules.STATUSES)))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
-    size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 def _load(schema: type[Schema]) -> dict:
@@ -91,9 +54,16 @@ def _load(schema: type[Schema]) -> dict:
     try:
         return validation.schema(schema).load(data)
     except ValidationError as exc:
-        raise Invalid("Invalid request input: " + "; ".join(f"{k}: {v}" for k, v in exc.messages.items())) from None
+        raise Invalid("Invalid request input: " + describe(error_pairs(exc.messages))) from None
 
 
+def _locale(locale: str) -> str:
+    if not LOCALE.match(locale):
+        raise Invalid(f"Invalid agent locale '{locale}': use a culture name such as en-US")
+    return locale
+
+
+# --- rendering ----------------------------------------------------------------------------------------------
 def contact_view(contact: dict) -> dict:
     """One contact shape for Partner Center, whatever surface the ticket came from."""
     first = contact.get("firstName") or (contact.get("name") or "").partition(" ")[0]
@@ -103,15 +73,11 @@ def contact_view(contact: dict) -> dict:
             "phoneNumber": contact.get("phoneNumber") or contact.get("phone") or ""}
 
 
-def service_request_json(t: Ticket, notes: list | None = None) -> dict:
-    """``notes``: the ticket's notes when already loaded (a list page loads them all in one query)."""
-    db, world = ctx.session(), ctx.world().id
-    partner = queries.tenant(db, world, t.partner_id) if t.partner_id else None
-    organization = ({"id": partner.id, "name": partner.name,
-                     "phoneNumber": partner.profile["address"]["phoneNumber"]} if partner else None)
+def service_request_json(view: service.RequestView) -> dict:
+    t, partner_row, notes = view.ticket, view.partner, view.notes
+    organization = ({"id": partner_row.id, "name": partner_row.name,
+                     "phoneNumber": partner_row.profile["address"]["phoneNumber"]} if partner_row else None)
     contact = contact_view(t.contact)
-    if notes is None:
-        notes = tickets.notes(db, t)
     last_update = notes[-1] if notes else None
     return {
         "title": t.title, "description": t.description, "severity": ticket_rules.pc_severity(t.severity),
@@ -129,318 +95,170 @@ def service_request_json(t: Ticket, notes: list | None = None) -> dict:
     }
 
 
-def add_routes(bp, cloud: str, partner_caller, visible_customer) -> None:
-    """Mount the service request routes on a Partner Center blueprint."""
+def page_json(page: service.RequestPage, args: dict, base: str) -> dict:
+    body = {"totalCount": page.total, "items": [service_request_json(v) for v in page.items],
+            "links": {"self": {"uri": base, "method": "GET", "headers": []}}, "attributes": COLLECTION}
+    if args["offset"] + args["size"] < page.total:
+        status = f"&status={args['status']}" if args.get("status") else ""
+        body["links"]["next"] = {"uri": f"{base}?offset={args['offset'] + args['size']}&size={args['size']}"
+                                        f"{status}", "method": "GET", "headers": []}
+    return body
 
-    def caller_and_partner():
-        principal = partner_caller()
-        return principal, principal.caller(ctx.scope())
 
-    def check_locale(locale: str) -> str:
-        if not LOCALE.match(locale):
-            raise Invalid(f"Invalid agent locale '{locale}': use a culture name such as en-US")
-        return locale
+def hand_off_json(h: service.HandOff) -> dict:
+    return {"workload": h.workload, "portal": h.portal, "url": h.url, "customerTenantId": h.customer.id,
+            "domain": h.customer.default_domain, "companyName": h.customer.name, "next": h.next,
+            "attributes": {"objectType": "ServiceRequestHandOff"}}
 
-    def topic_of(raw) -> object:
-        try:
-            topic = TOPICS_BY_ID.get(int(str(raw)))
-        except ValueError:
-            topic = None
-        if topic is None:
-            raise Invalid(f"Unknown supportTopicId '{raw}': see GET /v1/servicerequests/supporttopics")
-        return topic
 
-    def default_contact(principal) -> dict:
-        user = principal.user
-        return {"firstName": user.given_name, "lastName": user.surname, "email": user.upn,
-                "phoneNumber": user.phone} if user else {}
+def _incident_json(i, workload: str) -> dict:
+    status = PC_INCIDENT_STATUS.get(i.status, "information")
+    return {"id": i.id, "workload": workload, "affectedWorkloadNames": [workload], "category": i.classification,
+            "impactedArea": i.feature, "impactedCustomers": 1,
+            "messageType": "incident" if i.classification == "incident" else "messageCenter",
+            "title": i.title, "impactDescription": i.impact_description,
+            "messages": [{"publishedTime": p["createdDateTime"], "messageText": p["description"]["content"]}
+                         for p in i.posts],
+            "startTime": iso(i.start_at), "endTime": iso(i.end_at), "requiredBy": None, "severity": status,
+            "status": status, "resolved": i.is_resolved, "actionType": None}
 
-    @bp.get("/servicerequests/supporttopics")
-    @bp.alt_response(200, schema=schemas.SupportTopicCollection, success=True)
-    def support_topics():
-        """The support topics a service request is filed under (Azure, Office 365, Dynamics CRM Online,
-        Enterprise Mobility Suite, Partner Center)."""
-        partner_caller()
-        items = [{"name": t.name, "description": t.description, "id": t.id,
-                  "attributes": {"objectType": "SupportTopic"}} for t in SUPPORT_TOPICS]
-        return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
 
-    @bp.post("/servicerequests/<locale>")
-    @bp.alt_response(201, schema=schemas.ServiceRequest, success=True)
-    @bp.doc(**request_body(ServiceRequestCreate))
-    def create_partner_request(locale):
-        """File a service request about the partner's own Partner Center account (a 'Partner Center' topic)."""
-        principal, caller = caller_and_partner()
-        check_locale(locale)
-        data = _load(ServiceRequestCreate)
-        topic = topic_of(data["supportTopicId"])
-        if topic.workload != "partnercenter":
-            raise Invalid(f"Support topic '{topic.name}' is about a customer's workload: file it for the customer "
-                          "with POST /v1/customers/{customer-id}/servicerequests/{locale} (pcsim) or through the "
-                          "workload's portal (GET /v1/customers/{customer-id}/servicerequests/newrequest/{workload}).")
-        d = Decision("partnercenter.serviceRequest.create")
-        d.require("R3", caller.is_user and "AdminAgent" in caller.partner_roles,
-                  f"{caller.name} lacks the Partner Center AdminAgent role needed to file service requests.",
-                  f"{caller.name} is an AdminAgent", partnerRoles=sorted(caller.partner_roles))
-        return _create(principal, principal.tenant.id, None, topic, data, locale, "Partner Center"), 201
+def incidents_json(services: list, issues: list) -> dict:
+    """Partner Center's view: per service, its worst status over the customers, and each incident once (with
+    how many customers it touches)."""
+    by_service: dict[str, dict] = {}
+    for s in services:
+        entry = by_service.setdefault(s.service_id, {"workload": s.service_name, "status": "normal",
+                                                     "incidents": [], "messageCenterMessages": []})
+        entry["status"] = max(entry["status"], PC_INCIDENT_STATUS.get(s.status, "information"),
+                              key=STATUS_ORDER.index)
+    seen: dict[str, dict] = {}
+    for i in issues:
+        if i.id in seen:
+            seen[i.id]["impactedCustomers"] += 1
+            continue
+        seen[i.id] = detail = _incident_json(i, by_service.get(i.service_id, {}).get("workload", i.service_id))
+        if i.service_id in by_service:
+            key = "incidents" if i.classification == "incident" else "messageCenterMessages"
+            by_service[i.service_id][key].append(detail)
+    items = list(by_service.values())
+    return {"totalCount": len(items), "items": items, "attributes": COLLECTION}
 
-    def _create(principal, tenant_id: str, customer_id: str | None, topic, data: dict, locale: str, plan: str,
-                subscription=None):
-        contact = {k: v for k, v in (data.get("primaryContact") or {}).items() if v} or default_contact(principal)
-        ticket = tickets.create_ticket(
-            ctx.session(), ctx.world().id, ctx.now(), origin="partnercenter", tenant_id=tenant_id,
-            customer_id=customer_id, partner_id=principal.tenant.id,
-            subscription_id=subscription.id if subscription else None, workload=topic.workload,
-            title=data["title"], description=data["description"], severity=data["severity"],
-            topic_id=str(topic.id), topic_name=topic.name, service_id=None, support_plan=plan,
-            support_plan_id=None, contact=contact, product_id=subscription.id if subscription else None,
-            created_by=principal.name,
-            country=(data.get("countryCode") or principal.tenant.profile["address"]["country"])[:3],
-            locale=locale, details={})
-        return service_request_json(ticket, notes=[])  # a new request has no notes yet
 
-    @bp.post("/customers/<customer_id>/servicerequests/<locale>")
-    @bp.alt_response(201, schema=schemas.ServiceRequest, success=True)
-    @bp.doc(summary="File a service request on behalf of a customer (pcsim's own route)", **PCSIM_ONLY,
-            **request_body(ServiceRequestCreate))
-    def create_customer_request(customer_id, locale):
-        """pcsim's own route (the real API has none): file for a customer. Checks R1 (relationship), R2
-        (workload), R11 (marketplace product), R3 (AdminAgent + a GDAP support role), R9 (partner's contact)."""
-        principal, caller = caller_and_partner()
-        check_locale(locale)
-        data = _load(ServiceRequestCreate)
-        topic = topic_of(data["supportTopicId"])
-        customer = queries.tenant(ctx.session(), ctx.world().id, customer_id.lower())
-        if customer is None or customer.kind != "customer":
-            raise NotFound(f"Tenant not found: {customer_id}")
-        d = Decision("partnercenter.customerServiceRequest.create")
-        db, world = ctx.session(), ctx.world().id
-        rules.check_relationship(d, caller.partner_name, queries.relationship_types(db, world, principal.tenant.id,
-                                                                                   customer.id))
-        rules.check_workload(d, topic.workload)
-        d.require("R4", topic.workload != "azure",
-                  "Azure service requests are filed in the Azure portal in the customer's context: get the hand-off "
-                  f"with GET /v1/customers/{customer.id}/servicerequests/newrequest/azure and file on the Azure "
-                  "support API.", "not an Azure request", status=400)
-        product, subscription = queries.resolve_product(db, world, customer.id, data.get("productId"))
-        rules.check_marketplace(d, product)
-        gdap = queries.gdap_roles(db, world, principal.user.id, principal.tenant.id, customer.id, ctx.now()) \
-            if principal.user else None
-        rules.check_admin_agent_and_gdap(d, caller, gdap)
-        contact = data.get("primaryContact") or default_contact(principal)
-        rules.check_contact_is_partners(d, "R9", [contact.get("email", "")],
-                                        queries.tenant_domains(db, world, customer.id))
-        return _create(principal, customer.id, customer.id, topic, data | {"primaryContact": contact}, locale,
-                       rules.CSP_SUPPORT_PLAN, subscription), 201
+# --- support topics, filing --------------------------------------------------------------------------------
+@bp.get("/servicerequests/supporttopics")
+@bp.response(200, schemas.SupportTopicCollection)
+def support_topics():
+    """The support topics a service request is filed under (Azure, Office 365, Dynamics CRM Online,
+    Enterprise Mobility Suite, Partner Center)."""
+    items = [{"name": t.name, "description": t.description, "id": t.id, "attributes": {"objectType": "SupportTopic"}}
+             for t in service.support_topics(ctx.scope(), partner())]
+    return {"totalCount": len(items), "items": items, "attributes": COLLECTION}
 
-    def _page(query, args: dict, base: str) -> dict:
-        tickets.advance(ctx.session(), ctx.world().id, ctx.now())
-        if args.get("status"):
-            query = query.where(Ticket.status == args["status"])
-        total = ctx.session().scalar(select(func.count()).select_from(query.subquery()))
-        # ``query`` selects the table's columns: Core rows, read like tickets, cost less than ORM objects.
-        rows = ctx.session().execute(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-                                     .offset(args["offset"]).limit(args["size"])).all()
-        notes = tickets.notes_by_ticket(ctx.session(), ctx.world().id, [t.id for t in rows])
-        body = {"totalCount": total, "items": [service_request_json(t, notes[t.id]) for t in rows],
-                "links": {"self": {"uri": base, "method": "GET", "headers": []}},
-                "attributes": {"objectType": "Collection"}}
-        if args["offset"] + args["size"] < total:
-            status = f"&status={args['status']}" if args.get("status") else ""
-            body["links"]["next"] = {"uri": f"{base}?offset={args['offset'] + args['size']}&size={args['size']}"
-                                            f"{status}", "method": "GET", "headers": []}
-        return body
 
-    @bp.get("/servicerequests")
-    @bp.arguments(ServiceRequestListArgs, location="query")
-    @bp.alt_response(200, schema=schemas.ServiceRequestCollection, success=True)
-    def list_partner_requests(args):
-        """Every service request the partner filed (its own and its customers'), newest first."""
-        principal = partner_caller()
-        query = select(Ticket.__table__).where(Ticket.world_id == ctx.world().id,
-                                               Ticket.partner_id == principal.tenant.id)
-        return _page(query, args, "/v1/servicerequests")
+@bp.post("/servicerequests/<locale>")
+@bp.response(201, schemas.ServiceRequest)
+@bp.doc(**request_body(ServiceRequestCreate))
+def create_partner_request(locale):
+    """File a service request about the partner's own Partner Center account (a 'Partner Center' topic)."""
+    principal = partner()
+    _locale(locale)
+    return service_request_json(service.file_partner_request(ctx.scope(), principal, locale,
+                                                             _load(ServiceRequestCreate)))
 
-    @bp.get("/customers/<customer_id>/servicerequests")
-    @bp.arguments(ServiceRequestListArgs, location="query")
-    @bp.alt_response(200, schema=schemas.ServiceRequestCollection, success=True)
-    def list_customer_requests(args, customer_id):
-        """The customer's service requests this partner filed, on every surface (Partner Center, Azure, Microsoft
-        365 admin center)."""
-        principal = partner_caller()
-        customer, _ = visible_customer(principal, customer_id)
-        query = select(Ticket.__table__).where(Ticket.world_id == ctx.world().id, Ticket.customer_id == customer.id,
-                                     Ticket.partner_id == principal.tenant.id)
-        return _page(query, args, f"/v1/customers/{customer.id}/servicerequests")
 
-    def _ticket(principal, request_id: str, customer_id: str | None = None) -> Ticket:
-        tickets.advance(ctx.session(), ctx.world().id, ctx.now())
-        t = ctx.session().get(Ticket, (ctx.world().id, request_id))
-        if t is None or t.partner_id != principal.tenant.id or (customer_id and t.customer_id != customer_id):
-            raise NotFound(f"Service request {request_id} not found.")
-        return t
+@bp.post("/customers/<customer_id>/servicerequests/<locale>")
+@bp.response(201, schemas.ServiceRequest)
+@bp.doc(summary="File a service request on behalf of a customer (pcsim's own route)", **PCSIM_ONLY,
+        **request_body(ServiceRequestCreate))
+def create_customer_request(customer_id, locale):
+    """pcsim's own route (the real API has none): file for a customer. Checks R1 (relationship), R2
+    (workload), R11 (marketplace product), R3 (AdminAgent + a GDAP support role), R9 (partner's contact)."""
+    principal = partner()
+    _locale(locale)
+    return service_request_json(service.file_customer_request(ctx.scope(), principal, customer_id, locale,
+                                                              _load(ServiceRequestCreate)))
 
-    def _update(principal, t: Ticket) -> dict:
-        data = _load(ServiceRequestUpdate)
-        now = ctx.now()
-        note = (data.get("newNote") or {}).get("text")
-        if note:
-            tickets.add_note(ctx.session(), t, now, principal.user.display_name if principal.user else principal.name,
-                             "partner", note)
-        if data.get("severity"):
-            t.severity, t.modified_at = data["severity"], now
-        if data.get("status") and data["status"] != t.status:
-            tickets.set_status(t, ticket_rules.check_status_change(t.status, data["status"]), now)
-        if not (note or data.get("severity") or data.get("status")):
-            raise Invalid("Nothing to update: send NewNote, Severity or Status")
-        return service_request_json(t)
 
-    @bp.get("/servicerequests/<request_id>")
-    @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
-    def get_partner_request(request_id):
-        return service_request_json(_ticket(partner_caller(), request_id))
+# --- listing, reading, updating ----------------------------------------------------------------------------
+@bp.get("/servicerequests")
+@bp.arguments(ServiceRequestListArgs, location="query")
+@bp.response(200, schemas.ServiceRequestCollection)
+def list_partner_requests(args):
+    """Every service request the partner filed (its own and its customers'), newest first."""
+    page = service.list_requests(ctx.scope(), partner(), None, args.get("status"), args["offset"], args["size"])
+    return page_json(page, args, "/v1/servicerequests")
 
-    @bp.patch("/servicerequests/<request_id>")
-    @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
-    @bp.doc(**request_body(ServiceRequestUpdate))
-    def update_partner_request(request_id):
-        """Add a note (``NewNote``), change severity, or close (``Status: closed``)."""
-        principal = partner_caller()
-        return _update(principal, _ticket(principal, request_id))
 
-    @bp.get("/customers/<customer_id>/servicerequests/<request_id>")
-    @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
-    def get_customer_request(customer_id, request_id):
-        principal = partner_caller()
-        customer, _ = visible_customer(principal, customer_id)
-        return service_request_json(_ticket(principal, request_id, customer.id))
+@bp.get("/customers/<customer_id>/servicerequests")
+@bp.arguments(ServiceRequestListArgs, location="query")
+@bp.response(200, schemas.ServiceRequestCollection)
+def list_customer_requests(args, customer_id):
+    """The customer's service requests this partner filed, on every surface (Partner Center, Azure, Microsoft
+    365 admin center)."""
+    page = service.list_requests(ctx.scope(), partner(), customer_id, args.get("status"), args["offset"],
+                                 args["size"])
+    return page_json(page, args, f"/v1/customers/{page.customer_id}/servicerequests")
 
-    @bp.patch("/customers/<customer_id>/servicerequests/<request_id>")
-    @bp.alt_response(200, schema=schemas.ServiceRequest, success=True)
-    @bp.doc(**request_body(ServiceRequestUpdate))
-    def update_customer_request(customer_id, request_id):
-        principal = partner_caller()
-        customer, _ = visible_customer(principal, customer_id)
-        return _update(principal, _ticket(principal, request_id, customer.id))
 
-    # --- R4: Service requests > New request ------------------------------------------------------------
-    @bp.get("/customers/<customer_id>/servicerequests/newrequest/<workload>")
-    @bp.alt_response(200, schema=schemas.ServiceRequestHandOff, success=True)
-    @bp.doc(summary="Service requests > New request: the workload's portal for the customer (pcsim's own route)",
-            **PCSIM_ONLY)
-    def new_request(customer_id, workload):
-        """R4: the workload's own portal opened in the partner's context for the customer, and the pcsim call
-        that files the request there. Refused like filing (R1, R2, R3)."""
-        principal, caller = caller_and_partner()
-        customer = queries.tenant(ctx.session(), ctx.world().id, customer_id.lower())
-        if customer is None or customer.kind != "customer":
-            raise NotFound(f"Tenant not found: {customer_id}")
-        db, world = ctx.session(), ctx.world().id
-        d = Decision("partnercenter.newRequest")
-        rules.check_relationship(d, caller.partner_name, queries.relationship_types(db, world, principal.tenant.id,
-                                                                                   customer.id))
-        rules.check_workload(d, workload)
-        gdap = queries.gdap_roles(db, world, principal.user.id, principal.tenant.id, customer.id, ctx.now()) \
-            if principal.user else None
-        rules.check_admin_agent_and_gdap(d, caller, gdap)
-        portal, url = PORTALS[workload]
-        prefix = catalog.CLOUD_PREFIX[cloud]
-        resources = catalog.RESOURCES[cloud]
-        if workload == "azure":
-            subs = db.scalars(select(Subscription.id).where(
-                Subscription.world_id == world, Subscription.tenant_id == customer.id,
-                Subscription.workload == "azure")).all()
-            nxt = {"surface": "azure", "method": "PUT", "scope": resources["arm"] + ".default",
-                   "path": f"{prefix}/azure/subscriptions/{{subscriptionId}}/providers/Microsoft.Support/"
-                           "supportTickets/{supportTicketName}?api-version=2024-04-01",
-                   "subscriptions": list(subs)}
-        else:
-            nxt = {"surface": "m365admin", "method": "POST", "scope": resources["m365admin"] + "/.default",
-                   "path": f"{prefix}/m365admin/v1.0/support/serviceRequests",
-                   "topicCategories": f"{prefix}/m365admin/v1.0/support/topicCategories?workload={workload}"}
-        nxt["signIn"] = {"tenant": customer.default_domain, "path": f"{prefix}/login/{customer.default_domain}"
-                                                                    "/oauth2/v2.0/token"}
-        return {"workload": workload, "portal": portal,
-                "url": url.format(domain=customer.default_domain, tenant_id=customer.id),
-                "customerTenantId": customer.id, "domain": customer.default_domain, "companyName": customer.name,
-                "next": nxt, "attributes": {"objectType": "ServiceRequestHandOff"}}
+def _update(customer_id: str | None, request_id: str) -> dict:
+    principal = partner()
+    data = _load(ServiceRequestUpdate)
+    view = service.update_request(ctx.scope(), principal, request_id, customer_id,
+                                  note=(data.get("newNote") or {}).get("text"), severity=data.get("severity"),
+                                  status=data.get("status"))
+    return service_request_json(view)
 
-    # --- R5: service incidents ------------------------------------------------------------------------------
-    def incidents_body(customers: list[Tenant]) -> dict:
-        db, world = ctx.session(), ctx.world().id
-        ids = [c.id for c in customers]
-        services = db.scalars(select(ServiceHealth).where(ServiceHealth.world_id == world,
-                                                          ServiceHealth.tenant_id.in_(ids))
-                               .order_by(ServiceHealth.service_id)).all()
-        issues = db.scalars(select(ServiceIssue).where(ServiceIssue.world_id == world,
-                                                       ServiceIssue.tenant_id.in_(ids))
-                            .order_by(ServiceIssue.start_at)).all()
-        by_service: dict[str, dict] = {}
-        for s in services:
-            entry = by_service.setdefault(s.service_id, {"workload": s.service_name, "status": "normal",
-                                                         "incidents": [], "messageCenterMessages": []})
-            status = health.PC_INCIDENT_STATUS.get(s.status, "information")
-            order = ["normal", "information", "warning", "critical"]
-            entry["status"] = max(entry["status"], status, key=order.index)
-        seen: dict[str, dict] = {}
-        for i in issues:
-            if i.id in seen:
-                seen[i.id]["impactedCustomers"] += 1
-                continue
-            detail = {"id": i.id, "workload": by_service.get(i.service_id, {}).get("workload", i.service_id),
-                      "affectedWorkloadNames": [by_service.get(i.service_id, {}).get("workload", i.service_id)],
-                      "category": i.classification, "impactedArea": i.feature, "impactedCustomers": 1,
-                      "messageType": "incident" if i.classification == "incident" else "messageCenter",
-                      "title": i.title, "impactDescription": i.impact_description,
-                      "messages": [{"publishedTime": p["createdDateTime"], "messageText": p["description"]["content"]}
-                                   for p in i.posts],
-                      "startTime": iso(i.start_at), "endTime": iso(i.end_at), "requiredBy": None,
-                      "severity": health.PC_INCIDENT_STATUS.get(i.status, "information"),
-                      "status": health.PC_INCIDENT_STATUS.get(i.status, "information"), "resolved": i.is_resolved,
-                      "actionType": None}
-            seen[i.id] = detail
-            if i.service_id in by_service:
-                key = "incidents" if i.classification == "incident" else "messageCenterMessages"
-                by_service[i.service_id][key].append(detail)
-        items = list(by_service.values())
-        return {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
 
-    def health_customers(principal, caller, only: Tenant | None = None) -> list[Tenant]:
-        """The customers in which this partner user holds a role that may view service health (R5)."""
-        db, world = ctx.session(), ctx.world().id
-        if only is not None:
-            customers = [only]
-        else:
-            ids = select(queries.PartnerRelationship.customer_id).where(
-                queries.PartnerRelationship.world_id == world,
-                queries.PartnerRelationship.partner_id == principal.tenant.id)
-            customers = list(db.scalars(select(Tenant).where(Tenant.world_id == world, Tenant.id.in_(ids))))
-        allowed = []
-        for customer in customers:
-            gdap = queries.gdap_roles(db, world, principal.user.id, principal.tenant.id, customer.id, ctx.now()) \
-                if principal.user else None
-            d = Decision("partnercenter.serviceIncidents")
-            try:
-                health.check_health_access(d, caller, gdap.roles if gdap else frozenset(), via_gdap=True)
-            except Exception:
-                if only is not None:
-                    raise
-                continue
-            allowed.append(customer)
-        return allowed
+@bp.get("/servicerequests/<request_id>")
+@bp.response(200, schemas.ServiceRequest)
+def get_partner_request(request_id):
+    return service_request_json(service.get_request(ctx.scope(), partner(), request_id))
 
-    @bp.get("/serviceincidents/office")
-    @bp.alt_response(200, schema=schemas.ServiceIncidentCollection, success=True)
-    def service_incidents():
-        """Microsoft 365 service incidents across the customers in which the signed-in user has GDAP access (R5)."""
-        principal, caller = caller_and_partner()
-        return incidents_body(health_customers(principal, caller))
 
-    @bp.get("/customers/<customer_id>/serviceincidents")
-    @bp.alt_response(200, schema=schemas.ServiceIncidentCollection, success=True)
-    @bp.doc(summary="One customer's service incidents (pcsim's own route)", **PCSIM_ONLY)
-    def customer_service_incidents(customer_id):
-        """One customer's service health and incidents (R1 relationship, R5 GDAP access)."""
-        principal, caller = caller_and_partner()
-        customer, _ = visible_customer(principal, customer_id)
-        return incidents_body(health_customers(principal, caller, only=customer))
+@bp.patch("/servicerequests/<request_id>")
+@bp.response(200, schemas.ServiceRequest)
+@bp.doc(**request_body(ServiceRequestUpdate))
+def update_partner_request(request_id):
+    """Add a note (``NewNote``), change severity, or close (``Status: closed``)."""
+    return _update(None, request_id)
+
+
+@bp.get("/customers/<customer_id>/servicerequests/<request_id>")
+@bp.response(200, schemas.ServiceRequest)
+def get_customer_request(customer_id, request_id):
+    return service_request_json(service.get_request(ctx.scope(), partner(), request_id, customer_id))
+
+
+@bp.patch("/customers/<customer_id>/servicerequests/<request_id>")
+@bp.response(200, schemas.ServiceRequest)
+@bp.doc(**request_body(ServiceRequestUpdate))
+def update_customer_request(customer_id, request_id):
+    return _update(customer_id, request_id)
+
+
+# --- R4: Service requests > New request ------------------------------------------------------------------------
+@bp.get("/customers/<customer_id>/servicerequests/newrequest/<workload>")
+@bp.response(200, schemas.ServiceRequestHandOff)
+@bp.doc(summary="Service requests > New request: the workload's portal for the customer (pcsim's own route)",
+        **PCSIM_ONLY)
+def new_request(customer_id, workload):
+    """R4: the workload's own portal opened in the partner's context for the customer, and the pcsim call
+    that files the request there. Refused like filing (R1, R2, R3)."""
+    return hand_off_json(service.new_request(ctx.scope(), partner(), customer_id, workload))
+
+
+# --- R5: service incidents --------------------------------------------------------------------------------------
+@bp.get("/serviceincidents/office")
+@bp.response(200, schemas.ServiceIncidentCollection)
+def service_incidents():
+    """Microsoft 365 service incidents across the customers in which the signed-in user has GDAP access (R5)."""
+    return incidents_json(*service.service_incidents(ctx.scope(), partner()))
+
+
+@bp.get("/customers/<customer_id>/serviceincidents")
+@bp.response(200, schemas.ServiceIncidentCollection)
+@bp.doc(summary="One customer's service incidents (pcsim's own route)", **PCSIM_ONLY)
+def customer_service_incidents(customer_id):
+    """One customer's service health and incidents (R1 relationship, R5 GDAP access)."""
+    return incidents_json(*service.service_incidents(ctx.scope(), partner(), customer_id))
