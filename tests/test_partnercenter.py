@@ -202,3 +202,22 @@ def test_unknown_route_and_method_in_partner_center_format(pc, client):
     missing = pc("northwind", "/nothing-here")
     assert missing.status_code == 404 and missing.get_json()["code"] == 1000
     assert client.delete("/partnercenter/v1/customers").status_code == 405
+
+
+def test_links_are_followed_from_the_host_root_and_from_partner_centers_root(client, sign_in):
+    """Partner Center's links are relative to its host ("/v1/..."): pcsim serves them at its root too, and a tool
+    whose Partner Center root is <pcsim>/partnercenter (as it would be https://api.partnercenter.microsoft.com)
+    follows them the same way; faults and the journal see them as Partner Center requests."""
+    headers = bearer(sign_in(upn("northwind")))
+    first = client.get("/partnercenter/v1/customers?size=4", headers=headers).get_json()
+    nxt = first["links"]["next"]
+    follow = headers | {h["key"]: h["value"] for h in nxt["headers"]}
+    from_root = client.get(nxt["uri"], headers=follow)
+    from_pc_root = client.get("/partnercenter" + nxt["uri"], headers=follow)
+    assert from_root.status_code == from_pc_root.status_code == 200, from_root.get_json()
+    assert from_root.get_json()["items"] == from_pc_root.get_json()["items"]
+    assert not {c["id"] for c in first["items"]} & {c["id"] for c in from_root.get_json()["items"]}
+    refused = client.get("/v1/customers", headers={"Authorization": "Bearer nope"})
+    assert refused.status_code == 401 and "code" in refused.get_json()  # Partner Center's own error body
+    journal = client.get("/sim/worlds/default/journal?top=1").get_json()["value"][0]
+    assert journal["surface"] == "partnercenter"

@@ -45,6 +45,8 @@ def surface_of(path: str) -> tuple[str, str]:
         if first in ("partnercenter", "graph", "m365admin") and rest.count("/") >= 1:
             rest = "/" + rest.split("/", 2)[2] if rest.count("/") >= 2 else "/"  # drop the version segment
         return first, rest or "/"
+    if first == "v1" and not path.startswith("/usgov/"):  # Partner Center's own paths, at the root
+        return "partnercenter", "/" + inner.split("/", 2)[2] if inner.count("/") >= 2 else "/"
     if _ROOT_LOGIN.match(inner):
         return "login", inner
     return "", inner

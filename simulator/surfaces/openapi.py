@@ -76,12 +76,13 @@ def make_api(app, key: str, title: str, description: str, version: str = "v1", e
 
 
 def mount(app, document: Document, blueprint: flask_smorest.Blueprint, prefix: str, cloud: str = "public",
-          name: str | None = None) -> None:
-    """Register ``blueprint`` at ``prefix`` for ``cloud``; the public cloud's copy is the one documented."""
+          name: str | None = None, documented: bool = True) -> None:
+    """Register ``blueprint`` at ``prefix`` for ``cloud``; the public cloud's copy is the one documented (unless
+    ``documented`` is false: another path to the same routes)."""
     name = name or blueprint.name
     app.register_blueprint(blueprint, url_prefix=prefix, name=name)
     CLOUD_OF_BLUEPRINT[name] = cloud
-    if cloud == "public" and (blueprint, prefix) not in document.blueprints:
+    if documented and cloud == "public" and (blueprint, prefix) not in document.blueprints:
         document.blueprints[:] = [(b, p) for b, p in document.blueprints if p != prefix] + [(blueprint, prefix)]
 
 

@@ -7,7 +7,7 @@ from ...domain import partners as rules
 from ...domain.clock import iso
 from ...services import partnercenter as service
 from .. import context as ctx
-from ..openapi import make_api, mount_per_cloud
+from ..openapi import make_api, mount, mount_per_cloud
 from . import schemas
 from .blueprint import bp, partner
 from .exceptions import render
@@ -187,4 +187,8 @@ def register(app) -> list:
                    "Partner Center REST API v1 as pcsim imitates it. Token audience "
                    "https://api.partnercenter.microsoft.com; errors in Partner Center's body.",
                    error_schema=schemas.PartnerCenterError)
-    return mount_per_cloud(app, api, bp, "/partnercenter/v1", render)
+    prefixes = mount_per_cloud(app, api, bp, "/partnercenter/v1", render)
+    # Partner Center's links are relative to its host (``"uri": "/v1/customers?..."``): the public cloud's routes
+    # are served at /v1 too, so a link followed from pcsim's root works as well as from its Partner Center root.
+    mount(app, api, bp, "/v1", "public", name=f"{bp.name}_root", documented=False)
+    return [*prefixes, ("/v1", render)]
