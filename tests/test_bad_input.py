@@ -68,3 +68,13 @@ def test_nothing_is_stored_by_bad_input(client, targets, sign_in):
 def test_path_traversal_in_ids_is_a_404(client, sign_in, path):
     response = client.get(path, headers=bearer(sign_in(upn("northwind"))))
     assert response.status_code == 404 and response.get_json()["code"] == 1000
+
+
+@pytest.mark.parametrize("surface", ["partnercenter", "graph", "azure", "m365admin"])
+def test_a_json_body_sent_as_a_form_is_told_about_its_content_type(client, targets, surface):
+    method, path, token, shaped = targets[surface]
+    response = client.open(path, method=method, data='{"title": "x"}',
+                           headers=bearer(token) | {"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400 and shaped(response.get_json())
+    assert "Content-Type: application/json" in response.get_data(as_text=True)
+    assert "application/x-www-form-urlencoded" in response.get_data(as_text=True)

@@ -66,10 +66,10 @@ def check_auxiliary(principal: Principal, audience: str) -> None:
 # --- the body ------------------------------------------------------------------------------------------------
 def json_body(schema_cls) -> dict:
     """The body, loaded with ``schema_cls``; refused naming each property at fault (its first message)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
+    data = validation.json_object()
+    if data is None:
         raise ArmError(400, "InvalidRequestContent",
-                       "The request content was invalid and could not be deserialized: a JSON object is expected.")
+                       f"The request content was invalid and could not be deserialized: {validation.json_problem()}.")
     try:
         return validation.schema(schema_cls).load(data)
     except ValidationError as exc:

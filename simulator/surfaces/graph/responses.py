@@ -44,9 +44,9 @@ def context_url(fragment: str) -> str:
 def body(schema) -> Callable[[], dict]:
     """The request's JSON body loaded with ``schema``, read when the use case asks for it."""
     def read() -> dict:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise Invalid("The request body must be a JSON object.")
+        data = validation.json_object()
+        if data is None:
+            raise Invalid(f"Invalid request body: {validation.json_problem()}.")
         try:
             return validation.schema(schema).load(data)
         except ValidationError as exc:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from flask import request
 from marshmallow import Schema, ValidationError
 
 from ...domain import tickets as ticket_rules
@@ -47,9 +46,9 @@ def request_body(schema: type[Schema]) -> dict:
 
 
 def _load(schema: type[Schema]) -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Invalid("Invalid request input: the body must be a JSON object")
+    data = validation.json_object()
+    if data is None:
+        raise Invalid(f"Invalid request input: {validation.json_problem()}")
     data = {k: v for k, v in _camel(data).items() if v is not None}
     try:
         return validation.schema(schema).load(data)
