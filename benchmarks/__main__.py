@@ -13,6 +13,7 @@ and the cold start of ``pcsim serve`` (process start to first 200).
 ``python -m benchmarks --scale`` runs the scale benchmark instead (a generated 10,000-customer / 100,000-ticket
 world: load time, peak RSS, list latency against the default world; benchmarks/scale.py, a few minutes).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,6 +62,7 @@ def world_benchmarks(runs: int) -> dict[str, list[float]]:
         manager._built.clear()  # as on a fresh process: parse, validate, build and insert the scenario
         with worlds.store.session() as session:
             from simulator.store.models import World
+
             session.delete(session.get(World, template))
             worlds.store.delete_world_rows(session, template)
         worlds.load_template("default")
@@ -68,26 +70,37 @@ def world_benchmarks(runs: int) -> dict[str, list[float]]:
     def reset():
         worlds.reset("default")
 
-    return {"world create (copy of the loaded scenario)": measure(create, runs),
-            "world reset": measure(reset, runs),
-            "scenario load from scratch": measure(cold_load, max(5, runs // 20))}
+    return {
+        "world create (copy of the loaded scenario)": measure(create, runs),
+        "world reset": measure(reset, runs),
+        "scenario load from scratch": measure(cold_load, max(5, runs // 20)),
+    }
 
 
 # --- cold start ------------------------------------------------------------------------------------------------------
 def cold_start(runs: int, workers: int) -> dict[str, list[float]]:
     """Seconds from process start to the first 200 of ``pcsim serve`` (in-memory), and with ``--workers``."""
-    out: dict[str, list[float]] = {"pcsim serve (in memory)": [], f"pcsim serve --workers {workers} (new SQLite file)": []}
+    out: dict[str, list[float]] = {
+        "pcsim serve (in memory)": [],
+        f"pcsim serve --workers {workers} (new SQLite file)": [],
+    }
     pcsim = str(load.BIN / "pcsim")
     for _ in range(runs):
         port = load.free_port()
-        server = load.start("cold", [pcsim, "serve", "--port", str(port)], port, "/sim/worlds",
-                            env={"PCSIM_DATABASE_URL": ""})
+        server = load.start(
+            "cold", [pcsim, "serve", "--port", str(port)], port, "/sim/worlds", env={"PCSIM_DATABASE_URL": ""}
+        )
         server.stop()
         out["pcsim serve (in memory)"].append(server.ready_s)
         port = load.free_port()
         db = Path(tempfile.gettempdir()) / f"pcsim-bench-cold-{port}.db"
-        server = load.start("cold-workers", [pcsim, "serve", "--workers", str(workers), "--port", str(port)], port,
-                            "/sim/worlds", env={"PCSIM_DATABASE_URL": f"sqlite:///{db}"})
+        server = load.start(
+            "cold-workers",
+            [pcsim, "serve", "--workers", str(workers), "--port", str(port)],
+            port,
+            "/sim/worlds",
+            env={"PCSIM_DATABASE_URL": f"sqlite:///{db}"},
+        )
         server.stop()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -98,19 +111,37 @@ def cold_start(runs: int, workers: int) -> dict[str, list[float]]:
 # --- HTTP under load ------------------------------------------------------------------------------------------------
 def moto_target(base: str) -> load.Target:
     import json
+
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    body = json.dumps({"subject": "Instance does not start", "communicationBody": "Something is not working.",
-                       "serviceCode": "amazon-elastic-compute-cloud-linux", "severityCode": "urgent",
-                       "categoryCode": "other", "language": "en"})
-    request = AWSRequest("POST", base + "/", data=body, headers={
-        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSSupport_20130415.CreateCase"})
+    body = json.dumps(
+        {
+            "subject": "Instance does not start",
+            "communicationBody": "Something is not working.",
+            "serviceCode": "amazon-elastic-compute-cloud-linux",
+            "severityCode": "urgent",
+            "categoryCode": "other",
+            "language": "en",
+        }
+    )
+    request = AWSRequest(
+        "POST",
+        base + "/",
+        data=body,
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSSupport_20130415.CreateCase"},
+    )
     # Signed once and replayed: moto_server reads the credential scope to pick the service and checks no signature.
     SigV4Auth(Credentials("testing", "testing"), "support", "us-east-1").add_auth(request)
-    return load.Target("moto_server: AWS Support CreateCase", base + "/", "POST",
-                       {k: v for k, v in request.headers.items() if k.lower() != "host"}, body, group="peer")
+    return load.Target(
+        "moto_server: AWS Support CreateCase",
+        base + "/",
+        "POST",
+        {k: v for k, v in request.headers.items() if k.lower() != "host"},
+        body,
+        group="peer",
+    )
 
 
 def token(base: str, spec: tuple[str, dict]) -> str:
@@ -132,17 +163,41 @@ def pcsim_targets(base: str, label: str = "pcsim") -> tuple[list[load.Target], l
             assert r.status_code in (200, 201), (r.status_code, r.text)
         listed = s.get(base + pc.TICKET_LIST, headers=arm, timeout=30).json()["value"]
         assert len(listed) == 100, len(listed)
-        assert s.post(base + pc.SERVICE_REQUESTS, data=pc.service_request_body(), headers=partner | json_type,
-                      timeout=30).status_code == 201
-    lists = [load.Target(f"{label}: Azure ticket list ($top=100)", base + pc.TICKET_LIST, headers=arm, group="list"),
-             load.Target(f"{label}: PC service request list (size=100)", base + pc.ALL_SERVICE_REQUESTS,
-                         headers=partner, group="list"),
-             load.Target(f"{label}: PC customer list page (size=100)", base + pc.CUSTOMERS, headers=partner,
-                         group="list")]
-    creates = [load.Target(f"{label}: Azure ticket create (PUT)", base + pc.TICKETS + "/", "PUT", arm | json_type, body,
-                           unique_suffix=f"?{pc.API}", group="create"),
-               load.Target(f"{label}: PC service request create", base + pc.SERVICE_REQUESTS, "POST",
-                           partner | json_type, pc.service_request_body(), group="create")]
+        assert (
+            s.post(
+                base + pc.SERVICE_REQUESTS, data=pc.service_request_body(), headers=partner | json_type, timeout=30
+            ).status_code
+            == 201
+        )
+    lists = [
+        load.Target(f"{label}: Azure ticket list ($top=100)", base + pc.TICKET_LIST, headers=arm, group="list"),
+        load.Target(
+            f"{label}: PC service request list (size=100)",
+            base + pc.ALL_SERVICE_REQUESTS,
+            headers=partner,
+            group="list",
+        ),
+        load.Target(f"{label}: PC customer list page (size=100)", base + pc.CUSTOMERS, headers=partner, group="list"),
+    ]
+    creates = [
+        load.Target(
+            f"{label}: Azure ticket create (PUT)",
+            base + pc.TICKETS + "/",
+            "PUT",
+            arm | json_type,
+            body,
+            unique_suffix=f"?{pc.API}",
+            group="create",
+        ),
+        load.Target(
+            f"{label}: PC service request create",
+            base + pc.SERVICE_REQUESTS,
+            "POST",
+            partner | json_type,
+            pc.service_request_body(),
+            group="create",
+        ),
+    ]
     return lists, creates
 
 
@@ -157,15 +212,21 @@ def http_benchmarks(args) -> tuple[list[load.Result], dict[str, float]]:
     def bench(target: load.Target) -> None:
         result = load.run_wrk(wrk, target, args.threads, args.connections, args.duration)
         results.append(result)
-        print(f"  {target.name:44} {result.rps:9.0f} req/s  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
-              f"{'  ' + str(result.errors) + ' errors' if result.errors else ''}", flush=True)
+        print(
+            f"  {target.name:44} {result.rps:9.0f} req/s  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
+            f"{'  ' + str(result.errors) + ' errors' if result.errors else ''}",
+            flush=True,
+        )
 
     port = load.free_port()
-    server = load.start("ceiling", [sys.executable, "-m", "benchmarks.ceiling", "--port", str(port),
-                                    "--workers", str(args.workers)], port, "/")
+    server = load.start(
+        "ceiling",
+        [sys.executable, "-m", "benchmarks.ceiling", "--port", str(port), "--workers", str(args.workers)],
+        port,
+        "/",
+    )
     try:
-        bench(load.Target(f"ceiling: bare Flask, gunicorn {args.workers} workers", server.base + "/",
-                          group="ceiling"))
+        bench(load.Target(f"ceiling: bare Flask, gunicorn {args.workers} workers", server.base + "/", group="ceiling"))
     finally:
         server.stop()
 
@@ -179,8 +240,13 @@ def http_benchmarks(args) -> tuple[list[load.Result], dict[str, float]]:
 
     port = load.free_port()
     db = Path(tempfile.gettempdir()) / f"pcsim-bench-{port}.db"
-    server = load.start("pcsim", [str(load.BIN / "pcsim"), "serve", "--workers", str(args.workers), "--port",
-                                  str(port)], port, "/sim/worlds", env={"PCSIM_DATABASE_URL": f"sqlite:///{db}"})
+    server = load.start(
+        "pcsim",
+        [str(load.BIN / "pcsim"), "serve", "--workers", str(args.workers), "--port", str(port)],
+        port,
+        "/sim/worlds",
+        env={"PCSIM_DATABASE_URL": f"sqlite:///{db}"},
+    )
     started["pcsim serve --workers (first run, new SQLite file)"] = server.ready_s
     try:
         lists, creates = pcsim_targets(server.base)
@@ -194,8 +260,13 @@ def http_benchmarks(args) -> tuple[list[load.Result], dict[str, float]]:
     # Like for like with the peer: moto_server is one process holding its state in memory; so is `pcsim serve`
     # without --workers (the `make serve` default).
     port = load.free_port()
-    server = load.start("pcsim-memory", [str(load.BIN / "pcsim"), "serve", "--port", str(port)], port, "/sim/worlds",
-                        env={"PCSIM_DATABASE_URL": ""})
+    server = load.start(
+        "pcsim-memory",
+        [str(load.BIN / "pcsim"), "serve", "--port", str(port)],
+        port,
+        "/sim/worlds",
+        env={"PCSIM_DATABASE_URL": ""},
+    )
     try:
         _, creates = pcsim_targets(server.base, label="pcsim in memory, 1 process")
         for target in creates:
@@ -216,21 +287,29 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--no-http", action="store_true", help="only the in-process benchmarks and cold start")
     parser.add_argument("--profile", action="store_true", help="profile pcsim's ticket create in process instead")
-    parser.add_argument("--scale", action="store_true",
-                        help="the scale benchmark instead: 10,000 customers, 100,000 tickets (benchmarks/scale.py)")
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="the scale benchmark instead: 10,000 customers, 100,000 tickets (benchmarks/scale.py)",
+    )
     args = parser.parse_args()
     if args.profile:
         from . import profile
+
         profile.main()
         return
     if args.scale:
         from . import scale
+
         scale.main([])
         return
 
-    print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s --latency (after a 1 s warm-up), "
-          f"gunicorn --workers {args.workers}, loopback", flush=True)
+    print(
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s --latency (after a 1 s warm-up), "
+        f"gunicorn --workers {args.workers}, loopback",
+        flush=True,
+    )
     results, started = ([], {}) if args.no_http else http_benchmarks(args)
     worlds = world_benchmarks(args.runs)
     cold = cold_start(args.cold_runs, args.workers)
@@ -244,17 +323,21 @@ def main() -> None:
         for r in results:
             vs_ceiling = f"{r.rps / ceiling.rps:10.2f}" if ceiling else f"{'-':>10}"
             vs_moto = f"{r.rps / moto.rps:8.2f}" if moto else f"{'-':>8}"
-            print(f"{r.target.name:48} {r.rps:8.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} {vs_ceiling} {vs_moto}")
+            print(
+                f"{r.target.name:48} {r.rps:8.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} {vs_ceiling} {vs_moto}"
+            )
         for r in results:
             if r.target.group == "create":
                 if moto:
                     goals.append((f"{r.target.name} >= 3x moto", r.rps >= 3 * moto.rps, f"{r.rps / moto.rps:.2f}x"))
                 if ceiling:
-                    goals.append((f"{r.target.name} >= 0.5x ceiling", r.rps >= 0.5 * ceiling.rps,
-                                  f"{r.rps / ceiling.rps:.2f}x"))
+                    goals.append(
+                        (f"{r.target.name} >= 0.5x ceiling", r.rps >= 0.5 * ceiling.rps, f"{r.rps / ceiling.rps:.2f}x")
+                    )
             if r.target.group == "list" and ceiling:
-                goals.append((f"{r.target.name} >= 0.5x ceiling", r.rps >= 0.5 * ceiling.rps,
-                              f"{r.rps / ceiling.rps:.2f}x"))
+                goals.append(
+                    (f"{r.target.name} >= 0.5x ceiling", r.rps >= 0.5 * ceiling.rps, f"{r.rps / ceiling.rps:.2f}x")
+                )
             if r.errors and r.target.group != "ceiling":
                 goals.append((f"{r.target.name}: no errors", False, f"{r.errors} errors"))
 

@@ -3,6 +3,7 @@ pcsim (``simulator.server.run_gunicorn``: same gunicorn settings, access log inc
 
 ``python -m benchmarks.ceiling --port P --workers N``
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     from simulator.server import run_gunicorn
+
     run_gunicorn(create_app, [f"{args.host}:{args.port}"], args.workers)
 
 

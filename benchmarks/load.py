@@ -4,6 +4,7 @@ Every target gets the same wrk settings (threads, connections, duration, a short
 generated per target sets the method, headers and body, makes each ticket name unique where the API needs it,
 and writes wrk's summary (requests, errors, p50 and p99) as JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,11 @@ def ensure_wrk() -> str | None:
             subprocess.run(["apt-get", "install", "-y", "wrk"], **quiet)
         found = shutil.which("wrk")
     if not found:
-        print("wrk is not installed and could not be installed here: run `sudo apt-get install -y wrk` "
-              "(Debian/Ubuntu) and `make bench` again. The HTTP targets are skipped.", flush=True)
+        print(
+            "wrk is not installed and could not be installed here: run `sudo apt-get install -y wrk` "
+            "(Debian/Ubuntu) and `make bench` again. The HTTP targets are skipped.",
+            flush=True,
+        )
     return found
 
 
@@ -50,8 +54,10 @@ def ensure_moto() -> str | None:
     path = BIN / "moto_server"
     if not path.exists():
         print("moto_server is missing: pip install 'moto[server]' (benchmark only)", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "moto[server]"], check=False)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "moto[server]"],
+            check=False,
+        )
     if not path.exists():
         print("moto[server] could not be installed: the peer is skipped.", flush=True)
         return None
@@ -83,14 +89,21 @@ class Server:
                 self.process.wait()
 
 
-def start(name: str, argv: list[str], port: int, ready_path: str, env: dict | None = None,
-          timeout: float = 60.0) -> Server:
+def start(
+    name: str, argv: list[str], port: int, ready_path: str, env: dict | None = None, timeout: float = 60.0
+) -> Server:
     """Start ``argv`` in its own session; wait for the first 200 on ``ready_path`` (the time is ``ready_s``)."""
     log = Path(tempfile.gettempdir()) / f"pcsim-bench-{name}-{port}.log"
     started = time.perf_counter()
     with open(log, "wb") as out:
-        process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=out,
-                                   env={**os.environ, **(env or {})}, start_new_session=True)
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
     server = Server(name, process, f"http://{HOST}:{port}", log)
     deadline = started + timeout
     while time.perf_counter() < deadline:
@@ -111,12 +124,12 @@ def start(name: str, argv: list[str], port: int, ready_path: str, env: dict | No
 @dataclass
 class Target:
     name: str
-    url: str                      # base + path (+ query); for unique names, the path's part before the name
+    url: str  # base + path (+ query); for unique names, the path's part before the name
     method: str = "GET"
     headers: dict = field(default_factory=dict)
     body: str | None = None
-    unique_suffix: str | None = None   # when set: url + <unique name> + unique_suffix per request
-    group: str = ""               # "create" or "list": which goal applies
+    unique_suffix: str | None = None  # when set: url + <unique name> + unique_suffix per request
+    group: str = ""  # "create" or "list": which goal applies
 
 
 @dataclass
@@ -163,11 +176,12 @@ def lua_string(text: str) -> str:
     return "[==[" + text + "]==]"
 
 
-def run_wrk(wrk: str, target: Target, threads: int, connections: int, duration: float,
-            warmup: float = 1.0) -> Result:
+def run_wrk(wrk: str, target: Target, threads: int, connections: int, duration: float, warmup: float = 1.0) -> Result:
     from urllib.parse import urlsplit
+
     workdir = Path(tempfile.mkdtemp(prefix="pcsim-bench-wrk-"))
     try:
+
         def once(seconds: float) -> dict:
             out = workdir / f"{uuid.uuid4().hex}.json"
             parts = urlsplit(target.url)
@@ -175,16 +189,34 @@ def run_wrk(wrk: str, target: Target, threads: int, connections: int, duration: 
             if target.unique_suffix is not None:
                 request = UNIQUE_REQUEST % {"path": parts.path, "suffix": target.unique_suffix}
             script = LUA % {
-                "nonce": uuid.uuid4().hex[:8], "method": target.method, "out": out,
-                "headers": "\n".join(f"wrk.headers[ {lua_string(k)} ] = {lua_string(v)}"
-                                     for k, v in target.headers.items()),
+                "nonce": uuid.uuid4().hex[:8],
+                "method": target.method,
+                "out": out,
+                "headers": "\n".join(
+                    f"wrk.headers[ {lua_string(k)} ] = {lua_string(v)}" for k, v in target.headers.items()
+                ),
                 "body": f"wrk.body = {lua_string(target.body)}" if target.body is not None else "",
-                "request": request}
+                "request": request,
+            }
             lua = workdir / "script.lua"
             lua.write_text(script)
             completed = subprocess.run(
-                [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s", "--latency", "-s", str(lua),
-                 target.url], capture_output=True, text=True, timeout=seconds + 60)
+                [
+                    wrk,
+                    f"-t{threads}",
+                    f"-c{connections}",
+                    f"-d{max(1, round(seconds))}s",
+                    "--timeout",
+                    "30s",
+                    "--latency",
+                    "-s",
+                    str(lua),
+                    target.url,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=seconds + 60,
+            )
             if completed.returncode != 0 or not out.exists():
                 raise RuntimeError(f"wrk failed on {target.name}: {completed.stderr or completed.stdout}")
             return json.loads(out.read_text())
@@ -193,7 +225,13 @@ def run_wrk(wrk: str, target: Target, threads: int, connections: int, duration: 
             once(warmup)
         s = once(duration)
         seconds = s["duration_us"] / 1e6
-        return Result(target, s["requests"], s["requests"] / seconds, s["p50_us"] / 1000, s["p99_us"] / 1000,
-                      s["status_errors"] + s["socket_errors"])
+        return Result(
+            target,
+            s["requests"],
+            s["requests"] / seconds,
+            s["p50_us"] / 1000,
+            s["p99_us"] / 1000,
+            s["status_errors"] + s["socket_errors"],
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

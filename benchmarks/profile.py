@@ -3,6 +3,7 @@
 ``python -m benchmarks --profile`` (or ``python -m benchmarks.profile [--requests N] [--target create|list|pc]``)
 prints the top functions by own time and by cumulative time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,11 +45,16 @@ def main(argv: list[str] | None = None) -> None:
 
         def one():
             if args.target == "create":
-                r = client.put(f"{pc.TICKETS}/p-{next(counter)}?{pc.API}", data=body, headers=arm,
-                               content_type="application/json")
+                r = client.put(
+                    f"{pc.TICKETS}/p-{next(counter)}?{pc.API}", data=body, headers=arm, content_type="application/json"
+                )
             elif args.target == "pc-create":
-                r = client.post(pc.SERVICE_REQUESTS, data=pc.service_request_body(), headers=partner,
-                                content_type="application/json")
+                r = client.post(
+                    pc.SERVICE_REQUESTS,
+                    data=pc.service_request_body(),
+                    headers=partner,
+                    content_type="application/json",
+                )
             elif args.target == "pc-list":
                 r = client.get(pc.ALL_SERVICE_REQUESTS, headers=partner)
             elif args.target == "list":
@@ -66,14 +72,23 @@ def main(argv: list[str] | None = None) -> None:
             one()
         profiler.disable()
         elapsed = time.perf_counter() - start
-        print(f"{args.target}: {args.requests} requests in {elapsed:.2f} s under cProfile "
-              f"({elapsed / args.requests * 1000:.2f} ms each)")
+        print(
+            f"{args.target}: {args.requests} requests in {elapsed:.2f} s under cProfile "
+            f"({elapsed / args.requests * 1000:.2f} ms each)"
+        )
         for key in ("tottime", "cumulative"):
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(args.top)
             print(f"--- by {key}")
-            print(out.getvalue().split("\n", 6)[-1] if False else "\n".join(
-                line for line in out.getvalue().splitlines() if line.strip() and not line.startswith(("   Ordered", "         "))))
+            print(
+                out.getvalue().split("\n", 6)[-1]
+                if False
+                else "\n".join(
+                    line
+                    for line in out.getvalue().splitlines()
+                    if line.strip() and not line.startswith(("   Ordered", "         "))
+                )
+            )
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)

@@ -11,6 +11,7 @@
    Azure ticket list ``$top=100`` on a subscription with tickets, Partner Center service request list
    ``size=100``, Partner Center customer list ``size=100``; prints the ratios and whether the goals are met.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,13 @@ def fixture_path(customers: int, tickets: int, seed: int, directory: Path) -> tu
 
 
 def load_in_fresh_process(path: Path, database_url: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", LOADER, str(path), database_url], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", LOADER, str(path), database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -86,9 +92,16 @@ def _items(body: dict) -> int:
 
 
 def _token(client, prefix: str, user: str, tenant: str, scope: str) -> dict:
-    response = client.post(f"{prefix}/login/{tenant}/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": pc.CLI_CLIENT_ID, "username": user, "password": pc.PASSWORD,
-        "scope": scope})
+    response = client.post(
+        f"{prefix}/login/{tenant}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": pc.CLI_CLIENT_ID,
+            "username": user,
+            "password": pc.PASSWORD,
+            "scope": scope,
+        },
+    )
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
@@ -105,11 +118,17 @@ def busiest(doc: dict) -> tuple[dict, dict, dict]:
     partner_key = max(filed, key=filed.get)
     best = None
     for c in doc["customers"]:
-        gdap = [g for g in c.get("gdap", []) if g["partner"] == partner_key and g["status"] == "active"
-                and "Service Support Administrator" in g["roles"]]
+        gdap = [
+            g
+            for g in c.get("gdap", [])
+            if g["partner"] == partner_key and g["status"] == "active" and "Service Support Administrator" in g["roles"]
+        ]
         for s in c["subscriptions"]:
-            if s["workload"] != "azure" or not gdap or not any(
-                    r["principal"] == f"{partner_key}/support-engineers" for r in s.get("rbac", [])):
+            if (
+                s["workload"] != "azure"
+                or not gdap
+                or not any(r["principal"] == f"{partner_key}/support-engineers" for r in s.get("rbac", []))
+            ):
                 continue
             count = sum(1 for t in c.get("tickets", []) if t.get("subscription") == s["key"])
             if best is None or count > best[0]:
@@ -135,51 +154,83 @@ def list_latency(path: Path, runs: int) -> tuple[dict[str, tuple[float, float]],
     # The default world, with 100 Azure tickets filed (as the HTTP benchmark does), so both lists are full pages.
     arm = _token(client, "", pc.USER, "contoso.onmicrosoft.com", pc.ARM_SCOPE)
     for i in range(100):
-        r = client.put(f"{pc.TICKETS}/scale-{i}?{pc.API}", data=pc.azure_ticket_body(), headers=arm,
-                       content_type="application/json")
+        r = client.put(
+            f"{pc.TICKETS}/scale-{i}?{pc.API}",
+            data=pc.azure_ticket_body(),
+            headers=arm,
+            content_type="application/json",
+        )
         assert r.status_code in (200, 201), r.get_json()
     default = {"arm": arm, "pc": _token(client, "", pc.USER, "northwindcloud.onmicrosoft.com", pc.PC_SCOPE)}
     domain = partner["domains"][0]
     user = f"admin@{domain}"
-    big = {"arm": _token(client, "/worlds/big", user, customer["domains"][0], pc.ARM_SCOPE),
-           "pc": _token(client, "/worlds/big", user, domain, pc.PC_SCOPE)}
+    big = {
+        "arm": _token(client, "/worlds/big", user, customer["domains"][0], pc.ARM_SCOPE),
+        "pc": _token(client, "/worlds/big", user, domain, pc.PC_SCOPE),
+    }
     big_base = f"/worlds/big/azure/subscriptions/{ids.subscription_id(sub['key'])}{PROVIDER}/supportTickets"
     for i in range(100):  # the same 100 filed as in the default world: both pages are full
-        r = client.put(f"{big_base}/scale-{i}?{pc.API}", data=pc.azure_ticket_body(), headers=big["arm"],
-                       content_type="application/json")
+        r = client.put(
+            f"{big_base}/scale-{i}?{pc.API}",
+            data=pc.azure_ticket_body(),
+            headers=big["arm"],
+            content_type="application/json",
+        )
         assert r.status_code in (200, 201), r.get_json()
     big_tickets = f"{big_base}?{pc.API}&$top=100"
     targets = {
         "Azure ticket list ($top=100)": ((pc.TICKET_LIST, "arm"), (big_tickets, "arm")),
-        "PC service request list (size=100)": ((pc.ALL_SERVICE_REQUESTS, "pc"),
-                                               ("/worlds/big/partnercenter" + pc.ALL_SERVICE_REQUESTS[14:], "pc")),
-        "PC customer list page (size=100)": ((pc.CUSTOMERS, "pc"), ("/worlds/big/partnercenter" + pc.CUSTOMERS[14:],
-                                                                      "pc")),
+        "PC service request list (size=100)": (
+            (pc.ALL_SERVICE_REQUESTS, "pc"),
+            ("/worlds/big/partnercenter" + pc.ALL_SERVICE_REQUESTS[14:], "pc"),
+        ),
+        "PC customer list page (size=100)": (
+            (pc.CUSTOMERS, "pc"),
+            ("/worlds/big/partnercenter" + pc.CUSTOMERS[14:], "pc"),
+        ),
     }
     out = {}
     for name, ((d_url, d_token), (b_url, b_token)) in targets.items():
-        out[name] = (_median_ms(client, d_url, default[d_token], runs), _median_ms(client, b_url, big[b_token], runs),
-                     _items(client.get(d_url, headers=default[d_token]).get_json()),
-                     _items(client.get(b_url, headers=big[b_token]).get_json()))
+        out[name] = (
+            _median_ms(client, d_url, default[d_token], runs),
+            _median_ms(client, b_url, big[b_token], runs),
+            _items(client.get(d_url, headers=default[d_token]).get_json()),
+            _items(client.get(b_url, headers=big[b_token]).get_json()),
+        )
     listed = client.get(big_tickets, headers=big["arm"]).get_json()["value"]
-    requests_total = client.get("/worlds/big/partnercenter" + pc.ALL_SERVICE_REQUESTS[14:],
-                                headers=big["pc"]).get_json()["totalCount"]
-    facts = {"partner": partner["key"], "customer": customer["key"], "subscription": sub["key"],
-             "azure_tickets_listed": len(listed), "partner_requests": requests_total, "in_app_load_s": in_app_load}
+    requests_total = client.get(
+        "/worlds/big/partnercenter" + pc.ALL_SERVICE_REQUESTS[14:], headers=big["pc"]
+    ).get_json()["totalCount"]
+    facts = {
+        "partner": partner["key"],
+        "customer": customer["key"],
+        "subscription": sub["key"],
+        "azure_tickets_listed": len(listed),
+        "partner_requests": requests_total,
+        "in_app_load_s": in_app_load,
+    }
     return out, facts
 
 
 def run(customers: int, tickets: int, seed: int, runs: int, cache: Path) -> list[tuple[str, bool, str]]:
-    print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-          f"pcsim generate --customers {customers} --tickets {tickets} --seed {seed}", flush=True)
+    print(
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+        f"pcsim generate --customers {customers} --tickets {tickets} --seed {seed}",
+        flush=True,
+    )
     path, generated = fixture_path(customers, tickets, seed, cache)
     size = path.stat().st_size / 1e6
-    print(f"fixture {path} ({size:.1f} MB, " + (f"generated in {generated:.1f} s)" if generated is not None
-                                                 else "cached)"), flush=True)
+    print(
+        f"fixture {path} ({size:.1f} MB, "
+        + (f"generated in {generated:.1f} s)" if generated is not None else "cached)"),
+        flush=True,
+    )
     goals: list[tuple[str, bool, str]] = []
     print()
-    print(f"{'load in a fresh process':36} {'template s':>10} {'copy s':>8} {'load s':>8} {'load CPU s':>10} "
-          f"{'process s':>10} {'peak RSS MB':>12}")
+    print(
+        f"{'load in a fresh process':36} {'template s':>10} {'copy s':>8} {'load s':>8} {'load CPU s':>10} "
+        f"{'process s':>10} {'peak RSS MB':>12}"
+    )
     db = Path(tempfile.gettempdir()) / f"pcsim-scale-{os.getpid()}.db"
     for label, url in (("in memory (sqlite://)", "sqlite://"), ("new SQLite file", f"sqlite:///{db}")):
         try:
@@ -187,29 +238,42 @@ def run(customers: int, tickets: int, seed: int, runs: int, cache: Path) -> list
         finally:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
-        print(f"{label:36} {m['template_s']:10.2f} {m['copy_s']:8.2f} {m['load_s']:8.2f} {m['load_cpu_s']:10.2f} "
-              f"{m['process_s']:10.2f} {m['rss_mb']:12.0f}", flush=True)
+        print(
+            f"{label:36} {m['template_s']:10.2f} {m['copy_s']:8.2f} {m['load_s']:8.2f} {m['load_cpu_s']:10.2f} "
+            f"{m['process_s']:10.2f} {m['rss_mb']:12.0f}",
+            flush=True,
+        )
         goals.append((f"load ({label}) <= {GOAL_LOAD_S:g} s", m["load_s"] <= GOAL_LOAD_S, f"{m['load_s']:.2f} s"))
-        goals.append((f"peak RSS ({label}) <= {GOAL_RSS_MB:g} MB", m["rss_mb"] <= GOAL_RSS_MB,
-                      f"{m['rss_mb']:.0f} MB"))
+        goals.append((f"peak RSS ({label}) <= {GOAL_RSS_MB:g} MB", m["rss_mb"] <= GOAL_RSS_MB, f"{m['rss_mb']:.0f} MB"))
 
     latency, facts = list_latency(path, runs)
     print()
-    print(f"lists (median of {runs}, in process; each world with 100 Azure tickets filed on the listed subscription; "
-          f"big world loaded in the app in {facts['in_app_load_s']:.1f} s: partner {facts['partner']} with "
-          f"{facts['partner_requests']} service requests, subscription {facts['subscription']} with "
-          f"{facts['azure_tickets_listed']} tickets on the first page)")
-    print(f"{'target':40} {'default ms':>10} {'items':>6} {'big ms':>8} {'items':>6} {'big / default':>14} "
-          f"{'per item':>9}")
+    print(
+        f"lists (median of {runs}, in process; each world with 100 Azure tickets filed on the listed subscription; "
+        f"big world loaded in the app in {facts['in_app_load_s']:.1f} s: partner {facts['partner']} with "
+        f"{facts['partner_requests']} service requests, subscription {facts['subscription']} with "
+        f"{facts['azure_tickets_listed']} tickets on the first page)"
+    )
+    print(
+        f"{'target':40} {'default ms':>10} {'items':>6} {'big ms':>8} {'items':>6} {'big / default':>14} "
+        f"{'per item':>9}"
+    )
     for name, (default_ms, big_ms, default_items, big_items) in latency.items():
         ratio = big_ms / default_ms
         per_item = (big_ms / max(big_items, 1)) / (default_ms / max(default_items, 1))
-        print(f"{name:40} {default_ms:10.2f} {default_items:6d} {big_ms:8.2f} {big_items:6d} {ratio:14.2f} "
-              f"{per_item:9.2f}")
+        print(
+            f"{name:40} {default_ms:10.2f} {default_items:6d} {big_ms:8.2f} {big_items:6d} {ratio:14.2f} "
+            f"{per_item:9.2f}"
+        )
         goals.append((f"{name}: big <= {GOAL_RATIO:g}x default", ratio <= GOAL_RATIO, f"{ratio:.2f}x"))
         if big_items != default_items:  # the default world's page is not full (Northwind has 9 customers)
-            goals.append((f"{name}, per item listed: big <= {GOAL_RATIO:g}x default", per_item <= GOAL_RATIO,
-                          f"{per_item:.2f}x ({big_items} items against {default_items})"))
+            goals.append(
+                (
+                    f"{name}, per item listed: big <= {GOAL_RATIO:g}x default",
+                    per_item <= GOAL_RATIO,
+                    f"{per_item:.2f}x ({big_items} items against {default_items})",
+                )
+            )
     return goals
 
 
@@ -219,8 +283,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=30, help="requests per list and world")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "pcsim-scale",
-                        help="where generated fixtures are kept")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "pcsim-scale",
+        help="where generated fixtures are kept",
+    )
     args = parser.parse_args(argv)
     print_goals(run(args.customers, args.tickets, args.seed, args.runs, args.cache))
 

@@ -19,6 +19,7 @@ hand-off, incidents), GDAP and service health (Microsoft Graph), Microsoft 365 a
 Errors raise :class:`PcsimError` subclasses with ``status``, ``code``, ``rule`` (R1..R14), ``request_id``.
 See client_sdk/README.md.
 """
+
 __version__ = "0.1.0"
 
 from .client import AZURE_CLI_CLIENT_ID, Client  # noqa: E402
@@ -41,9 +42,24 @@ from .roles import ENTRA_ROLES, role_id  # noqa: E402
 from .sim import Sim, SimError, World  # noqa: E402
 
 __all__ = [
-    "AZURE_CLI_CLIENT_ID", "Client", "ENTRA_ROLES", "role_id",
-    "PcsimError", "AuthenticationError", "PartnerCenterError", "GraphError", "NotFound", "Forbidden",
-    "PartnerCenterNotFound", "PartnerCenterForbidden", "GraphNotFound", "GraphForbidden",
-    "ArmError", "ArmNotFound", "ArmForbidden",
-    "Sim", "World", "SimError",
+    "AZURE_CLI_CLIENT_ID",
+    "Client",
+    "ENTRA_ROLES",
+    "role_id",
+    "PcsimError",
+    "AuthenticationError",
+    "PartnerCenterError",
+    "GraphError",
+    "NotFound",
+    "Forbidden",
+    "PartnerCenterNotFound",
+    "PartnerCenterForbidden",
+    "GraphNotFound",
+    "GraphForbidden",
+    "ArmError",
+    "ArmNotFound",
+    "ArmForbidden",
+    "Sim",
+    "World",
+    "SimError",
 ]

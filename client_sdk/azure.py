@@ -12,13 +12,14 @@ Methods return ARM's JSON as plain dicts; list methods are generators that follo
 ``subscription_id=None`` in the ticket calls means a tenant-level ticket (no subscription: billing, subscription
 management and quota only).
 """
+
 from __future__ import annotations
 
 import uuid
 from urllib.parse import quote
 
-from .gdap import list_params
 from .errors import arm_error
+from .gdap import list_params
 
 SUPPORT_API_VERSION = "2024-04-01"
 RESOURCES_API_VERSION = "2022-12-01"
@@ -51,17 +52,21 @@ class Azure:
     def __init__(self, client):
         self._client = client
 
-    def _call(self, method: str, path: str, *, api_version: str = SUPPORT_API_VERSION, params: dict | None = None,
-              json=None):
+    def _call(
+        self, method: str, path: str, *, api_version: str = SUPPORT_API_VERSION, params: dict | None = None, json=None
+    ):
         if path.startswith(("http://", "https://")):
             url, params = path, None  # a nextLink carries its query (api-version included)
         else:
             url = self._client.url("/azure" + path)
             params = {"api-version": api_version, **(params or {})}
-        headers = {"x-ms-client-request-id": str(uuid.uuid4()),
-                   "x-ms-correlation-request-id": self._client.correlation_id}
-        return self._client.request(method, url, resource="arm", error=arm_error, params=params, json=json,
-                                    headers=headers)
+        headers = {
+            "x-ms-client-request-id": str(uuid.uuid4()),
+            "x-ms-correlation-request-id": self._client.correlation_id,
+        }
+        return self._client.request(
+            method, url, resource="arm", error=arm_error, params=params, json=json, headers=headers
+        )
 
     def _pages(self, path: str, *, api_version: str = SUPPORT_API_VERSION, params: dict | None = None):
         page = self._call("GET", path, api_version=api_version, params=params)
@@ -71,7 +76,6 @@ class Azure:
             if not link:
                 return
             page = self._call("GET", link)
-
 
     @staticmethod
     def _tickets_path(subscription_id: str | None) -> str:
@@ -97,13 +101,25 @@ class Azure:
 
     def problem_classifications(self, service_id: str) -> list[dict]:
         """The problem classifications of a service (given by id or resource id)."""
-        return self._call("GET", f"{PROVIDER}/services/{_seg(_last(service_id))}/problemClassifications") \
-            .get("value") or []
+        return (
+            self._call("GET", f"{PROVIDER}/services/{_seg(_last(service_id))}/problemClassifications").get("value")
+            or []
+        )
 
     # --- tickets -------------------------------------------------------------------------------
-    def create_ticket(self, subscription_id: str | None, name: str, title: str, description: str, service_id: str,
-                      problem_classification_id: str, severity: str, contact: dict,
-                      support_plan_id: str | None = None, **extra) -> dict:
+    def create_ticket(
+        self,
+        subscription_id: str | None,
+        name: str,
+        title: str,
+        description: str,
+        service_id: str,
+        problem_classification_id: str,
+        severity: str,
+        contact: dict,
+        support_plan_id: str | None = None,
+        **extra,
+    ) -> dict:
         """File a ticket named ``name`` (unique on the subscription; e.g. a GUID) with a PUT; returns it.
 
         ``service_id`` and ``problem_classification_id``: ids (``name`` in :meth:`services`) or resource ids.
@@ -115,24 +131,38 @@ class Azure:
         properties as ARM names them (``advancedDiagnosticConsent`` defaults to ``"No"``,
         ``require24X7Response``, ``technicalTicketDetails``, ``quotaTicketDetails``, ``problemStartTime``...).
         """
-        props = {"serviceId": service_resource_id(service_id),
-                 "problemClassificationId": problem_classification_resource_id(service_id, problem_classification_id),
-                 "title": title, "description": description, "severity": severity,
-                 "contactDetails": {**CONTACT_DEFAULTS, **contact}, "advancedDiagnosticConsent": "No", **extra}
+        props = {
+            "serviceId": service_resource_id(service_id),
+            "problemClassificationId": problem_classification_resource_id(service_id, problem_classification_id),
+            "title": title,
+            "description": description,
+            "severity": severity,
+            "contactDetails": {**CONTACT_DEFAULTS, **contact},
+            "advancedDiagnosticConsent": "No",
+            **extra,
+        }
         if support_plan_id is not None:
             props["supportPlanId"] = support_plan_id
         return self._call("PUT", self._ticket_path(subscription_id, name), json={"properties": props})
 
     def tickets(self, subscription_id: str | None, filter: str | None = None, top: int | None = None):
-        """"Manage support requests": the subscription's tickets, newest first, every page (``filter``:
+        """ "Manage support requests": the subscription's tickets, newest first, every page (``filter``:
         ``"Status eq 'Open'"``, ``"ServiceId eq '...'"``, ``"CreatedDate ge 2026-01-01T00:00:00Z"``...)."""
         return self._pages(self._tickets_path(subscription_id), params=list_params(filter, top))
 
     def ticket(self, subscription_id: str | None, name: str) -> dict:
         return self._call("GET", self._ticket_path(subscription_id, name))
 
-    def update_ticket(self, subscription_id: str | None, name: str, *, severity: str | None = None,
-                      status: str | None = None, contact: dict | None = None, **extra) -> dict:
+    def update_ticket(
+        self,
+        subscription_id: str | None,
+        name: str,
+        *,
+        severity: str | None = None,
+        status: str | None = None,
+        contact: dict | None = None,
+        **extra,
+    ) -> dict:
         """Change the severity, the contact details (merged into the ticket's; R8 still applies) or close
         (``status="closed"``; a closed ticket is not reopened). Returns the ticket."""
         body = dict(extra)
@@ -148,19 +178,29 @@ class Azure:
         return self.update_ticket(subscription_id, name, status="closed")
 
     # --- communications ------------------------------------------------------------------------
-    def communications(self, subscription_id: str | None, name: str, filter: str | None = None,
-                       top: int | None = None):
+    def communications(self, subscription_id: str | None, name: str, filter: str | None = None, top: int | None = None):
         """The ticket's communications, newest first, every page (Microsoft's ``inbound``, the filer's
         ``outbound``)."""
-        return self._pages(f"{self._ticket_path(subscription_id, name)}/communications",
-                           params=list_params(filter, top))
+        return self._pages(
+            f"{self._ticket_path(subscription_id, name)}/communications", params=list_params(filter, top)
+        )
 
-    def add_communication(self, subscription_id: str | None, name: str, subject: str, body: str,
-                          communication_name: str | None = None, sender: str | None = None) -> dict:
+    def add_communication(
+        self,
+        subscription_id: str | None,
+        name: str,
+        subject: str,
+        body: str,
+        communication_name: str | None = None,
+        sender: str | None = None,
+    ) -> dict:
         """Add a communication (a note; an app must give ``sender``); the ticket is open again. Returns it."""
         props = {"subject": subject, "body": body}
         if sender is not None:
             props["sender"] = sender
         cname = communication_name or str(uuid.uuid4())
-        return self._call("PUT", f"{self._ticket_path(subscription_id, name)}/communications/{_seg(cname)}",
-                          json={"properties": props})
+        return self._call(
+            "PUT",
+            f"{self._ticket_path(subscription_id, name)}/communications/{_seg(cname)}",
+            json={"properties": props},
+        )

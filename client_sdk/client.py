@@ -1,4 +1,5 @@
 """The client: one ``requests.Session`` with retries, sign-in, tokens per resource and tenant."""
+
 from __future__ import annotations
 
 import copy
@@ -22,12 +23,20 @@ AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
 # Per cloud (R14): the path prefix of its surfaces on a pcsim server and its token audiences.
 CLOUDS = {
-    "public": {"prefix": "", "partner_center": "https://api.partnercenter.microsoft.com",
-               "graph": "https://graph.microsoft.com", "m365admin": "https://admin.microsoft.com",
-               "arm": "https://management.azure.com/"},
-    "usgov": {"prefix": "/usgov", "partner_center": "https://api.partnercenter.microsoft.us",
-              "graph": "https://graph.microsoft.us", "m365admin": "https://admin.microsoft.us",
-              "arm": "https://management.usgovcloudapi.net/"},
+    "public": {
+        "prefix": "",
+        "partner_center": "https://api.partnercenter.microsoft.com",
+        "graph": "https://graph.microsoft.com",
+        "m365admin": "https://admin.microsoft.com",
+        "arm": "https://management.azure.com/",
+    },
+    "usgov": {
+        "prefix": "/usgov",
+        "partner_center": "https://api.partnercenter.microsoft.us",
+        "graph": "https://graph.microsoft.us",
+        "m365admin": "https://admin.microsoft.us",
+        "arm": "https://management.usgovcloudapi.net/",
+    },
 }
 
 # An access token is renewed this long before it expires.
@@ -41,7 +50,7 @@ class _Token:
     refresh_token: str | None = None
 
     @classmethod
-    def from_response(cls, data: dict) -> "_Token":
+    def from_response(cls, data: dict) -> _Token:
         lifetime = int(data.get("expires_in") or 3600)
         margin = min(EXPIRY_MARGIN, lifetime // 2)
         return cls(data["access_token"], time.monotonic() + lifetime - margin, data.get("refresh_token"))
@@ -62,12 +71,21 @@ class _UserCredential:
         self.tokens: dict[tuple[str, str], _Token] = {}
 
     def grant(self, scope: str) -> dict:
-        return {"grant_type": "password", "client_id": self.client_id, "username": self.username,
-                "password": self.password, "scope": f"{scope} offline_access"}
+        return {
+            "grant_type": "password",
+            "client_id": self.client_id,
+            "username": self.username,
+            "password": self.password,
+            "scope": f"{scope} offline_access",
+        }
 
     def refresh(self, scope: str, refresh_token: str) -> dict:
-        return {"grant_type": "refresh_token", "client_id": self.client_id, "refresh_token": refresh_token,
-                "scope": f"{scope} offline_access"}
+        return {
+            "grant_type": "refresh_token",
+            "client_id": self.client_id,
+            "refresh_token": refresh_token,
+            "scope": f"{scope} offline_access",
+        }
 
 
 class _AppCredential:
@@ -80,8 +98,12 @@ class _AppCredential:
         self.tokens: dict[tuple[str, str], _Token] = {}
 
     def grant(self, scope: str) -> dict:
-        return {"grant_type": "client_credentials", "client_id": self.client_id,
-                "client_secret": self.client_secret, "scope": scope}
+        return {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "scope": scope,
+        }
 
 
 class Client:
@@ -97,8 +119,16 @@ class Client:
     ``Microsoft.Support``). :meth:`as_tenant` gives a view of the client acting in another tenant (GDAP).
     """
 
-    def __init__(self, base_url: str, *, world: str | None = None, timeout: float = 30, retries: int = 3,
-                 verify: bool | str = True, cloud: str = "public"):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        world: str | None = None,
+        timeout: float = 30,
+        retries: int = 3,
+        verify: bool | str = True,
+        cloud: str = "public",
+    ):
         if cloud not in CLOUDS:
             raise ValueError(f"cloud must be one of {', '.join(CLOUDS)}")
         self.base_url = base_url.rstrip("/")
@@ -110,12 +140,15 @@ class Client:
         self.session.verify = verify
         self.session.headers["User-Agent"] = f"pcsim-client-sdk/{__version__} {requests.utils.default_user_agent()}"
         retry = Retry(
-            total=retries, connect=retries, status=retries,
+            total=retries,
+            connect=retries,
+            status=retries,
             read=0,  # a request that reached the server may have changed something: not replayed
             status_forcelist=(429, 503),
             allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}),
             respect_retry_after_header=True,
-            backoff_factor=0.2, backoff_max=5,
+            backoff_factor=0.2,
+            backoff_max=5,
             raise_on_status=False,  # the last 429/503 comes back and becomes a typed error
         )
         adapter = HTTPAdapter(max_retries=retry)
@@ -147,8 +180,9 @@ class Client:
         self.close()
 
     # --- sign-in -------------------------------------------------------------------------------
-    def sign_in_user(self, username: str, password: str, tenant: str | None = None,
-                     client_id: str = AZURE_CLI_CLIENT_ID) -> "Client":
+    def sign_in_user(
+        self, username: str, password: str, tenant: str | None = None, client_id: str = AZURE_CLI_CLIENT_ID
+    ) -> Client:
         """Sign in as a user (the password grant), in ``tenant`` (id or domain; default: the user's domain).
 
         Checks the credentials at once with one token request (for Microsoft Graph), so a wrong password
@@ -160,7 +194,7 @@ class Client:
         self.get_token("graph")
         return self
 
-    def sign_in_app(self, tenant: str, client_id: str, client_secret: str) -> "Client":
+    def sign_in_app(self, tenant: str, client_id: str, client_secret: str) -> Client:
         """Sign in as an app registration (the client credentials grant) in its own tenant. Returns the
         client."""
         self._credential = _AppCredential(tenant, client_id, client_secret)
@@ -175,7 +209,7 @@ class Client:
             return self._tenant
         return self._credential.tenant if self._credential else None
 
-    def as_tenant(self, tenant: str) -> "Client":
+    def as_tenant(self, tenant: str) -> Client:
         """A view of this client acting in ``tenant`` (id or domain): same session, same sign-in, tokens
         requested in that tenant. For a partner user that works only through an active GDAP relationship
         (otherwise the token request raises :class:`AuthenticationError`, AADSTS50020)."""
@@ -195,8 +229,9 @@ class Client:
         the refresh_token grant), or fetched."""
         credential = self._credential
         if credential is None:
-            raise AuthenticationError("not signed in: call sign_in_user() or sign_in_app() first",
-                                      error="not_signed_in")
+            raise AuthenticationError(
+                "not signed in: call sign_in_user() or sign_in_app() first", error="not_signed_in"
+            )
         audience = self.audience(resource)
         key = (self.tenant.lower(), audience)
         token = credential.tokens.get(key)
@@ -223,8 +258,12 @@ class Client:
 
     def _token_request(self, form: dict) -> dict:
         url = self.url(f"/login/{self.tenant}/oauth2/v2.0/token")
-        response = self.session.post(url, data=form, timeout=self.timeout,
-                                     headers={"Accept": "application/json", "client-request-id": str(uuid.uuid4())})
+        response = self.session.post(
+            url,
+            data=form,
+            timeout=self.timeout,
+            headers={"Accept": "application/json", "client-request-id": str(uuid.uuid4())},
+        )
         if response.status_code != 200:
             raise authentication_error(response)
         return response.json()
@@ -239,8 +278,11 @@ class Client:
         """Send an authenticated request; returns the parsed JSON (None for an empty body) or raises
         ``error(response)``. A 401 renews the token once and sends the request again."""
         for attempt in (1, 2):
-            sent = {"Accept": "application/json", **(headers or {}),
-                    "Authorization": f"Bearer {self.get_token(resource)}"}
+            sent = {
+                "Accept": "application/json",
+                **(headers or {}),
+                "Authorization": f"Bearer {self.get_token(resource)}",
+            }
             response = self.session.request(method, url, headers=sent, timeout=self.timeout, **kwargs)
             if response.status_code == 401 and attempt == 1:
                 self.expire_token(resource)  # e.g. the world's clock moved past the token's expiry

@@ -19,6 +19,7 @@ parsed body. Network failures stay ``requests`` exceptions (``requests.Connectio
     +-- NotFound                       any 404
     +-- Forbidden                      any 403
 """
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,19 @@ import re
 class PcsimError(Exception):
     """An error response from the server."""
 
-    def __init__(self, message: str, *, status: int | None = None, code=None, rule: str | None = None,
-                 request_id: str | None = None, body=None, response=None, contact: dict | None = None,
-                 explain: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code=None,
+        rule: str | None = None,
+        request_id: str | None = None,
+        body=None,
+        response=None,
+        contact: dict | None = None,
+        explain: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -42,14 +53,19 @@ class PcsimError(Exception):
         self.explain = explain  # pcsim's explanation of the decision (a URL), when it names a rule
 
     def __str__(self) -> str:
-        parts = [f"{self.status}" if self.status else None, f"{self.code}" if self.code is not None else None,
-                 f"rule {self.rule}" if self.rule else None]
+        parts = [
+            f"{self.status}" if self.status else None,
+            f"{self.code}" if self.code is not None else None,
+            f"rule {self.rule}" if self.rule else None,
+        ]
         prefix = " ".join(p for p in parts if p)
         return f"[{prefix}] {self.message}" if prefix else self.message
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, rule={self.rule!r}, " \
-               f"message={self.message!r})"
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, rule={self.rule!r}, "
+            f"message={self.message!r})"
+        )
 
 
 class NotFound(PcsimError):
@@ -134,17 +150,26 @@ def authentication_error(response) -> AuthenticationError:
     """An ``AuthenticationError`` from a token endpoint's error response."""
     body = _json(response)
     if not isinstance(body, dict):
-        return AuthenticationError(response.text or response.reason or "token request failed",
-                                   status=response.status_code, body=body, response=response)
+        return AuthenticationError(
+            response.text or response.reason or "token request failed",
+            status=response.status_code,
+            body=body,
+            response=response,
+        )
     codes = body.get("error_codes") or []
     aadsts = codes[0] if codes else None
     if aadsts is None:  # fall back to the number in the description ("AADSTS50126: ...")
         match = re.search(r"AADSTS(\d+)", body.get("error_description", ""))
         aadsts = int(match.group(1)) if match else None
-    return AuthenticationError(body.get("error_description") or body.get("error") or "token request failed",
-                               error=body.get("error"), aadsts=aadsts, status=response.status_code,
-                               request_id=body.get("trace_id") or body.get("correlation_id"), body=body,
-                               response=response)
+    return AuthenticationError(
+        body.get("error_description") or body.get("error") or "token request failed",
+        error=body.get("error"),
+        aadsts=aadsts,
+        status=response.status_code,
+        request_id=body.get("trace_id") or body.get("correlation_id"),
+        body=body,
+        response=response,
+    )
 
 
 def partner_center_error(response) -> PartnerCenterError:
@@ -158,9 +183,17 @@ def partner_center_error(response) -> PartnerCenterError:
         if data and isinstance(data[0], dict):
             rule, contact, explain = data[0].get("rule"), data[0].get("contact"), data[0].get("explain")
     cls = _BY_STATUS[PartnerCenterError].get(response.status_code, PartnerCenterError)
-    return cls(message, status=response.status_code, code=code, rule=rule,
-               request_id=response.headers.get("MS-RequestId"), body=body, response=response, contact=contact,
-               explain=explain)
+    return cls(
+        message,
+        status=response.status_code,
+        code=code,
+        rule=rule,
+        request_id=response.headers.get("MS-RequestId"),
+        body=body,
+        response=response,
+        contact=contact,
+        explain=explain,
+    )
 
 
 def graph_error(response) -> GraphError:
@@ -176,8 +209,17 @@ def graph_error(response) -> GraphError:
         rule, contact, explain = inner.get("rule"), inner.get("contact"), inner.get("explain")
         request_id = request_id or inner.get("request-id")
     cls = _BY_STATUS[GraphError].get(response.status_code, GraphError)
-    return cls(message, status=response.status_code, code=code, rule=rule, request_id=request_id, body=body,
-               response=response, contact=contact, explain=explain)
+    return cls(
+        message,
+        status=response.status_code,
+        code=code,
+        rule=rule,
+        request_id=request_id,
+        body=body,
+        response=response,
+        contact=contact,
+        explain=explain,
+    )
 
 
 def arm_error(response) -> ArmError:
@@ -197,6 +239,16 @@ def arm_error(response) -> ArmError:
                 break
     cls = _BY_STATUS[ArmError].get(response.status_code, ArmError)
     contact = info.get("contact") if isinstance(info.get("contact"), dict) else None
-    return cls(message, status=response.status_code, code=code, rule=rule, target=target, info=info,
-               request_id=response.headers.get("x-ms-request-id"), body=body, response=response, contact=contact,
-               explain=info.get("explain"))
+    return cls(
+        message,
+        status=response.status_code,
+        code=code,
+        rule=rule,
+        target=target,
+        info=info,
+        request_id=response.headers.get("x-ms-request-id"),
+        body=body,
+        response=response,
+        contact=contact,
+        explain=info.get("explain"),
+    )

@@ -4,6 +4,7 @@ access assignments, delegated admin customers.
 Methods return the JSON as plain dicts; list methods are generators that follow ``@odata.nextLink`` to the
 last page. Roles may be given as Entra role names ("Helpdesk Administrator") or role template ids.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -32,8 +33,9 @@ class GraphApi:
         if not url.startswith(("http://", "https://")):
             url = self._client.url(url)
         sent = {"client-request-id": str(uuid.uuid4()), **(headers or {})}
-        return self._client.request(method, url, resource=self.RESOURCE, error=graph_error, json=json,
-                                    params=params, headers=sent)
+        return self._client.request(
+            method, url, resource=self.RESOURCE, error=graph_error, json=json, params=params, headers=sent
+        )
 
     def _pages(self, path: str, params: dict):
         url = path
@@ -41,7 +43,6 @@ class GraphApi:
             page = self._call("GET", url, params=params)
             yield from page.get("value") or []
             url, params = page.get("@odata.nextLink"), None  # the next link carries the query
-
 
 
 def list_params(filter: str | None, top: int | None) -> dict:
@@ -67,13 +68,17 @@ class Gdap(GraphApi):
     def relationship(self, relationship_id: str) -> dict:
         return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}")
 
-    def create_relationship(self, display_name: str, customer_tenant_id: str, roles, duration: str = "P730D",
-                            auto_extend: str = "PT0S") -> dict:
+    def create_relationship(
+        self, display_name: str, customer_tenant_id: str, roles, duration: str = "P730D", auto_extend: str = "PT0S"
+    ) -> dict:
         """A new relationship (status ``created``) asking ``roles`` in the customer's tenant for ``duration``."""
-        body = {"displayName": display_name, "duration": duration,
-                "customer": {"tenantId": customer_tenant_id},
-                "accessDetails": {"unifiedRoles": unified_roles(roles)},
-                "autoExtendDuration": auto_extend}
+        body = {
+            "displayName": display_name,
+            "duration": duration,
+            "customer": {"tenantId": customer_tenant_id},
+            "accessDetails": {"unifiedRoles": unified_roles(roles)},
+            "autoExtendDuration": auto_extend,
+        }
         return self._call("POST", RELATIONSHIPS, json=body)
 
     def _request(self, relationship_id: str, action: str) -> dict:
@@ -95,29 +100,35 @@ class Gdap(GraphApi):
     # --- access assignments --------------------------------------------------------------------
     def access_assignments(self, relationship_id: str, filter: str | None = None, top: int | None = None):
         """The relationship's access assignments (which security group holds which of its roles)."""
-        return self._pages(f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments",
-                           list_params(filter, top))
+        return self._pages(f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments", list_params(filter, top))
 
     def access_assignment(self, relationship_id: str, assignment_id: str) -> dict:
         return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}")
 
     def create_access_assignment(self, relationship_id: str, group_id: str, roles) -> dict:
         """Give the partner's security group ``group_id`` some of the (active) relationship's roles."""
-        body = {"accessContainer": {"accessContainerId": group_id, "accessContainerType": "securityGroup"},
-                "accessDetails": {"unifiedRoles": unified_roles(roles)}}
+        body = {
+            "accessContainer": {"accessContainerId": group_id, "accessContainerType": "securityGroup"},
+            "accessDetails": {"unifiedRoles": unified_roles(roles)},
+        }
         return self._call("POST", f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments", json=body)
 
     def _etag(self, relationship_id: str, assignment_id: str, etag: str | None) -> str:
         # Graph wants If-Match on change; without one given, the assignment's current etag is used.
         return etag or self.access_assignment(relationship_id, assignment_id)["@odata.etag"]
 
-    def update_access_assignment(self, relationship_id: str, assignment_id: str, roles,
-                                 etag: str | None = None) -> dict:
+    def update_access_assignment(
+        self, relationship_id: str, assignment_id: str, roles, etag: str | None = None
+    ) -> dict:
         """Replace the assignment's roles. ``etag`` (the ``@odata.etag`` you read) makes the change fail with
         412 if someone changed it since."""
         url = f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}"
-        return self._call("PATCH", url, json={"accessDetails": {"unifiedRoles": unified_roles(roles)}},
-                          headers={"If-Match": self._etag(relationship_id, assignment_id, etag)})
+        return self._call(
+            "PATCH",
+            url,
+            json={"accessDetails": {"unifiedRoles": unified_roles(roles)}},
+            headers={"If-Match": self._etag(relationship_id, assignment_id, etag)},
+        )
 
     def delete_access_assignment(self, relationship_id: str, assignment_id: str, etag: str | None = None) -> None:
         """Remove the assignment: the group's users lose its roles at once."""

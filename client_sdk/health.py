@@ -2,6 +2,7 @@
 issues of the acting tenant. A partner user reads a customer's through GDAP:
 ``client.as_tenant("contoso.onmicrosoft.com").health.overviews()``.
 """
+
 from __future__ import annotations
 
 from urllib.parse import quote

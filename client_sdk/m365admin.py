@@ -8,6 +8,7 @@ allow it (R10, R11); a partner user in its own tenant files under its own entitl
 Errors are Graph's body: :class:`GraphError` with the rule in ``.rule`` and, for R11 (the ISV) and R10 (the CSP
 partner), whom to contact instead in ``.contact``.
 """
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -38,8 +39,17 @@ class M365Admin(GraphApi):
         path = BASE + "/topicCategories" + ("/more" if more else "")
         return self._call("GET", path, params={"workload": workload}).get("value") or []
 
-    def file(self, title: str, description: str, topic_category_id: str, contact: dict, severity: str = "moderate",
-             product_id: str | None = None, workload: str | None = None, support_plan_id: str | None = None) -> dict:
+    def file(
+        self,
+        title: str,
+        description: str,
+        topic_category_id: str,
+        contact: dict,
+        severity: str = "moderate",
+        product_id: str | None = None,
+        workload: str | None = None,
+        support_plan_id: str | None = None,
+    ) -> dict:
         """Open a service request; returns it (``id``, ``status``, ``supportPlan``...).
 
         ``contact`` is ``{"name", "email", "phone"}`` (phone optional): on behalf of a customer, the partner's
@@ -48,8 +58,13 @@ class M365Admin(GraphApi):
         own tenant (R13: ``partnerAgreement:<MPN id>``, ``premier:...``, ``unified:...``,
         ``azureSupportPlan:...``).
         """
-        body = {"title": title, "description": description, "topicCategoryId": topic_category_id,
-                "severity": severity, "contact": contact}
+        body = {
+            "title": title,
+            "description": description,
+            "topicCategoryId": topic_category_id,
+            "severity": severity,
+            "contact": contact,
+        }
         if product_id is not None:
             body["productId"] = product_id
         if workload is not None:
@@ -59,7 +74,7 @@ class M365Admin(GraphApi):
         return self._call("POST", BASE + "/serviceRequests", json=body)
 
     def service_requests(self, status: str | None = None, filter: str | None = None, top: int | None = None):
-        """"View all support tickets": the tenant's service requests (every surface but Azure), newest first,
+        """ "View all support tickets": the tenant's service requests (every surface but Azure), newest first,
         every page. ``status``: ``open``, ``attentionNeeded`` or ``closed``; ``filter``: OData ``eq`` clauses
         on status, workload, origin joined with ``and``."""
         if status is not None and status not in STATUSES:

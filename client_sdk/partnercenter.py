@@ -5,6 +5,7 @@ Methods return the JSON as plain dicts. ``customers()``, ``service_requests()`` 
 ``customer_service_requests()`` are generators that walk every page; the other collections are small and come
 back as lists of their ``items``.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,13 +28,17 @@ class PartnerCenter:
     def __init__(self, client):
         self._client = client
 
-    def _call(self, method: str, path: str, *, params: dict | None = None, headers: dict | None = None,
-              json=None):
+    def _call(self, method: str, path: str, *, params: dict | None = None, headers: dict | None = None, json=None):
         url = path if path.startswith(("http://", "https://")) else self._client.url(BASE + path)
-        sent = {"MS-RequestId": str(uuid.uuid4()), "MS-CorrelationId": self._client.correlation_id,
-                "MS-Contract-Version": "v1", **(headers or {})}
-        return self._client.request(method, url, resource="partner_center", error=partner_center_error,
-                                    params=params, headers=sent, json=json)
+        sent = {
+            "MS-RequestId": str(uuid.uuid4()),
+            "MS-CorrelationId": self._client.correlation_id,
+            "MS-Contract-Version": "v1",
+            **(headers or {}),
+        }
+        return self._client.request(
+            method, url, resource="partner_center", error=partner_center_error, params=params, headers=sent, json=json
+        )
 
     def _get(self, path: str, params: dict | None = None, headers: dict | None = None):
         return self._call("GET", path, params=params, headers=headers)
@@ -102,8 +107,10 @@ class PartnerCenter:
 
     def indirect_providers(self) -> list[dict]:
         """An indirect reseller's indirect provider (distributor)."""
-        return self._get("/relationships",
-                         params={"relationship_type": "IsIndirectCloudSolutionProviderOf"}).get("items") or []
+        return (
+            self._get("/relationships", params={"relationship_type": "IsIndirectCloudSolutionProviderOf"}).get("items")
+            or []
+        )
 
     # --- the partner itself --------------------------------------------------------------------
     def profile(self, kind: str = "partner") -> dict:
@@ -119,19 +126,32 @@ class PartnerCenter:
         return self._get("/servicerequests/supporttopics").get("items") or []
 
     @staticmethod
-    def _request_body(title: str, description: str, severity: str, support_topic_id, contact: dict | None,
-                      product_id: str | None) -> dict:
-        body = {"Title": title, "Description": description, "Severity": severity,
-                "SupportTopicId": str(support_topic_id)}
+    def _request_body(
+        title: str, description: str, severity: str, support_topic_id, contact: dict | None, product_id: str | None
+    ) -> dict:
+        body = {
+            "Title": title,
+            "Description": description,
+            "Severity": severity,
+            "SupportTopicId": str(support_topic_id),
+        }
         if contact:
             body["PrimaryContact"] = contact
         if product_id:
             body["ProductId"] = product_id
         return body
 
-    def file_service_request(self, customer_id: str, title: str, description: str, severity: str,
-                             support_topic_id, contact: dict | None = None, product_id: str | None = None,
-                             locale: str = "en-US") -> dict:
+    def file_service_request(
+        self,
+        customer_id: str,
+        title: str,
+        description: str,
+        severity: str,
+        support_topic_id,
+        contact: dict | None = None,
+        product_id: str | None = None,
+        locale: str = "en-US",
+    ) -> dict:
         """File a service request on behalf of a customer (pcsim's own route: the real API has none).
 
         ``severity``: ``critical``, ``moderate`` or ``minimal``; ``support_topic_id`` from
@@ -140,15 +160,27 @@ class PartnerCenter:
         signed-in user); ``product_id``: a marketplace product or subscription (R11 refuses a marketplace
         product with the ISV's contact in ``e.contact``). Checks R1, R2, R3, R9, R11.
         """
-        return self._call("POST", f"/customers/{_seg(customer_id)}/servicerequests/{_seg(locale)}",
-                          json=self._request_body(title, description, severity, support_topic_id, contact,
-                                                  product_id))
+        return self._call(
+            "POST",
+            f"/customers/{_seg(customer_id)}/servicerequests/{_seg(locale)}",
+            json=self._request_body(title, description, severity, support_topic_id, contact, product_id),
+        )
 
-    def file_partner_service_request(self, title: str, description: str, severity: str, support_topic_id,
-                                     contact: dict | None = None, locale: str = "en-US") -> dict:
+    def file_partner_service_request(
+        self,
+        title: str,
+        description: str,
+        severity: str,
+        support_topic_id,
+        contact: dict | None = None,
+        locale: str = "en-US",
+    ) -> dict:
         """File a service request about the partner's own Partner Center account (a "Partner Center" topic)."""
-        return self._call("POST", f"/servicerequests/{_seg(locale)}",
-                          json=self._request_body(title, description, severity, support_topic_id, contact, None))
+        return self._call(
+            "POST",
+            f"/servicerequests/{_seg(locale)}",
+            json=self._request_body(title, description, severity, support_topic_id, contact, None),
+        )
 
     def service_requests(self, status: str | None = None, size: int | None = None):
         """Every service request of the partner (its own and its customers', from every surface), newest
@@ -176,8 +208,15 @@ class PartnerCenter:
         """One service request with its ``notes`` (through the customer's route when ``customer_id`` is given)."""
         return self._get(self._request_path(request_id, customer_id))
 
-    def update_service_request(self, request_id: str, *, note: str | None = None, severity: str | None = None,
-                               status: str | None = None, customer_id: str | None = None) -> dict:
+    def update_service_request(
+        self,
+        request_id: str,
+        *,
+        note: str | None = None,
+        severity: str | None = None,
+        status: str | None = None,
+        customer_id: str | None = None,
+    ) -> dict:
         """Add a note, change the severity and/or the status (``closed``); returns the request. A closed request
         takes no change (409)."""
         body = {}

@@ -19,6 +19,7 @@ requests, with the rule that denied each refused one.
 Nothing is imported from ``client_sdk`` or ``simulator`` until a fixture is used, so the plugin costs nothing
 to test runs that do not use it, and the server package is needed only without ``--pcsim-url``.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,18 +33,27 @@ JOURNAL_LINES = 20
 
 def pytest_addoption(parser):
     group = parser.getgroup("pcsim", "pcsim (Partner Center simulator)")
-    group.addoption("--pcsim-url", dest="pcsim_url", default=None, metavar="URL",
-                    help="base URL of a running pcsim server to create the tests' worlds on (default: start an "
-                         "in-process server per test process)")
+    group.addoption(
+        "--pcsim-url",
+        dest="pcsim_url",
+        default=None,
+        metavar="URL",
+        help="base URL of a running pcsim server to create the tests' worlds on (default: start an "
+        "in-process server per test process)",
+    )
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "pcsim_scenario(name_or_path): the scenario of the test's pcsim_world (a fixture name of the "
-                   "server's fixtures/ or a YAML path; a relative path is looked up next to the test file)")
+        "markers",
+        "pcsim_scenario(name_or_path): the scenario of the test's pcsim_world (a fixture name of the "
+        "server's fixtures/ or a YAML path; a relative path is looked up next to the test file)",
+    )
     config.addinivalue_line(
-        "markers", "pcsim_world(**options): options of the test's pcsim_world: seed, frozen (default True), "
-                   "fixture, snapshot, ttl, id")
+        "markers",
+        "pcsim_world(**options): options of the test's pcsim_world: seed, frozen (default True), "
+        "fixture, snapshot, ttl, id",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -154,6 +164,8 @@ def pytest_runtest_makereport(item, call):
     lines = [f"world {world.id} on {world.sim.base_url}: last {len(entries)} request(s), newest first"]
     for e in entries:
         why = f" rule {e['rule']}" if e.get("rule") else f" fault {e['fault']}" if e.get("fault") else ""
-        lines.append(f"  {e['at']} {e['status']} {e['method']} {e['path']} as {e.get('actor') or '-'}"
-                     f"{why}  requestId={e['requestId']}")
+        lines.append(
+            f"  {e['at']} {e['status']} {e['method']} {e['path']} as {e.get('actor') or '-'}"
+            f"{why}  requestId={e['requestId']}"
+        )
     report.sections.append(("pcsim journal", "\n".join(lines)))

@@ -2,6 +2,7 @@
 
 A copy of Microsoft's published ids (the same on every tenant), so the SDK needs nothing from the server.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,9 @@ def role_id(role: str) -> str:
     try:
         return _BY_LOWER_NAME[role.strip().lower()]
     except KeyError:
-        raise ValueError(f"unknown Entra role {role!r}: give a role template id or one of "
-                         + ", ".join(sorted(ENTRA_ROLES))) from None
+        raise ValueError(
+            f"unknown Entra role {role!r}: give a role template id or one of " + ", ".join(sorted(ENTRA_ROLES))
+        ) from None
 
 
 def unified_roles(roles) -> list[dict]:

@@ -15,9 +15,10 @@ world edits.
 Plain ``requests``, no token (the control plane is a local test tool). An error answer raises
 :class:`SimError` with ``status``, ``code``, ``message`` and ``details``.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -58,11 +59,20 @@ def _sim_error(response: requests.Response) -> SimError:
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
-        return SimError(error.get("message") or response.reason or "control plane request failed",
-                        status=response.status_code, code=error.get("code"), details=error.get("details"),
-                        body=body, response=response)
-    return SimError(response.text or response.reason or "control plane request failed",
-                    status=response.status_code, body=body, response=response)
+        return SimError(
+            error.get("message") or response.reason or "control plane request failed",
+            status=response.status_code,
+            code=error.get("code"),
+            details=error.get("details"),
+            body=body,
+            response=response,
+        )
+    return SimError(
+        response.text or response.reason or "control plane request failed",
+        status=response.status_code,
+        body=body,
+        response=response,
+    )
 
 
 def duration_text(value: str | timedelta) -> str:
@@ -75,8 +85,7 @@ def duration_text(value: str | timedelta) -> str:
         raise ValueError("the clock only moves forward with advance(); use set_clock() to go back")
     hours, rest = divmod(value.seconds, 3600)
     minutes, seconds = divmod(rest, 60)
-    seconds_text = f"{seconds}.{value.microseconds:06d}".rstrip("0").rstrip(".") if value.microseconds \
-        else str(seconds)
+    seconds_text = f"{seconds}.{value.microseconds:06d}".rstrip("0").rstrip(".") if value.microseconds else str(seconds)
     return f"P{value.days}DT{hours}H{minutes}M{seconds_text}S"
 
 
@@ -85,8 +94,8 @@ def datetime_text(value: str | datetime | date) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, datetime):
-        value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return f"{value.isoformat()}T00:00:00Z"
     raise TypeError("a date-time is ISO 8601 text or a datetime.datetime")
@@ -94,7 +103,7 @@ def datetime_text(value: str | datetime | date) -> str:
 
 def _parse_datetime(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Clock(NamedTuple):
@@ -104,7 +113,7 @@ class Clock(NamedTuple):
     frozen: bool
 
     @classmethod
-    def from_json(cls, data: dict) -> "Clock":
+    def from_json(cls, data: dict) -> Clock:
         return cls(_parse_datetime(data["now"]), bool(data.get("frozen")))
 
 
@@ -135,12 +144,18 @@ class Sim:
     def __exit__(self, *exc):
         self.close()
 
-    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-                headers: dict | None = None) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, json: Any = None, params: dict | None = None, headers: dict | None = None
+    ) -> requests.Response:
         """Send a request to ``/sim<path>``; returns the response, or raises :class:`SimError` on an error."""
-        response = self.session.request(method, f"{self.base_url}/sim{path}", json=json, timeout=self.timeout,
-                                        params={k: v for k, v in (params or {}).items() if v is not None},
-                                        headers=headers)
+        response = self.session.request(
+            method,
+            f"{self.base_url}/sim{path}",
+            json=json,
+            timeout=self.timeout,
+            params={k: v for k, v in (params or {}).items() if v is not None},
+            headers=headers,
+        )
         if response.status_code >= 400:
             raise _sim_error(response)
         return response
@@ -150,23 +165,37 @@ class Sim:
         return response.json() if response.content else None
 
     # --- worlds ------------------------------------------------------------------------------------------
-    def create_world(self, scenario: str | None = None, fixture: dict | None = None, snapshot: str | None = None,
-                     seed: int | None = None, frozen: bool | None = None, ttl: int | None = None,
-                     id: str | None = None) -> "World":
+    def create_world(
+        self,
+        scenario: str | None = None,
+        fixture: dict | None = None,
+        snapshot: str | None = None,
+        seed: int | None = None,
+        frozen: bool | None = None,
+        ttl: int | None = None,
+        id: str | None = None,
+    ) -> World:
         """A new, isolated world from a scenario (a fixture name in the server's ``fixtures/`` or a path the
         server can read; default: the server's scenario), an inline ``fixture`` (a mapping), or a
         ``snapshot`` (``"<world>/<name>"``). ``seed``: Faker seed of the generated details; ``frozen``:
         freeze the clock (None: as the scenario says); ``ttl``: idle seconds before the server deletes it;
         ``id``: the world's id (default: a new uuid)."""
-        body = {"id": id, "scenario": scenario, "fixture": fixture, "snapshot": snapshot, "seed": seed,
-                "frozen": frozen, "ttl": ttl}
+        body = {
+            "id": id,
+            "scenario": scenario,
+            "fixture": fixture,
+            "snapshot": snapshot,
+            "seed": seed,
+            "frozen": frozen,
+            "ttl": ttl,
+        }
         return World(self, self._json("POST", "/worlds", json={k: v for k, v in body.items() if v is not None}))
 
-    def worlds(self) -> list["World"]:
+    def worlds(self) -> list[World]:
         """Every live world of the server."""
         return [World(self, data) for data in self._json("GET", "/worlds")["value"]]
 
-    def world(self, id: str) -> "World":
+    def world(self, id: str) -> World:
         """The world ``id`` (:class:`SimError` 404 if there is none)."""
         return World(self, self._json("GET", f"/worlds/{_seg(id)}"))
 
@@ -205,7 +234,7 @@ class World:
     def _json(self, method: str, path: str = "", **kwargs):
         return self.sim._json(method, self.path + path, **kwargs)
 
-    def refresh(self) -> "World":
+    def refresh(self) -> World:
         """Read the world again (its clock, TTL...)."""
         self._update(self._json("GET"))
         return self
@@ -214,7 +243,7 @@ class World:
         """Delete the world, its journal, faults and snapshots."""
         self._json("DELETE")
 
-    def reset(self) -> "World":
+    def reset(self) -> World:
         """Back to how the world was created: data and clock (its journal and fault rules stay)."""
         self._update(self._json("POST", "/reset"))
         return self
@@ -264,7 +293,7 @@ class World:
     def snapshots(self) -> list[dict]:
         return self._json("GET", "/snapshots")["value"]
 
-    def restore(self, name: str) -> "World":
+    def restore(self, name: str) -> World:
         """Put the world back as it was when snapshot ``name`` was taken."""
         self._update(self._json("POST", f"/snapshots/{_seg(name)}/restore"))
         return self
@@ -290,8 +319,9 @@ class World:
         self._json("DELETE", "/faults")
 
     # --- journal and explain -----------------------------------------------------------------------------
-    def journal(self, status: int | None = None, rule: str | None = None, surface: str | None = None,
-                top: int | None = None) -> list[dict]:
+    def journal(
+        self, status: int | None = None, rule: str | None = None, surface: str | None = None, top: int | None = None
+    ) -> list[dict]:
         """The world's requests, newest first: ``requestId``, ``at``, ``surface``, ``method``, ``path``,
         ``status``, ``actor``, ``tenantId``, ``rule`` (the rule that denied), ``fault``, ``outcome``
         (``allowed``, ``denied``, ``fault``, ``error``). Filters: ``status``, ``rule`` (``R3``), ``surface``,
@@ -306,13 +336,17 @@ class World:
         (:class:`client_sdk.PcsimError`)."""
         request_id = _request_id(request_id)
         if text:
-            return self.sim.request("GET", f"{self.path}/explain/{_seg(request_id)}",
-                                    params={"format": "text"}).text
+            return self.sim.request("GET", f"{self.path}/explain/{_seg(request_id)}", params={"format": "text"}).text
         return self._json("GET", f"/explain/{_seg(request_id)}")
 
     # --- world edits -------------------------------------------------------------------------------------
-    def set_relationship(self, relationship_id: str, status: str | None = None,
-                         end: str | datetime | None = None, auto_extend: str | timedelta | None = None) -> dict:
+    def set_relationship(
+        self,
+        relationship_id: str,
+        status: str | None = None,
+        end: str | datetime | None = None,
+        auto_extend: str | timedelta | None = None,
+    ) -> dict:
         """Change a GDAP relationship's ``status``, ``end`` (endDateTime) or ``auto_extend`` duration."""
         body: dict = {}
         if status is not None:
@@ -328,8 +362,9 @@ class World:
         on it is expired."""
         return self.set_relationship(relationship_id, end=at if at is not None else self.now, auto_extend="PT0S")
 
-    def set_access_assignment(self, assignment_id: str, roles: list[str] | None = None,
-                              status: str | None = None) -> dict:
+    def set_access_assignment(
+        self, assignment_id: str, roles: list[str] | None = None, status: str | None = None
+    ) -> dict:
         """Change a GDAP access assignment's ``roles`` (names, within its relationship's) or ``status``."""
         body = {k: v for k, v in {"roles": roles, "status": status}.items() if v is not None}
         return self._json("PATCH", f"/accessAssignments/{_seg(assignment_id)}", json=body)
@@ -350,8 +385,9 @@ class World:
     def add_rbac(self, subscription_id: str, principal: str, role: str) -> dict:
         """Give a group or user (by id) an Azure RBAC ``role`` on a subscription; returns the assignment
         (its ``id`` for :meth:`remove_rbac`)."""
-        return self._json("POST", f"/subscriptions/{_seg(subscription_id)}/rbac",
-                          json={"principal": principal, "role": role})
+        return self._json(
+            "POST", f"/subscriptions/{_seg(subscription_id)}/rbac", json={"principal": principal, "role": role}
+        )
 
     def remove_rbac(self, assignment_id: str) -> None:
         self._json("DELETE", f"/rbacAssignments/{_seg(assignment_id)}")

@@ -1,4 +1,5 @@
 """pcsim: the Partner Center Simulator."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,4 +1,5 @@
 """The app factory: one Flask app serving every surface of every world."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ class WorldPathMiddleware:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/worlds/"):
-            world, _, rest = path[len("/worlds/"):].partition("/")
+            world, _, rest = path[len("/worlds/") :].partition("/")
             if world:
                 environ["pcsim.world"] = world
                 environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/worlds/" + world
@@ -63,6 +64,7 @@ def _build_app(config: Config) -> Flask:
 
     from .surfaces import azure, docs, graph, hooks, login, m365admin, partnercenter, sim, ui
     from .surfaces import context as ctx
+
     renderers = {}
     for surface in (login, partnercenter, graph, m365admin, azure, sim):
         for prefix, renderer in surface.register(app):

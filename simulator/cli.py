@@ -1,4 +1,5 @@
 """``pcsim``: serve the simulator, validate fixtures, replay and record scenarios, generate fixtures."""
+
 from __future__ import annotations
 
 import gc
@@ -30,8 +31,14 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
 
 
 @click.group()
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show the installed pcsim's version and exit.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the installed pcsim's version and exit.",
+)
 def main():
     """Partner Center Simulator."""
 
@@ -44,16 +51,21 @@ def _example(base: str, upn: str) -> str:
         "      -d grant_type=password -d client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46 \\\n"
         f"      -d username={upn} -d 'password=Pcsim-Passw0rd!' \\\n"
         "      -d scope=https://api.partnercenter.microsoft.com/.default | python3 -c 'import json,sys; "
-        "print(json.load(sys.stdin)[\"access_token\"])')\n"
-        f"  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/partnercenter/v1/customers?size=5'")
+        'print(json.load(sys.stdin)["access_token"])\')\n'
+        f"  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/partnercenter/v1/customers?size=5'"
+    )
 
 
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (PCSIM_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Plain HTTP port (PCSIM_PORT, default 8080).")
 @click.option("--database-url", default=None, help="SQLAlchemy URL (PCSIM_DATABASE_URL, default in-memory SQLite).")
-@click.option("--scenario", default=None, help="Fixture name in fixtures/ or a path (PCSIM_SCENARIO, default 'default').")
-@click.option("--frozen-clock/--running-clock", default=None, help="Freeze the world clock (default: as the scenario says).")
+@click.option(
+    "--scenario", default=None, help="Fixture name in fixtures/ or a path (PCSIM_SCENARIO, default 'default')."
+)
+@click.option(
+    "--frozen-clock/--running-clock", default=None, help="Freeze the world clock (default: as the scenario says)."
+)
 @click.option("--tls", is_flag=True, help="Also serve HTTPS (local CA) on --tls-port, for the official Azure clients.")
 @click.option("--tls-port", type=int, default=None, help="HTTPS port (default: port + 363, i.e. 8443).")
 @click.option("--workers", type=int, default=None, help="Production mode: gunicorn with N worker processes.")
@@ -65,17 +77,20 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
     # never scanned again (and gunicorn's workers share their pages).
     gc.disable()
     from .auth.keys import generate_in_background
+
     generate_in_background()  # the signing key, on another core while this one imports and builds the rest
     from . import create_app
     from .config import Config
     from .store.db import _is_memory_sqlite
 
-    config = Config.from_env(host=host, port=port, database_url=database_url, scenario=scenario,
-                             frozen_clock=frozen_clock)
+    config = Config.from_env(
+        host=host, port=port, database_url=database_url, scenario=scenario, frozen_clock=frozen_clock
+    )
     tls_port = tls_port or config.port + 363
     tls_files = None
     if tls:
         from .tls import ensure_certificates
+
         tls_files = ensure_certificates()
     if workers:
         if _is_memory_sqlite(config.database_url):
@@ -89,22 +104,30 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
         gc.enable()
         _banner(app, config, tls_files, tls_port, started)
         from .server import run_gunicorn
+
         bind = [f"{config.host}:{config.port}"]
         if tls_files:
             click.echo("--workers with --tls serves HTTPS only, on --port", err=True)
-        run_gunicorn(lambda: _in_worker(app), bind, workers,
-                     str(tls_files.cert) if tls_files else None, str(tls_files.key) if tls_files else None)
+        run_gunicorn(
+            lambda: _in_worker(app),
+            bind,
+            workers,
+            str(tls_files.cert) if tls_files else None,
+            str(tls_files.key) if tls_files else None,
+        )
         return
 
     from .server import start_server
+
     app = _create(create_app, config)
     gc.freeze()
     gc.enable()
     threaded = not _is_memory_sqlite(config.database_url)
     servers = [_listen(start_server, "--port", app, config.host, config.port, threaded=threaded)]
     if tls_files:
-        servers.append(_listen(start_server, "--tls-port", app, config.host, tls_port, tls=tls_files,
-                               threaded=threaded))
+        servers.append(
+            _listen(start_server, "--tls-port", app, config.host, tls_port, tls=tls_files, threaded=threaded)
+        )
     _banner(app, config, tls_files, tls_port, started)
     try:
         while True:
@@ -137,15 +160,21 @@ def _fixture_problem(scenario: str, exc) -> str:
     path = resolve_scenario(scenario)
     shipped = ", ".join(sorted(p.stem for p in fixtures_dir().glob("*.yaml")))
     if [e.reason for e in exc.errors] == ["file not found"] and exc.errors[0].file == str(path):
-        return (f"no fixture {scenario!r} (looked for {path}).\n  --scenario (or PCSIM_SCENARIO) takes the name of a "
-                f"shipped fixture ({shipped}) or the path of a fixture file.")
+        return (
+            f"no fixture {scenario!r} (looked for {path}).\n  --scenario (or PCSIM_SCENARIO) takes the name of a "
+            f"shipped fixture ({shipped}) or the path of a fixture file."
+        )
     if _is_replay_scenario(path):
-        return (f"{scenario} is a replay scenario (a test script): run it with `pcsim replay {scenario}`.\n"
-                f"  --scenario (or PCSIM_SCENARIO) takes a fixture, the world to serve: {shipped}, or a path.")
+        return (
+            f"{scenario} is a replay scenario (a test script): run it with `pcsim replay {scenario}`.\n"
+            f"  --scenario (or PCSIM_SCENARIO) takes a fixture, the world to serve: {shipped}, or a path."
+        )
     shown = "\n".join(f"  {e}" for e in exc.errors[:10])
     more = f"\n  ... and {len(exc.errors) - 10} more" if len(exc.errors) > 10 else ""
-    return (f"the fixture {scenario!r} is invalid ({len(exc.errors)} error(s)):\n{shown}{more}\n"
-            f"  Check it with `pcsim validate {path}`.")
+    return (
+        f"the fixture {scenario!r} is invalid ({len(exc.errors)} error(s)):\n{shown}{more}\n"
+        f"  Check it with `pcsim validate {path}`."
+    )
 
 
 def _is_replay_scenario(path: Path) -> bool:
@@ -167,8 +196,10 @@ def _listen(start_server, option: str, app, host: str, port: int, **kwargs):
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as exc:
-        _fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}): another program (a pcsim already "
-              f"running?) holds it, or the address is not this machine's; choose another port with {option}.")
+        _fail(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): another program (a pcsim already "
+            f"running?) holds it, or the address is not this machine's; choose another port with {option}."
+        )
     return start_server(app, host, port, **kwargs)
 
 
@@ -191,14 +222,20 @@ def _example_user(app) -> str | None:
 
 def _banner(app, config: Config, tls_files, tls_port: int, started: float) -> None:
     base = f"http://{config.host}:{config.port}"
-    click.echo(f"pcsim is serving scenario '{config.scenario}' on {config.database_url} "
-               f"(ready in {time.perf_counter() - started:.2f}s)")
+    click.echo(
+        f"pcsim is serving scenario '{config.scenario}' on {config.database_url} "
+        f"(ready in {time.perf_counter() - started:.2f}s)"
+    )
     click.echo(f"  HTTP   {base}")
     if tls_files:
-        click.echo(f"  HTTPS  https://localhost:{tls_port}   (CA: {tls_files.ca_cert}; "
-                   f"export REQUESTS_CA_BUNDLE={tls_files.ca_cert})")
+        click.echo(
+            f"  HTTPS  https://localhost:{tls_port}   (CA: {tls_files.ca_cert}; "
+            f"export REQUESTS_CA_BUNDLE={tls_files.ca_cert})"
+        )
     click.echo(f"  docs   {base}/docs")
-    click.echo(f"  UI     {base}/ui/   (training: personas, Partner Center, Azure portal, Microsoft 365 admin, trainer)")
+    click.echo(
+        f"  UI     {base}/ui/   (training: personas, Partner Center, Azure portal, Microsoft 365 admin, trainer)"
+    )
     upn = _example_user(app)
     if upn:
         click.echo(f"Try it (as {upn}):")
@@ -231,8 +268,12 @@ def validate(files):
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--url", default=None, help="A running pcsim (default: an in-process server on a free port).")
 @click.option("--junit-xml", type=click.Path(dir_okay=False), default=None, help="Write a JUnit XML report.")
-@click.option("-k", "keyword", default=None,
-              help="Only scenarios whose name, file or rules match (pytest-like: 'R6', 'gdap and not expired').")
+@click.option(
+    "-k",
+    "keyword",
+    default=None,
+    help="Only scenarios whose name, file or rules match (pytest-like: 'R6', 'gdap and not expired').",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, help="Run N scenarios at a time.")
 def replay(paths, url, junit_xml, keyword, jobs):
     """Run scenario files (PATHS: files or directories of *.yaml), each in a fresh world. Without PATHS: the
@@ -244,6 +285,7 @@ def replay(paths, url, junit_xml, keyword, jobs):
 
     if not paths:
         from .data import scenarios_dir
+
         paths = (str(scenarios_dir()),)
         click.echo(f"the scenarios shipped with pcsim: {paths[0]}")
     sys.exit(run_replay(list(paths), url=url, junit_xml=junit_xml, keyword=keyword, jobs=jobs))
@@ -265,19 +307,42 @@ def record(url, output, host, port, world_id, scenario, name, max_requests, keep
     Stops on Ctrl-C (or after --max-requests); the scenario file is rewritten after every request."""
     from .scenarios.recorder import record_session
 
-    sys.exit(record_session(url, output, host=host, port=port, world_id=world_id, scenario=scenario, name=name,
-                            max_requests=max_requests, keep_world=keep_world, echo=click.echo))
+    sys.exit(
+        record_session(
+            url,
+            output,
+            host=host,
+            port=port,
+            world_id=world_id,
+            scenario=scenario,
+            name=name,
+            max_requests=max_requests,
+            keep_world=keep_world,
+            echo=click.echo,
+        )
+    )
 
 
 @main.command()
 @click.option("--customers", type=click.IntRange(min=1), required=True, help="How many customers.")
-@click.option("--tickets", type=click.IntRange(min=0), default=0, show_default=True,
-              help="How many support tickets, spread over the customers and the three surfaces.")
+@click.option(
+    "--tickets",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="How many support tickets, spread over the customers and the three surfaces.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Faker seed: the same seed, the same bytes.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The fixture file to write.")
 @click.option("--name", default=None, help="Scenario name (default: the output file's name).")
-@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True,
-              help="json (which is YAML too) reads about fifty times faster; yaml is block-style YAML.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "yaml"]),
+    default="json",
+    show_default=True,
+    help="json (which is YAML too) reads about fifty times faster; yaml is block-style YAML.",
+)
 def generate(customers, tickets, seed, output, name, fmt):
     """Write a valid fixture with N customers (every relationship type, every GDAP status, in proportion) and
     optionally T tickets."""
@@ -285,10 +350,12 @@ def generate(customers, tickets, seed, output, name, fmt):
 
     started = time.perf_counter()
     stats = write_fixture(output, customers=customers, seed=seed, name=name, tickets=tickets, fmt=fmt)
-    click.echo(f"{output}: {stats['partners']} partners, {stats['customers']} customers, "
-               f"{stats['subscriptions']} subscriptions, {stats['gdap']} GDAP relationships, "
-               f"{stats['tickets']} tickets ({time.perf_counter() - started:.2f}s); check it with "
-               f"`pcsim validate {output}`")
+    click.echo(
+        f"{output}: {stats['partners']} partners, {stats['customers']} customers, "
+        f"{stats['subscriptions']} subscriptions, {stats['gdap']} GDAP relationships, "
+        f"{stats['tickets']} tickets ({time.perf_counter() - started:.2f}s); check it with "
+        f"`pcsim validate {output}`"
+    )
 
 
 if __name__ == "__main__":

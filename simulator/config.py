@@ -1,4 +1,5 @@
 """Configuration: arguments win over environment variables, which win over defaults."""
+
 from __future__ import annotations
 
 import os
@@ -16,17 +17,25 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
 
-    ENV = {"database_url": "PCSIM_DATABASE_URL", "scenario": "PCSIM_SCENARIO", "host": "PCSIM_HOST",
-           "port": "PCSIM_PORT", "frozen_clock": "PCSIM_FROZEN_CLOCK"}
+    ENV = {
+        "database_url": "PCSIM_DATABASE_URL",
+        "scenario": "PCSIM_SCENARIO",
+        "host": "PCSIM_HOST",
+        "port": "PCSIM_PORT",
+        "frozen_clock": "PCSIM_FROZEN_CLOCK",
+    }
 
     @classmethod
-    def from_env(cls, **overrides) -> "Config":
+    def from_env(cls, **overrides) -> Config:
         values = {}
         for f in fields(cls):
             env = cls.ENV.get(f.name)
             if env and os.environ.get(env) not in (None, ""):
                 raw = os.environ[env]
-                values[f.name] = int(raw) if f.name == "port" else (
-                    raw.lower() in ("1", "true", "yes") if f.name == "frozen_clock" else raw)
+                values[f.name] = (
+                    int(raw)
+                    if f.name == "port"
+                    else (raw.lower() in ("1", "true", "yes") if f.name == "frozen_clock" else raw)
+                )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -1,5 +1,6 @@
 """Marshmallow's nested validation messages as flat (path, reason) pairs: one reading for every error body
 (fixtures, scenarios and every surface)."""
+
 from __future__ import annotations
 
 from typing import Any

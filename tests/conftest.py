@@ -1,5 +1,6 @@
 """Shared fixtures: one app per test process, its default world (frozen clock) reset per test; sign-in;
 live servers."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,23 +32,41 @@ def client(app):
 @pytest.fixture
 def token_response(client):
     """POST a password grant; returns the Flask response (any status)."""
-    def request(username: str, tenant: str | None = None, scope: str = PC_SCOPE, password: str = PASSWORD,
-                client_id: str = CLI_CLIENT_ID, **extra):
+
+    def request(
+        username: str,
+        tenant: str | None = None,
+        scope: str = PC_SCOPE,
+        password: str = PASSWORD,
+        client_id: str = CLI_CLIENT_ID,
+        **extra,
+    ):
         tenant = tenant or username.split("@", 1)[1]
         cloud = "/usgov" if tenant.endswith(".us") or scope.rstrip("/.default").endswith(".us") else ""
-        return client.post(f"{cloud}/login/{tenant}/oauth2/v2.0/token", data={
-            "grant_type": "password", "client_id": client_id, "username": username, "password": password,
-            "scope": scope, **extra})
+        return client.post(
+            f"{cloud}/login/{tenant}/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": client_id,
+                "username": username,
+                "password": password,
+                "scope": scope,
+                **extra,
+            },
+        )
+
     return request
 
 
 @pytest.fixture
 def sign_in(token_response):
     """An access token for a user (in ``tenant``, default: the user's own), or the test fails."""
+
     def sign_in(username: str, tenant: str | None = None, scope: str = PC_SCOPE, **extra) -> str:
         response = token_response(username, tenant, scope, **extra)
         assert response.status_code == 200, response.get_json()
         return response.get_json()["access_token"]
+
     return sign_in
 
 
@@ -81,4 +100,5 @@ def advance_clock(app):
         with app.extensions["pcsim"].store.session() as session:
             world = session.get(World, app.extensions["pcsim"].config.default_world)
             world.clock_anchor = world.clock_anchor + delta
+
     return advance

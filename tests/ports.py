@@ -1,4 +1,5 @@
 """A free TCP port on the loopback, for the servers the tests start themselves."""
+
 from __future__ import annotations
 
 import socket

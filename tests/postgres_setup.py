@@ -6,6 +6,7 @@ machine without it, the tests that need PostgreSQL are skipped, and say how to i
 PostgreSQL refuses to run as root (CI runs as root): then the cluster belongs to the ``postgres`` system user
 (created by the Debian package; created here if missing) and its commands run through ``runuser -u postgres``.
 """
+
 from __future__ import annotations
 
 import glob
@@ -24,8 +25,10 @@ from .ports import free_port
 
 OS_USER = "postgres"  # the Debian package's system user
 DB_USER = "postgres"  # the cluster's superuser (trust authentication, local only)
-HOW_TO_INSTALL = ("`make system-deps` (or `make test`) installs Debian's package (as root: apt-get install -y "
-                  "--no-install-recommends postgresql)")
+HOW_TO_INSTALL = (
+    "`make system-deps` (or `make test`) installs Debian's package (as root: apt-get install -y "
+    "--no-install-recommends postgresql)"
+)
 
 
 def _bin_dir() -> Path | None:
@@ -65,20 +68,24 @@ class Cluster:
         return f"postgresql+psycopg://{DB_USER}@127.0.0.1:{self.port}/{database}"
 
     def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        done = subprocess.run([*self.as_user, *args], capture_output=True, text=True, timeout=timeout,
-                              cwd=self.directory)
+        done = subprocess.run(
+            [*self.as_user, *args], capture_output=True, text=True, timeout=timeout, cwd=self.directory
+        )
         if done.returncode != 0:
             log = self.directory / "server.log"
-            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-                               + (f"\nserver.log:\n{log.read_text()[-3000:]}" if log.exists() else ""))
+            raise RuntimeError(
+                f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+                + (f"\nserver.log:\n{log.read_text()[-3000:]}" if log.exists() else "")
+            )
         return done
 
     def create_database(self, name: str) -> str:
         """A new empty database; returns its SQLAlchemy URL."""
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=DB_USER, dbname="postgres",
-                             autocommit=True) as connection:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=DB_USER, dbname="postgres", autocommit=True
+        ) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -99,21 +106,47 @@ def start_cluster() -> Cluster:
         try:
             owner = pwd.getpwnam(OS_USER)
         except KeyError:  # the package normally creates it
-            subprocess.run(["useradd", "--system", "--home-dir", "/var/lib/postgresql", "--shell", "/bin/bash",
-                            OS_USER], check=True, capture_output=True)
+            subprocess.run(
+                ["useradd", "--system", "--home-dir", "/var/lib/postgresql", "--shell", "/bin/bash", OS_USER],
+                check=True,
+                capture_output=True,
+            )
             owner = pwd.getpwnam(OS_USER)
         os.chown(directory, owner.pw_uid, owner.pw_gid)
         as_user = ["runuser", "-u", OS_USER, "--"]
     port = free_port()
     cluster = Cluster(bin_dir, directory, port, as_user, install_seconds)
     try:
-        cluster.run(str(bin_dir / "initdb"), "-D", str(cluster.data), "-U", DB_USER, "--auth=trust",
-                    "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+        cluster.run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(cluster.data),
+            "-U",
+            DB_USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
         # A test cluster: durability off for speed; local TCP and a socket in the cluster's own directory.
-        options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={directory} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        cluster.run(str(bin_dir / "pg_ctl"), "-D", str(cluster.data), "-l", str(directory / "server.log"),
-                    "-o", options, "-w", "-t", "60", "start", timeout=90)
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={directory} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        cluster.run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(cluster.data),
+            "-l",
+            str(directory / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+            timeout=90,
+        )
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise

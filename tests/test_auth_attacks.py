@@ -8,6 +8,7 @@ its own (under the server's ``kid``, an unknown one, or one it embeds in the hea
 test_tokens.py has the Partner Center cases of the plain ones (none, tampered tid, other key, expired, not yet
 valid, a Graph token on Partner Center, another world's token); here are the other surfaces and the rest.
 """
+
 from __future__ import annotations
 
 import base64
@@ -48,11 +49,16 @@ SURFACES = {
 }
 ALL = list(SURFACES)
 NOT_PC = [s for s in SURFACES if s != "partnercenter"]  # test_tokens.py covers Partner Center for these
-REQUEST_ID_HEADERS = {"partnercenter": "MS-RequestId", "graph": "request-id", "azure": "x-ms-request-id",
-                      "m365admin": "request-id"}
+REQUEST_ID_HEADERS = {
+    "partnercenter": "MS-RequestId",
+    "graph": "request-id",
+    "azure": "x-ms-request-id",
+    "m365admin": "request-id",
+}
 
 
 # --- helpers -------------------------------------------------------------------------------------------
+
 
 def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
@@ -84,9 +90,11 @@ def attacker_key():
 @pytest.fixture
 def token_for(sign_in):
     """A genuine token for a surface (its scope, user and tenant)."""
+
     def token_for(surface: str) -> str:
         scope, user, tenant, _ = SURFACES[surface]
         return sign_in(user, tenant, scope=scope)
+
     return token_for
 
 
@@ -95,6 +103,7 @@ def call(client):
     def call(surface: str, token: str | None, prefix: str = ""):
         path = SURFACES[surface][3]
         return client.get(prefix + path, headers=bearer(token) if token is not None else {})
+
     return call
 
 
@@ -140,15 +149,24 @@ def test_genuine_tokens_are_accepted(call, token_for, surface):
 
 # --- the algorithm ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("surface", ALL)
 def test_alg_none_is_refused(call, token_for, surface):
     """Unsigned (test_tokens.py has PyJWT's plain 'none' on Partner Center): every spelling, with or without
     the original signature left in place."""
     header, claims, signature = parts(token_for(surface))
-    assert_all_refused(call, surface, {
-        f"{alg}, {'signature kept' if keep else 'no signature'}": assemble(header | {"alg": alg}, claims,
-                                                                          signature if keep else "")
-        for alg in ("none", "None", "NONE", "nOnE") for keep in (False, True)}, "algorithm")
+    assert_all_refused(
+        call,
+        surface,
+        {
+            f"{alg}, {'signature kept' if keep else 'no signature'}": assemble(
+                header | {"alg": alg}, claims, signature if keep else ""
+            )
+            for alg in ("none", "None", "NONE", "nOnE")
+            for keep in (False, True)
+        },
+        "algorithm",
+    )
 
 
 @pytest.fixture
@@ -160,8 +178,14 @@ def public_key_forms(client):
     spki_pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     pkcs1_pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1)
     spki_der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    forms = {"SPKI PEM": spki_pem, "SPKI PEM without newline": spki_pem.rstrip(b"\n"), "PKCS1 PEM": pkcs1_pem,
-             "SPKI DER": spki_der, "JWK": json.dumps(jwk).encode(), "modulus": unb64(jwk["n"])}
+    forms = {
+        "SPKI PEM": spki_pem,
+        "SPKI PEM without newline": spki_pem.rstrip(b"\n"),
+        "PKCS1 PEM": pkcs1_pem,
+        "SPKI DER": spki_der,
+        "JWK": json.dumps(jwk).encode(),
+        "modulus": unb64(jwk["n"]),
+    }
     return jwk["kid"], forms
 
 
@@ -172,21 +196,35 @@ def test_hmac_keyed_with_the_public_key_is_refused(call, token_for, public_key_f
     kid, forms = public_key_forms
     header, claims, _ = parts(token_for(surface))
     assert header["kid"] == kid
-    assert_all_refused(call, surface, {
-        f"{alg} keyed with {form}": hmac_signed(header | {"alg": alg}, claims, secret)
-        for alg in ("HS256", "HS384", "HS512") for form, secret in forms.items()}, "algorithm")
+    assert_all_refused(
+        call,
+        surface,
+        {
+            f"{alg} keyed with {form}": hmac_signed(header | {"alg": alg}, claims, secret)
+            for alg in ("HS256", "HS384", "HS512")
+            for form, secret in forms.items()
+        },
+        "algorithm",
+    )
 
 
 @pytest.mark.parametrize("surface", ALL)
 def test_other_asymmetric_algorithms_are_refused(call, token_for, surface):
     header, claims, _ = parts(token_for(surface))
     keys = {"RS512": attacker_key(), "PS256": attacker_key(), "ES256": ec.generate_private_key(ec.SECP256R1())}
-    assert_all_refused(call, surface, {
-        alg: jwt.encode(claims, key, algorithm=alg, headers={"kid": header["kid"], "typ": "JWT"})
-        for alg, key in keys.items()}, "algorithm")
+    assert_all_refused(
+        call,
+        surface,
+        {
+            alg: jwt.encode(claims, key, algorithm=alg, headers={"kid": header["kid"], "typ": "JWT"})
+            for alg, key in keys.items()
+        },
+        "algorithm",
+    )
 
 
 # --- a key of the attacker's own ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("surface", ALL)
 def test_own_key_under_the_servers_kid_is_refused(call, token_for, surface):
@@ -195,16 +233,30 @@ def test_own_key_under_the_servers_kid_is_refused(call, token_for, surface):
     header, claims, _ = parts(token_for(surface))
     key = attacker_key()
     public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    extras = {"no hint": {}, "embedded jwk": {"jwk": public_jwk | {"kid": header["kid"]}},
-              "jku": {"jku": "https://attacker.example/keys"}, "x5u": {"x5u": "https://attacker.example/cert.pem"}}
-    issuers = {"pcsim's own issuer": claims["iss"],
-               "Entra ID's issuer": f"https://login.microsoftonline.com/{claims['tid']}/v2.0",
-               "sts.windows.net": f"https://sts.windows.net/{claims['tid']}/",
-               "attacker's issuer": f"https://attacker.example/{claims['tid']}/v2.0"}
-    assert_all_refused(call, surface, {
-        f"{hint}, {name}": jwt.encode(claims | {"iss": iss}, key, algorithm="RS256",
-                                      headers={"kid": header["kid"], "typ": "JWT", **extra})
-        for hint, extra in extras.items() for name, iss in issuers.items()}, "signature is invalid")
+    extras = {
+        "no hint": {},
+        "embedded jwk": {"jwk": public_jwk | {"kid": header["kid"]}},
+        "jku": {"jku": "https://attacker.example/keys"},
+        "x5u": {"x5u": "https://attacker.example/cert.pem"},
+    }
+    issuers = {
+        "pcsim's own issuer": claims["iss"],
+        "Entra ID's issuer": f"https://login.microsoftonline.com/{claims['tid']}/v2.0",
+        "sts.windows.net": f"https://sts.windows.net/{claims['tid']}/",
+        "attacker's issuer": f"https://attacker.example/{claims['tid']}/v2.0",
+    }
+    assert_all_refused(
+        call,
+        surface,
+        {
+            f"{hint}, {name}": jwt.encode(
+                claims | {"iss": iss}, key, algorithm="RS256", headers={"kid": header["kid"], "typ": "JWT", **extra}
+            )
+            for hint, extra in extras.items()
+            for name, iss in issuers.items()
+        },
+        "signature is invalid",
+    )
 
 
 @pytest.mark.parametrize("surface", NOT_PC)
@@ -221,8 +273,12 @@ def test_genuine_signature_under_another_kid_is_refused(call, token_for, surface
     variants = {"no kid": {k: v for k, v in header.items() if k != "kid"}}
     for kid in ("", "../../../../dev/null", "' OR '1'='1", "*", header["kid"] + " ", header["kid"].upper()):
         variants[repr(kid)] = header | {"kid": kid}
-    assert_all_refused(call, surface, {label: assemble(h, claims, signature) for label, h in variants.items()},
-                       "not signed by a key of this server")
+    assert_all_refused(
+        call,
+        surface,
+        {label: assemble(h, claims, signature) for label, h in variants.items()},
+        "not signed by a key of this server",
+    )
 
 
 # --- tampering with a genuine token -------------------------------------------------------------------
@@ -233,8 +289,14 @@ TAMPERINGS = {
     "wids": lambda c: c | {"wids": [*c.get("wids", []), GLOBAL_ADMIN]},
     "exp": lambda c: c | {"exp": c["exp"] + 30 * 86400},
     "nbf": lambda c: c | {"nbf": c["nbf"] - 86400, "iat": c["iat"] - 86400},
-    "aud": lambda c: c | {"aud": "https://graph.microsoft.com" if "graph" not in c["aud"]
-                          else "https://api.partnercenter.microsoft.com"},
+    "aud": lambda c: (
+        c
+        | {
+            "aud": "https://graph.microsoft.com"
+            if "graph" not in c["aud"]
+            else "https://api.partnercenter.microsoft.com"
+        }
+    ),
     "idtyp": lambda c: c | {"idtyp": "app", "roles": ["DelegatedAdminRelationship.ReadWrite.All"]},
     "extra claim": lambda c: c | {"pcsim_admin": True},
 }
@@ -244,8 +306,12 @@ TAMPERINGS = {
 def test_tampered_payload_is_refused(call, token_for, surface):
     """Claims edited in a genuine token (test_tokens.py has tid on Partner Center)."""
     header, claims, signature = parts(token_for(surface))
-    assert_all_refused(call, surface, {claim: assemble(header, change(claims), signature)
-                                       for claim, change in TAMPERINGS.items()}, "signature is invalid")
+    assert_all_refused(
+        call,
+        surface,
+        {claim: assemble(header, change(claims), signature) for claim, change in TAMPERINGS.items()},
+        "signature is invalid",
+    )
 
 
 @pytest.mark.parametrize("surface", ALL)
@@ -253,16 +319,29 @@ def test_damaged_signature_is_refused(call, token_for, sign_in, surface):
     header, claims, signature = parts(token_for(surface))
     raw = unb64(signature)
     other = sign_in(upn("fabrikam"), scope=SURFACES[surface][0]).split(".")[2]
-    assert_all_refused(call, surface, {
-        damage: assemble(header, claims, damaged) for damage, damaged in {
-            "empty": "", "truncated": b64(raw[:-1]), "flipped": b64(raw[:-1] + bytes([raw[-1] ^ 1])),
-            "another token's": other, "not base64url": "!!!" + signature[3:]}.items()})
+    assert_all_refused(
+        call,
+        surface,
+        {
+            damage: assemble(header, claims, damaged)
+            for damage, damaged in {
+                "empty": "",
+                "truncated": b64(raw[:-1]),
+                "flipped": b64(raw[:-1] + bytes([raw[-1] ^ 1])),
+                "another token's": other,
+                "not base64url": "!!!" + signature[3:],
+            }.items()
+        },
+    )
 
 
 @pytest.mark.parametrize("surface", ALL)
 def test_garbage_is_refused(call, surface):
-    assert_all_refused(call, surface, {g[:20]: g for g in ("a.b.c", "..", "e30.e30.", "Bearer", "x" * 5000,
-                                                           "e30.e30.e30.e30", "\u0000")})
+    assert_all_refused(
+        call,
+        surface,
+        {g[:20]: g for g in ("a.b.c", "..", "e30.e30.", "Bearer", "x" * 5000, "e30.e30.e30.e30", "\u0000")},
+    )
 
 
 @pytest.mark.parametrize("surface", ALL)
@@ -276,6 +355,7 @@ def test_missing_token_is_refused(call, surface):
 
 
 # --- the right token, the wrong moment ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("surface", NOT_PC)
 def test_expired_token_is_refused(call, token_for, advance_clock, surface):
@@ -305,6 +385,7 @@ def test_a_little_clock_skew_is_tolerated(call, token_for, advance_clock, surfac
 
 # --- the right token, the wrong place -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("surface", ALL)
 @pytest.mark.parametrize("other", ALL)
 def test_token_for_another_audience_is_refused(call, token_for, sign_in, surface, other):
@@ -329,14 +410,24 @@ def test_refresh_token_is_not_an_access_token(call, token_response, surface):
     assert_refused(call(surface, body["refresh_token"]), surface, "refresh token is not an access token")
 
 
-@pytest.mark.parametrize("surface, us_scope", [
-    ("partnercenter", "https://api.partnercenter.microsoft.us/.default"),
-    ("graph", "https://graph.microsoft.us/.default"),
-])
+@pytest.mark.parametrize(
+    "surface, us_scope",
+    [
+        ("partnercenter", "https://api.partnercenter.microsoft.us/.default"),
+        ("graph", "https://graph.microsoft.us/.default"),
+    ],
+)
 def test_us_government_token_is_refused_in_the_public_cloud(client, call, surface, us_scope):
-    token = client.post("/usgov/login/relecloudgov.onmicrosoft.us/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("relecloud"), "password": PASSWORD,
-        "scope": us_scope}).get_json()["access_token"]
+    token = client.post(
+        "/usgov/login/relecloudgov.onmicrosoft.us/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": upn("relecloud"),
+            "password": PASSWORD,
+            "scope": us_scope,
+        },
+    ).get_json()["access_token"]
     assert client.get("/usgov" + SURFACES[surface][3], headers=bearer(token)).status_code == 200
     assert_refused(call(surface, token), surface, "audience")
 
@@ -345,27 +436,38 @@ def test_us_government_token_is_refused_in_the_public_cloud(client, call, surfac
 # An attacker cannot make these (they need pcsim's private key), but the checks behind the signature must
 # hold on their own: a token the server signed is still refused for the wrong issuer, tenant or missing claims.
 
+
 @pytest.fixture
 def server_signed(app, token_for):
     def server_signed(surface: str, change) -> str:
         _, claims, _ = parts(token_for(surface))
         changed = change(claims)
         return app.extensions["pcsim"].keys.sign({k: v for k, v in changed.items() if v is not None})
+
     return server_signed
 
 
 SERVER_SIGNED = {  # label: (change to genuine claims, reason)
     "Entra ID's issuer": (lambda c: c | {"iss": f"https://login.microsoftonline.com/{c['tid']}/v2.0"}, "issuer"),
     "another tenant's issuer": (lambda c: c | {"iss": f"https://login.pcsim.local/{tid('fabrikam')}/v2.0"}, "issuer"),
-    "another world's issuer": (lambda c: c | {"iss": c["iss"].replace("login.pcsim.local/",
-                                                                      "login.pcsim.local/worlds/elsewhere/")}, "issuer"),
+    "another world's issuer": (
+        lambda c: c | {"iss": c["iss"].replace("login.pcsim.local/", "login.pcsim.local/worlds/elsewhere/")},
+        "issuer",
+    ),
     "no iss": (lambda c: c | {"iss": None}, "issuer"),
     "no exp": (lambda c: c | {"exp": None}, "expired"),
     "no aud": (lambda c: c | {"aud": None}, "audience"),
     "aud list": (lambda c: c | {"aud": [c["aud"], "https://attacker.example"]}, "audience"),
-    "unknown tenant": (lambda c: c | {"tid": "00000000-0000-0000-0000-000000000000",
-                                      "iss": "https://login.pcsim.local/00000000-0000-0000-0000-000000000000/v2.0"},
-                       "tenant"),
+    "unknown tenant": (
+        lambda c: (
+            c
+            | {
+                "tid": "00000000-0000-0000-0000-000000000000",
+                "iss": "https://login.pcsim.local/00000000-0000-0000-0000-000000000000/v2.0",
+            }
+        ),
+        "tenant",
+    ),
     "unknown user": (lambda c: c | {"oid": "00000000-0000-0000-0000-000000000000"}, "user"),
 }
 
@@ -386,21 +488,26 @@ def test_server_signed_token_with_wrong_claims_is_refused(call, server_signed, s
 WOODGROVE = tid("woodgrove")
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", f"/customers/{WOODGROVE}"),
-    ("GET", f"/customers/{WOODGROVE}/subscriptions"),
-    ("GET", f"/customers/{WOODGROVE}/servicerequests"),
-    ("GET", f"/customers/{WOODGROVE}/servicerequests/newrequest/microsoft365"),
-    ("GET", f"/customers/{WOODGROVE}/serviceincidents"),
-    ("POST", f"/customers/{WOODGROVE}/servicerequests/en-US"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", f"/customers/{WOODGROVE}"),
+        ("GET", f"/customers/{WOODGROVE}/subscriptions"),
+        ("GET", f"/customers/{WOODGROVE}/servicerequests"),
+        ("GET", f"/customers/{WOODGROVE}/servicerequests/newrequest/microsoft365"),
+        ("GET", f"/customers/{WOODGROVE}/serviceincidents"),
+        ("POST", f"/customers/{WOODGROVE}/servicerequests/en-US"),
+    ],
+)
 def test_partner_token_on_another_partners_customer_is_r1(app, client, sign_in, method, path):
     """Wingtip (advisor of Contoso only) on Woodgrove (Fabrikam's and Tailspin's customer)."""
     from simulator.store.models import Ticket
+
     token = sign_in(upn("wingtip"))
     body = {"Title": "Let me in", "Description": "...", "Severity": "critical", "SupportTopicId": "32444671"}
-    response = client.open(f"/partnercenter/v1{path}", method=method, headers=bearer(token),
-                           json=body if method == "POST" else None)
+    response = client.open(
+        f"/partnercenter/v1{path}", method=method, headers=bearer(token), json=body if method == "POST" else None
+    )
     assert response.status_code == 403, response.get_json()
     error = response.get_json()
     assert set(error) == {"code", "description", "data", "source"} and error["data"][0]["rule"] == "R1"
@@ -411,9 +518,11 @@ def test_partner_token_on_another_partners_customer_is_r1(app, client, sign_in, 
 def test_another_partners_ticket_is_not_found(client, sign_in):
     """Fabrikam's ticket for Woodgrove: Wingtip neither reads it nor adds a note to it, by id or by customer."""
     fabrikam = sign_in(upn("fabrikam"))
-    filed = client.post(f"/partnercenter/v1/customers/{WOODGROVE}/servicerequests/en-US", headers=bearer(fabrikam),
-                        json={"Title": "Mail delayed", "Description": "...", "Severity": "minimal",
-                              "SupportTopicId": "32444671"})
+    filed = client.post(
+        f"/partnercenter/v1/customers/{WOODGROVE}/servicerequests/en-US",
+        headers=bearer(fabrikam),
+        json={"Title": "Mail delayed", "Description": "...", "Severity": "minimal", "SupportTopicId": "32444671"},
+    )
     assert filed.status_code == 201, filed.get_json()
     ticket = filed.get_json()["id"]
     wingtip = sign_in(upn("wingtip"))
@@ -440,8 +549,10 @@ def test_azure_token_of_one_customer_on_another_customers_subscription(client, s
     sub = ids.subscription_id("woodgrove-prod")
     for tenant in (DOMAINS["contoso"], None):
         token = sign_in(upn("wingtip"), tenant, scope=ARM_SCOPE)
-        for path in (f"/azure/subscriptions/{sub}?api-version=2022-12-01",
-                     f"/azure/subscriptions/{sub}/providers/Microsoft.Support/supportTickets?api-version=2024-04-01"):
+        for path in (
+            f"/azure/subscriptions/{sub}?api-version=2022-12-01",
+            f"/azure/subscriptions/{sub}/providers/Microsoft.Support/supportTickets?api-version=2024-04-01",
+        ):
             response = client.get(path, headers=bearer(token))
             error = response.get_json()["error"]
             assert response.status_code == 401 and error["code"] == "InvalidAuthenticationTokenTenant", error
@@ -460,9 +571,16 @@ def other_world(client):
 def test_token_of_one_world_is_refused_in_another(client, call, token_for, other_world, surface):
     scope, user, tenant, _ = SURFACES[surface]
     prefix = f"/worlds/{other_world}"
-    theirs = client.post(f"{prefix}/login/{tenant or user.split('@')[1]}/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": user, "password": PASSWORD,
-        "scope": scope}).get_json()["access_token"]
+    theirs = client.post(
+        f"{prefix}/login/{tenant or user.split('@')[1]}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": user,
+            "password": PASSWORD,
+            "scope": scope,
+        },
+    ).get_json()["access_token"]
     assert call(surface, theirs, prefix).status_code == 200
     assert_refused(call(surface, theirs), surface, "issuer")
     mine = token_for(surface)
@@ -474,9 +592,16 @@ def test_token_of_a_deleted_world_is_refused(client, call, surface):
     scope, user, tenant, _ = SURFACES[surface]
     assert client.post("/sim/worlds", json={"id": "gone-world"}).status_code == 201
     prefix = "/worlds/gone-world"
-    token = client.post(f"{prefix}/login/{tenant or user.split('@')[1]}/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": user, "password": PASSWORD,
-        "scope": scope}).get_json()["access_token"]
+    token = client.post(
+        f"{prefix}/login/{tenant or user.split('@')[1]}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": user,
+            "password": PASSWORD,
+            "scope": scope,
+        },
+    ).get_json()["access_token"]
     assert client.delete("/sim/worlds/gone-world").status_code == 204
     assert call(surface, token, prefix).status_code == 404  # the world is gone, whatever the token
     assert_refused(call(surface, token), surface, "issuer")

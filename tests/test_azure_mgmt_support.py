@@ -4,6 +4,7 @@ What a user configures: ``MicrosoftSupport(credential, subscription_id, base_url
 connection_verify=<pcsim CA file>)`` and a credential that gets tokens from pcsim (here a few lines with requests
 and the password grant; azure-identity works too, see test_official_clients.py). Nothing reaches the internet.
 """
+
 from __future__ import annotations
 
 import socket
@@ -14,8 +15,13 @@ import requests
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.mgmt.support import MicrosoftSupport
-from azure.mgmt.support.models import (CheckNameAvailabilityInput, CommunicationDetails, ContactProfile,
-                                       SupportTicketDetails, UpdateSupportTicket)
+from azure.mgmt.support.models import (
+    CheckNameAvailabilityInput,
+    CommunicationDetails,
+    ContactProfile,
+    SupportTicketDetails,
+    UpdateSupportTicket,
+)
 
 from simulator.domain.support_catalog import BILLING_SERVICE
 from simulator.worlds import ids
@@ -32,9 +38,18 @@ class PcsimPasswordCredential:
         self.base_url, self.tenant, self.username, self.ca_file = base_url, tenant, username, ca_file
 
     def get_token(self, *scopes, claims=None, tenant_id=None, enable_cae=False, **kwargs) -> AccessToken:
-        response = requests.post(f"{self.base_url}/login/{self.tenant}/oauth2/v2.0/token", data={
-            "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": self.username, "password": PASSWORD,
-            "scope": " ".join(scopes)}, verify=self.ca_file, timeout=10)
+        response = requests.post(
+            f"{self.base_url}/login/{self.tenant}/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": CLI_CLIENT_ID,
+                "username": self.username,
+                "password": PASSWORD,
+                "scope": " ".join(scopes),
+            },
+            verify=self.ca_file,
+            timeout=10,
+        )
         response.raise_for_status()
         body = response.json()
         return AccessToken(body["access_token"], int(time.time()) + int(body["expires_in"]))
@@ -63,37 +78,63 @@ def no_internet(monkeypatch):
 @pytest.fixture
 def support(tls_server, tls_files):
     """``support(user, customer_key, subscription_key)``: a MicrosoftSupport client acting in the customer."""
+
     def make(user: str, tenant_key: str, subscription_key: str) -> MicrosoftSupport:
         credential = PcsimPasswordCredential(tls_server.url, DOMAINS[tenant_key], user, str(tls_files.ca_cert))
-        return MicrosoftSupport(credential, ids.subscription_id(subscription_key),
-                                base_url=f"{tls_server.url}/azure", connection_verify=str(tls_files.ca_cert),
-                                polling_interval=0)
+        return MicrosoftSupport(
+            credential,
+            ids.subscription_id(subscription_key),
+            base_url=f"{tls_server.url}/azure",
+            connection_verify=str(tls_files.ca_cert),
+            polling_interval=0,
+        )
+
     return make
 
 
 def contact(email: str) -> ContactProfile:
-    return ContactProfile(first_name="Nadia", last_name="Partner", preferred_contact_method="email",
-                          primary_email_address=email, preferred_time_zone="Pacific Standard Time", country="usa",
-                          preferred_support_language="en-US")
+    return ContactProfile(
+        first_name="Nadia",
+        last_name="Partner",
+        preferred_contact_method="email",
+        primary_email_address=email,
+        preferred_time_zone="Pacific Standard Time",
+        country="usa",
+        preferred_support_language="en-US",
+    )
 
 
-def ticket(client: MicrosoftSupport, service_name: str | None = None, email: str =
-           "support@northwindcloud.onmicrosoft.com", title: str = "VM does not start") -> SupportTicketDetails:
+def ticket(
+    client: MicrosoftSupport,
+    service_name: str | None = None,
+    email: str = "support@northwindcloud.onmicrosoft.com",
+    title: str = "VM does not start",
+) -> SupportTicketDetails:
     """A ticket body for the first service (or ``service_name``) and its first problem classification, both
     looked up through the client as a tool would."""
     services = list(client.services.list())
-    service = next(s for s in services if (s.name == service_name if service_name else
-                                           s.display_name == "Virtual Machine running Windows"))
+    service = next(
+        s
+        for s in services
+        if (s.name == service_name if service_name else s.display_name == "Virtual Machine running Windows")
+    )
     problem = next(iter(client.problem_classifications.list(service.name)))
-    return SupportTicketDetails(service_id=service.id, problem_classification_id=problem.id, title=title,
-                                description="It fails after the last update.", severity="moderate",
-                                advanced_diagnostic_consent="Yes", contact_details=contact(email))
+    return SupportTicketDetails(
+        service_id=service.id,
+        problem_classification_id=problem.id,
+        title=title,
+        description="It fails after the last update.",
+        severity="moderate",
+        advanced_diagnostic_consent="Yes",
+        contact_details=contact(email),
+    )
 
 
 def test_ticket_lifecycle_with_the_official_client(support):
     client = support(upn("northwind"), "contoso", "contoso-prod")
     name_check = client.support_tickets.check_name_availability(
-        CheckNameAvailabilityInput(name="sdk-1", type="Microsoft.Support/supportTickets"))
+        CheckNameAvailabilityInput(name="sdk-1", type="Microsoft.Support/supportTickets")
+    )
     assert name_check.name_available is True
 
     created = client.support_tickets.begin_create("sdk-1", ticket(client)).result()
@@ -114,15 +155,19 @@ def test_ticket_lifecycle_with_the_official_client(support):
     assert client.support_tickets.get("sdk-1").severity == "critical"
 
     comm = client.communications.begin_create(
-        "sdk-1", "note-a", CommunicationDetails(subject="Boot log", body="Attached the serial console log.")).result()
+        "sdk-1", "note-a", CommunicationDetails(subject="Boot log", body="Attached the serial console log.")
+    ).result()
     assert comm.name == "note-a" and comm.communication_direction == "outbound"
     assert comm.sender == upn("northwind")
     listed = list(client.communications.list("sdk-1"))
     assert [(c.name, c.subject) for c in listed] == [("note-a", "Boot log")]
     assert client.communications.get("sdk-1", "note-a").body == "Attached the serial console log."
-    assert client.communications.check_name_availability(
-        "sdk-1", CheckNameAvailabilityInput(name="note-a", type="Microsoft.Support/communications")
-    ).name_available is False
+    assert (
+        client.communications.check_name_availability(
+            "sdk-1", CheckNameAvailabilityInput(name="note-a", type="Microsoft.Support/communications")
+        ).name_available
+        is False
+    )
 
     closed = client.support_tickets.update("sdk-1", UpdateSupportTicket(status="closed"))
     assert closed.status == "Closed"

@@ -1,5 +1,6 @@
 """A user's mistake on the command line gets a few lines saying what is wrong and what to do, and a non-zero
 exit: never a traceback."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def serve(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([PCSIM, "serve", "--port", str(free_port()), *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})}, cwd=ROOT)
+    return subprocess.run(
+        [PCSIM, "serve", "--port", str(free_port()), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
 
 
 def assert_told(done: subprocess.CompletedProcess, *words: str) -> None:
@@ -40,8 +47,11 @@ def test_a_replay_scenario_given_to_serve_says_how_to_replay_it():
 
 def test_an_invalid_fixture_lists_its_errors_and_points_to_validate(tmp_path):
     broken = tmp_path / "broken.yaml"
-    broken.write_text((ROOT / "tests" / "fixtures" / "base.yaml").read_text().replace(
-        "  - key: direct\n", "  - key: direct\n    colour: blue\n", 1))
+    broken.write_text(
+        (ROOT / "tests" / "fixtures" / "base.yaml")
+        .read_text()
+        .replace("  - key: direct\n", "  - key: direct\n    colour: blue\n", 1)
+    )
     assert_told(serve("--scenario", str(broken)), "partners[0].colour: Unknown field.", "pcsim validate")
 
 
@@ -52,9 +62,13 @@ def test_a_taken_port_names_the_option_to_change(option):
         holder.listen()
         taken = str(holder.getsockname()[1])
         args = ["--port", taken] if option == "--port" else ["--tls", "--tls-port", taken]
-        done = subprocess.run([PCSIM, "serve", *args] if option == "--port" else
-                              [PCSIM, "serve", "--port", str(free_port()), *args],
-                              capture_output=True, text=True, timeout=120, cwd=ROOT)
+        done = subprocess.run(
+            [PCSIM, "serve", *args] if option == "--port" else [PCSIM, "serve", "--port", str(free_port()), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
     assert_told(done, f"127.0.0.1:{taken}", option)
 
 

@@ -1,6 +1,7 @@
 """What pcsim defers to keep its cold start short still works on a freshly created app: the OpenAPI documents
 (built on their first request), every cloud's routes and URL building (werkzeug's builders, generated on first
 use), and the signing key generated in a child process."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,12 @@ def test_every_cloud_answers_the_first_request_of_a_fresh_app():
         client = app.test_client()
         config = client.get(f"{prefix}/login/organizations/v2.0/.well-known/openid-configuration")
         assert config.status_code == 200 and config.get_json()["issuer"]
-        for path in ("/partnercenter/v1/customers", "/graph/v1.0/tenantRelationships/delegatedAdminRelationships",
-                     "/azure/subscriptions?api-version=2020-01-01", "/m365admin/v1.0/support/options"):
+        for path in (
+            "/partnercenter/v1/customers",
+            "/graph/v1.0/tenantRelationships/delegatedAdminRelationships",
+            "/azure/subscriptions?api-version=2020-01-01",
+            "/m365admin/v1.0/support/options",
+        ):
             answer = client.get(prefix + path)
             assert answer.status_code == 401, (prefix, path, answer.status_code)
 
@@ -80,6 +85,7 @@ def test_key_generated_in_background_signs_and_verifies(monkeypatch):
     assert keys._generating is None and keys._generated_pem.startswith("-----BEGIN PRIVATE KEY-----")
     token = ring.sign({"sub": "x"})
     import jwt
+
     header = jwt.get_unverified_header(token)
     assert header["kid"] == ring.kid == ring.jwks()["keys"][0]["kid"]
     assert jwt.decode(token, ring.public_key(header["kid"]), algorithms=["RS256"])["sub"] == "x"

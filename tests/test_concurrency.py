@@ -1,12 +1,13 @@
 """Concurrency (issue 6, hardening): 8 clients x N Partner Center service request creates and note appends
-against `pcsim serve --workers 2` on an SQLite file database (and on PostgreSQL, marked ``postgres``). Nothing acknowledged may be lost, no id may be
-given twice, and every note must be there, in the order it was acknowledged.
+against `pcsim serve --workers 2` on an SQLite file database (and on PostgreSQL, marked ``postgres``). Nothing
+acknowledged may be lost, no id may be given twice, and every note must be there, in the order it was acknowledged.
 
 N is ``PCSIM_CONCURRENCY_N``: the issue's figure is 500 (``PCSIM_CONCURRENCY_N=500``, a few minutes here); the
 default is 100 (30 on PostgreSQL), which keeps each run around 40 s on a 2-core machine. SQLite serializes
 writers (BEGIN IMMEDIATE), so the run is bounded by one writer's rate (about 45 writes/s here), whatever the
 worker count. Besides its own tickets, every client appends notes to one ticket they all share.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,6 +38,7 @@ SHARED_NOTES = 10  # notes every client also appends to one ticket all of them s
 
 # --- a real multi-worker server, started and stopped robustly (also used by test_crash_safety) -------------
 
+
 @dataclass
 class Server:
     process: subprocess.Popen
@@ -65,11 +67,16 @@ def start_server(database: Path | str, log: Path, workers: int = 2, timeout: flo
     to ``log`` (a pipe nobody reads would fill up with access log lines and stall the server)."""
     url = database if isinstance(database, str) else f"sqlite:///{database}"
     env = {**os.environ, "PCSIM_DATABASE_URL": url}
-    for attempt in range(3):  # the free port may be taken by someone else between our check and the bind
+    for _attempt in range(3):  # the free port may be taken by someone else between our check and the bind
         port = free_port()
         with open(log, "ab") as out:
-            process = subprocess.Popen([PCSIM, "serve", "--workers", str(workers), "--port", str(port)],
-                                       stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            process = subprocess.Popen(
+                [PCSIM, "serve", "--workers", str(workers), "--port", str(port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
         server = Server(process, f"http://127.0.0.1:{port}", log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and process.poll() is None:
@@ -86,17 +93,31 @@ def start_server(database: Path | str, log: Path, workers: int = 2, timeout: flo
 
 def pc_token(base: str, session: requests.Session | None = None) -> str:
     response = (session or requests).post(
-        f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", timeout=60, data={
-            "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"),
-            "password": PASSWORD, "scope": PC_SCOPE})
+        f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+        timeout=60,
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": upn("northwind"),
+            "password": PASSWORD,
+            "scope": PC_SCOPE,
+        },
+    )
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
 
 def create_request(session: requests.Session, base: str, title: str, timeout: float = 60) -> requests.Response:
-    return session.post(f"{base}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US", timeout=timeout,
-                        json={"Title": title, "Description": f"{title}: mail is delayed", "Severity": "minimal",
-                              "SupportTopicId": EXCHANGE_TOPIC})
+    return session.post(
+        f"{base}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
+        timeout=timeout,
+        json={
+            "Title": title,
+            "Description": f"{title}: mail is delayed",
+            "Severity": "minimal",
+            "SupportTopicId": EXCHANGE_TOPIC,
+        },
+    )
 
 
 def read_request(session: requests.Session, base: str, request_id: str) -> requests.Response:
@@ -104,6 +125,7 @@ def read_request(session: requests.Session, base: str, request_id: str) -> reque
 
 
 # --- the test ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ClientResult:
@@ -130,13 +152,17 @@ def run_client(base: str, token: str, number: int, shared_id: str, start: thread
             result.created[ticket] = title
             if i % NOTES_PER_GROUP == 0:
                 leader = ticket
-            target = shared_id if i % (n // SHARED_NOTES or 1) == 0 and len(result.notes[shared_id]) < SHARED_NOTES \
+            target = (
+                shared_id
+                if i % (n // SHARED_NOTES or 1) == 0 and len(result.notes[shared_id]) < SHARED_NOTES
                 else leader
+            )
             if target is None:
                 continue
             text = f"client {number} note {i}"
-            noted = session.patch(f"{base}/partnercenter/v1/servicerequests/{target}",
-                                  json={"NewNote": {"Text": text}}, timeout=60)
+            noted = session.patch(
+                f"{base}/partnercenter/v1/servicerequests/{target}", json={"NewNote": {"Text": text}}, timeout=60
+            )
             if noted.status_code != 200:
                 result.failures.append(f"note {text} on {target}: {noted.status_code} {noted.text[:300]}")
                 continue
@@ -151,6 +177,7 @@ def database(request, tmp_path):
         yield tmp_path / "pcsim.db"
         return
     from .postgres_setup import require_postgres
+
     cluster = require_postgres()
     try:
         yield cluster.create_database("pcsim_concurrency")
@@ -172,8 +199,9 @@ def test_concurrent_creates_and_notes_lose_and_mix_up_nothing(tmp_path, database
 
             barrier = threading.Barrier(CLIENTS)
             with ThreadPoolExecutor(CLIENTS) as pool:
-                results = list(pool.map(lambda k: run_client(server.base, token, k, shared_id, barrier, n),
-                                        range(CLIENTS)))
+                results = list(
+                    pool.map(lambda k: run_client(server.base, token, k, shared_id, barrier, n), range(CLIENTS))
+                )
             loaded = time.monotonic()
 
             failures = [f for r in results for f in r.failures]
@@ -188,8 +216,11 @@ def test_concurrent_creates_and_notes_lose_and_mix_up_nothing(tmp_path, database
             listed: dict[str, dict] = {}
             offset = 0
             while True:
-                page = admin.get(f"{server.base}/partnercenter/v1/customers/{tid('contoso')}/servicerequests",
-                                 params={"offset": offset, "size": 500}, timeout=120)
+                page = admin.get(
+                    f"{server.base}/partnercenter/v1/customers/{tid('contoso')}/servicerequests",
+                    params={"offset": offset, "size": 500},
+                    timeout=120,
+                )
                 assert page.status_code == 200, page.text
                 for item in page.json()["items"]:
                     assert item["id"] not in listed, f"{item['id']} listed twice"
@@ -206,8 +237,11 @@ def test_concurrent_creates_and_notes_lose_and_mix_up_nothing(tmp_path, database
                 return [n["text"] for n in item["notes"] if n["text"].startswith("client ")]
 
             expected = {t: texts for r in results for t, texts in r.notes.items() if t != shared_id}
-            wrong = [t for t in acknowledged
-                     if listed[t]["title"] != titles[t] or client_notes(listed[t]) != expected.get(t, [])]
+            wrong = [
+                t
+                for t in acknowledged
+                if listed[t]["title"] != titles[t] or client_notes(listed[t]) != expected.get(t, [])
+            ]
             assert not wrong, [(listed[t]["title"], client_notes(listed[t]), expected.get(t)) for t in wrong[:3]]
 
             # Every ticket that got notes reads back on its own too, notes in order.
@@ -231,6 +265,9 @@ def test_concurrent_creates_and_notes_lose_and_mix_up_nothing(tmp_path, database
         server.stop()
     notes = sum(len(v) for r in results for v in r.notes.values())
     engine = "sqlite" if isinstance(database, Path) else "postgresql"
-    print(f"\nconcurrency ({engine}): {CLIENTS} clients x {n}: {len(acknowledged)} creates, {notes} notes acknowledged in "
-          f"{loaded - started:.1f} s; lost 0, duplicated ids 0, notes out of order 0; "
-          f"whole test {time.monotonic() - started:.1f} s")
+    print(
+        f"\nconcurrency ({engine}): {CLIENTS} clients x {n}: {len(acknowledged)} "
+        f"creates, {notes} notes acknowledged in "
+        f"{loaded - started:.1f} s; lost 0, duplicated ids 0, notes out of order 0; "
+        f"whole test {time.monotonic() - started:.1f} s"
+    )

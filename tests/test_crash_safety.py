@@ -2,6 +2,7 @@
 load of ticket creates on an SQLite file database; after a restart on the same file every ticket whose create
 was acknowledged (201 received) is there and readable, ids keep counting without reuse, and SQLite's
 ``PRAGMA integrity_check`` says ``ok``. Two crashes, about 4 s of load before each."""
+
 from __future__ import annotations
 
 import signal
@@ -19,8 +20,9 @@ LOAD_SECONDS = 4.0
 ROUNDS = 2
 
 
-def load_until_killed(base: str, token: str, number: int, acknowledged: list[str], attempts: list[str],
-                      stop: threading.Event) -> None:
+def load_until_killed(
+    base: str, token: str, number: int, acknowledged: list[str], attempts: list[str], stop: threading.Event
+) -> None:
     """Create tickets until the server goes away; note every 201 (only once its body arrived whole)."""
     with requests.Session() as session:
         session.headers.update(bearer(token))
@@ -40,8 +42,11 @@ def load_until_killed(base: str, token: str, number: int, acknowledged: list[str
 def listed_ids(session: requests.Session, base: str) -> list[str]:
     ids, offset = [], 0
     while True:
-        page = session.get(f"{base}/partnercenter/v1/customers/{tid('contoso')}/servicerequests",
-                           params={"offset": offset, "size": 500}, timeout=120)
+        page = session.get(
+            f"{base}/partnercenter/v1/customers/{tid('contoso')}/servicerequests",
+            params={"offset": offset, "size": 500},
+            timeout=120,
+        )
         assert page.status_code == 200, page.text
         ids += [i["id"] for i in page.json()["items"]]
         offset += 500
@@ -68,9 +73,10 @@ def test_acknowledged_tickets_survive_kill_9(tmp_path):
             before = len(acknowledged)
             attempts: list[str] = []
             stop = threading.Event()
-            loaders = [threading.Thread(target=load_until_killed,
-                                        args=(server.base, token, k, acknowledged, attempts, stop))
-                       for k in range(LOADERS)]
+            loaders = [
+                threading.Thread(target=load_until_killed, args=(server.base, token, k, acknowledged, attempts, stop))
+                for k in range(LOADERS)
+            ]
             for t in loaders:
                 t.start()
             time.sleep(LOAD_SECONDS)
@@ -100,8 +106,10 @@ def test_acknowledged_tickets_survive_kill_9(tmp_path):
                 acknowledged.append(after.json()["id"])
             check = integrity(database)
             assert check == "ok", check
-            report.append(f"round {round_ + 1}: {made} acknowledged, {len(attempts) - made} unacknowledged (in flight at the "
-                          f"kill), {len(stored)} stored, 0 lost, integrity {check}")
+            report.append(
+                f"round {round_ + 1}: {made} acknowledged, {len(attempts) - made} unacknowledged (in flight at the "
+                f"kill), {len(stored)} stored, 0 lost, integrity {check}"
+            )
     finally:
         server.stop()
     assert integrity(database) == "ok"

@@ -1,4 +1,5 @@
 """The OpenAPI documents (flask-smorest) and the /docs index."""
+
 from __future__ import annotations
 
 

@@ -1,19 +1,26 @@
 """The domain rules as plain functions: effective roles with their grants, expiry, GDAP lifecycle."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from simulator.domain import gdap
-from simulator.domain.access import (AccessAssignmentFacts, GdapRelationshipFacts, effective_roles, effective_status,
-                                     support_roles)
+from simulator.domain.access import (
+    AccessAssignmentFacts,
+    GdapRelationshipFacts,
+    effective_roles,
+    effective_status,
+    support_roles,
+)
 from simulator.domain.catalog import ENTRA_ROLES, SUPPORT_ROLE_IDS, resource_for
 from simulator.domain.errors import Conflict, Denied, Invalid
 
-NOW = datetime(2026, 1, 15, 9, tzinfo=timezone.utc)
-HELPDESK, SSA, READER = (ENTRA_ROLES[n] for n in ("Helpdesk Administrator", "Service Support Administrator",
-                                                  "Global Reader"))
+NOW = datetime(2026, 1, 15, 9, tzinfo=UTC)
+HELPDESK, SSA, READER = (
+    ENTRA_ROLES[n] for n in ("Helpdesk Administrator", "Service Support Administrator", "Global Reader")
+)
 
 
 def rel(status="active", end=NOW + timedelta(days=30), auto="PT0S", roles=(HELPDESK, SSA, READER), assignments=()):
@@ -25,8 +32,15 @@ def assignment(group="g1", roles=(HELPDESK,), status="active", aid="a1"):
 
 
 def test_roles_are_the_union_over_active_assignments_of_the_users_groups():
-    facts = [rel(assignments=[assignment("g1", (HELPDESK,)), assignment("g2", (SSA,), aid="a2"),
-                              assignment("g3", (READER,), aid="a3")])]
+    facts = [
+        rel(
+            assignments=[
+                assignment("g1", (HELPDESK,)),
+                assignment("g2", (SSA,), aid="a2"),
+                assignment("g3", (READER,), aid="a3"),
+            ]
+        )
+    ]
     result = effective_roles(facts, {"g1", "g2"}, NOW)
     assert result.roles == {HELPDESK, SSA}
     assert [(g.assignment_id, g.group_name) for g in result.grants] == [("a1", "Group g1"), ("a2", "Group g2")]
@@ -39,15 +53,18 @@ def test_an_assignment_never_grants_more_than_its_relationship():
     assert effective_roles(facts, {"g1"}, NOW).roles == {READER}
 
 
-@pytest.mark.parametrize("facts, groups, finding", [
-    ([], {"g1"}, "no GDAP relationship"),
-    ([rel(status="expired", assignments=[assignment()])], {"g1"}, "is expired"),
-    ([rel(status="terminated", assignments=[assignment()])], {"g1"}, "is terminated"),
-    ([rel(status="approvalPending", end=None)], {"g1"}, "is approvalPending"),
-    ([rel(end=NOW - timedelta(seconds=1), assignments=[assignment()])], {"g1"}, "is expired since"),
-    ([rel(assignments=[assignment(status="deleted")])], {"g1"}, "no active access assignment"),
-    ([rel(assignments=[assignment("g9")])], {"g1"}, "groups the user is not in (Group g9)"),
-])
+@pytest.mark.parametrize(
+    "facts, groups, finding",
+    [
+        ([], {"g1"}, "no GDAP relationship"),
+        ([rel(status="expired", assignments=[assignment()])], {"g1"}, "is expired"),
+        ([rel(status="terminated", assignments=[assignment()])], {"g1"}, "is terminated"),
+        ([rel(status="approvalPending", end=None)], {"g1"}, "is approvalPending"),
+        ([rel(end=NOW - timedelta(seconds=1), assignments=[assignment()])], {"g1"}, "is expired since"),
+        ([rel(assignments=[assignment(status="deleted")])], {"g1"}, "no active access assignment"),
+        ([rel(assignments=[assignment("g9")])], {"g1"}, "groups the user is not in (Group g9)"),
+    ],
+)
 def test_no_roles_and_the_reason(facts, groups, finding):
     result = effective_roles(facts, groups, NOW)
     assert result.roles == frozenset() and finding in result.denial_reason()
@@ -71,8 +88,9 @@ def test_resources_per_cloud():
     assert resource_for("https://example.com") is None
 
 
-@pytest.mark.parametrize("text, ok", [("P1D", True), ("P730D", True), ("P2Y", False), ("P731D", False),
-                                      ("PT1H", False), ("later", False)])
+@pytest.mark.parametrize(
+    "text, ok", [("P1D", True), ("P730D", True), ("P2Y", False), ("P731D", False), ("PT1H", False), ("later", False)]
+)
 def test_relationship_duration_bounds(text, ok):
     if ok:
         gdap.check_duration(text)
@@ -88,8 +106,12 @@ def test_lifecycle_transitions():
         gdap.next_status("lockForApproval", "created", **(kw | {"has_customer": False}))
     with pytest.raises(Denied):
         gdap.next_status("approve", "approvalPending", **kw)
-    assert gdap.next_status("approve", "approvalPending", actor_is_partner=False,
-                            actor_is_customer_global_admin=True, has_customer=True) == "active"
+    assert (
+        gdap.next_status(
+            "approve", "approvalPending", actor_is_partner=False, actor_is_customer_global_admin=True, has_customer=True
+        )
+        == "active"
+    )
     with pytest.raises(Conflict):
         gdap.next_status("terminate", "expired", **kw)
     assert gdap.next_status("terminate", "active", **kw) == "terminated"

@@ -1,5 +1,6 @@
 """The per-world facts cache (simulator/store/facts.py) never serves facts older than the world: every edit is
 seen by the very next request, in this process and in every other worker of a multi-worker server."""
+
 from __future__ import annotations
 
 import requests
@@ -14,10 +15,17 @@ from .test_concurrency import start_server
 from .workers import from_both_workers, worker
 
 ARM = f"/azure/subscriptions/{sub_id('contoso-prod')}/providers/Microsoft.Support/supportTickets"
-MEMBER = f"/sim/worlds/default/groups/{ids.group_id('northwind', 'support-engineers')}/members/" \
-         f"{ids.user_id('northwind', 'admin')}"
-TOKEN_FORM = {"grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"),
-              "password": PASSWORD, "scope": ARM_SCOPE}
+MEMBER = (
+    f"/sim/worlds/default/groups/{ids.group_id('northwind', 'support-engineers')}/members/"
+    f"{ids.user_id('northwind', 'admin')}"
+)
+TOKEN_FORM = {
+    "grant_type": "password",
+    "client_id": CLI_CLIENT_ID,
+    "username": upn("northwind"),
+    "password": PASSWORD,
+    "scope": ARM_SCOPE,
+}
 
 
 def create(call, name: str, token: str):
@@ -51,8 +59,11 @@ def test_a_reset_and_a_direct_database_write_are_seen(app, client):
     token = client.post("/login/contoso.onmicrosoft.com/oauth2/v2.0/token", data=TOKEN_FORM).get_json()["access_token"]
     assert create(in_process(client), "warm", token).status_code == 200
     with app.extensions["pcsim"].store.session() as session:  # a statement no ORM object stands for
-        session.execute(delete(GroupMember).where(GroupMember.world_id == "default",
-                                                  GroupMember.user_id == ids.user_id("northwind", "admin")))
+        session.execute(
+            delete(GroupMember).where(
+                GroupMember.world_id == "default", GroupMember.user_id == ids.user_id("northwind", "admin")
+            )
+        )
     assert create(in_process(client), "after-delete", token).status_code == 403
     assert client.post("/sim/worlds/default/reset").status_code == 200
     assert create(in_process(client), "after-reset", token).status_code == 200

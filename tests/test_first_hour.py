@@ -1,6 +1,7 @@
 """The README's Quick tour as a newcomer runs it: every shell block with bash and the Python tour as a script,
 against ``pcsim serve`` on a real port, from a folder outside the checkout. The README cannot drift from the
 product: a command that stops working fails here."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 
 def tour() -> str:
     text = README.read_text(encoding="utf-8")
-    return text[text.index("## Quick tour"):text.index("\n## ", text.index("## Quick tour") + 1)]
+    return text[text.index("## Quick tour") : text.index("\n## ", text.index("## Quick tour") + 1)]
 
 
 def blocks(language: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Tickets in a scenario fixture (fixtures/README.md, "Ticket"), seen the way users see them: a world made from
 tests/fixtures/default_with_tickets.yaml shows each ticket on every surface that should show it, and tickets filed
 after the load get ids of their own. The broken ticket fixtures are in tests/test_fixture_validation.py."""
+
 from __future__ import annotations
 
 import json
@@ -24,24 +25,39 @@ API = "api-version=2024-04-01"
 PROVIDER = "/providers/Microsoft.Support"
 CONTOSO_PROD = ids.subscription_id("contoso-prod")
 # "2", the creation date (yymmdd), the fixture's number on eight digits
-VM_DOWN, MAIL_DELAYED, TEAMS, INVOICE, AGREEMENT = ("226011200000001", "226011300000002", "226010500000003",
-                                                     "226011100000004", "226010900000007")
+VM_DOWN, MAIL_DELAYED, TEAMS, INVOICE, AGREEMENT = (
+    "226011200000001",
+    "226011300000002",
+    "226010500000003",
+    "226011100000004",
+    "226010900000007",
+)
 
 
 @pytest.fixture
 def world(client):
     """(prefix, token(user, tenant, scope)) of a new world from the fixture with tickets (frozen clock)."""
-    created = client.post("/sim/worlds", json={"id": f"tickets-{uuid.uuid4().hex[:8]}",
-                                               "scenario": str(FIXTURE.resolve()), "frozen": True})
+    created = client.post(
+        "/sim/worlds",
+        json={"id": f"tickets-{uuid.uuid4().hex[:8]}", "scenario": str(FIXTURE.resolve()), "frozen": True},
+    )
     assert created.status_code == 201, created.get_json()
     prefix = f"/worlds/{created.get_json()['id']}"
 
     def token(user: str, tenant: str | None = None, scope: str = PC_SCOPE) -> dict:
-        response = client.post(f"{prefix}/login/{tenant or user.split('@')[1]}/oauth2/v2.0/token", data={
-            "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": user, "password": PASSWORD,
-            "scope": scope})
+        response = client.post(
+            f"{prefix}/login/{tenant or user.split('@')[1]}/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": CLI_CLIENT_ID,
+                "username": user,
+                "password": PASSWORD,
+                "scope": scope,
+            },
+        )
         assert response.status_code == 200, response.get_json()
         return bearer(response.get_json()["access_token"])
+
     yield prefix, token
     assert client.delete(f"/sim/{prefix.lstrip('/')}").status_code == 204
 
@@ -49,8 +65,9 @@ def world(client):
 def test_azure_lists_the_subscriptions_tickets(client, world):
     prefix, token = world
     arm = token(upn("northwind"), DOMAINS["contoso"], ARM_SCOPE)
-    listed = client.get(f"{prefix}/azure/subscriptions/{CONTOSO_PROD}{PROVIDER}/supportTickets?{API}&$top=100",
-                        headers=arm)
+    listed = client.get(
+        f"{prefix}/azure/subscriptions/{CONTOSO_PROD}{PROVIDER}/supportTickets?{API}&$top=100", headers=arm
+    )
     assert listed.status_code == 200, listed.get_json()
     (ticket,) = listed.get_json()["value"]
     props = ticket["properties"]
@@ -63,8 +80,7 @@ def test_azure_lists_the_subscriptions_tickets(client, world):
     vm = next(s for s in AZURE_SERVICES if s.technical)
     assert props["serviceId"] == f"{PROVIDER}/services/{vm.id}" and props["serviceDisplayName"] == vm.display_name
     assert props["contactDetails"]["primaryEmailAddress"] == "support@northwindcloud.onmicrosoft.com"
-    one = client.get(f"{prefix}/azure/subscriptions/{CONTOSO_PROD}{PROVIDER}/supportTickets/vm-down?{API}",
-                     headers=arm)
+    one = client.get(f"{prefix}/azure/subscriptions/{CONTOSO_PROD}{PROVIDER}/supportTickets/vm-down?{API}", headers=arm)
     assert one.status_code == 200 and one.get_json()["properties"]["supportTicketId"] == VM_DOWN
 
 
@@ -97,23 +113,28 @@ def test_partner_center_lists_every_request_the_partner_filed(client, world):
     assert items[VM_DOWN]["productName"] == "Azure"
     # newest first
     assert [i["id"] for i in listed.get_json()["items"]] == [MAIL_DELAYED, VM_DOWN, AGREEMENT]
-    customer = client.get(f"{prefix}/partnercenter/v1/customers/{tid('contoso')}/servicerequests",
-                          headers=token(upn("northwind")))
+    customer = client.get(
+        f"{prefix}/partnercenter/v1/customers/{tid('contoso')}/servicerequests", headers=token(upn("northwind"))
+    )
     assert {i["id"] for i in customer.get_json()["items"]} == {VM_DOWN, MAIL_DELAYED}
 
 
 def test_microsoft_365_lists_the_tenants_tickets_but_azure_ones(client, world):
     prefix, token = world
-    listed = client.get(f"{prefix}/m365admin/v1.0/support/serviceRequests",
-                        headers=token(upn("contoso"), scope=M365_SCOPE))
+    listed = client.get(
+        f"{prefix}/m365admin/v1.0/support/serviceRequests", headers=token(upn("contoso"), scope=M365_SCOPE)
+    )
     assert listed.status_code == 200, listed.get_json()
     items = {i["id"]: i for i in listed.get_json()["value"]}
     assert set(items) == {MAIL_DELAYED, TEAMS}
     teams = items[TEAMS]
     assert teams["status"] == "closed" and teams["closedDateTime"] == "2026-01-07T10:00:00Z"
     assert teams["topicCategoryId"] == "microsoft-teams" and teams["partnerTenantId"] is None
-    assert teams["contact"] == {"name": "Chris Contoso", "email": "chris@contoso.com",
-                                "phone": teams["contact"].get("phone")}
+    assert teams["contact"] == {
+        "name": "Chris Contoso",
+        "email": "chris@contoso.com",
+        "phone": teams["contact"].get("phone"),
+    }
     assert teams["supportPlan"] == "Microsoft 365 standard support"
     assert items[MAIL_DELAYED]["status"] == "attentionNeeded"
 
@@ -122,23 +143,41 @@ def test_new_tickets_are_numbered_after_the_fixtures(client, world):
     prefix, token = world
     arm = token(upn("northwind"), DOMAINS["contoso"], ARM_SCOPE)
     vm = next(s for s in AZURE_SERVICES if s.technical)
-    body = {"properties": {
-        "serviceId": f"{PROVIDER}/services/{vm.id}",
-        "problemClassificationId": f"{PROVIDER}/services/{vm.id}/problemClassifications/{vm.classifications[0][0]}",
-        "title": "Another VM", "description": "Down too.", "severity": "moderate", "advancedDiagnosticConsent": "Yes",
-        "contactDetails": {"firstName": "Nadia", "lastName": "Partner", "preferredContactMethod": "email",
-                           "primaryEmailAddress": "support@northwindcloud.onmicrosoft.com",
-                           "preferredTimeZone": "Pacific Standard Time", "country": "usa",
-                           "preferredSupportLanguage": "en-US"}}}
-    created = client.put(f"{prefix}/azure/subscriptions/{CONTOSO_PROD}{PROVIDER}/supportTickets/vm-two?{API}",
-                         json=body, headers=arm)
+    body = {
+        "properties": {
+            "serviceId": f"{PROVIDER}/services/{vm.id}",
+            "problemClassificationId": f"{PROVIDER}/services/{vm.id}/problemClassifications/{vm.classifications[0][0]}",
+            "title": "Another VM",
+            "description": "Down too.",
+            "severity": "moderate",
+            "advancedDiagnosticConsent": "Yes",
+            "contactDetails": {
+                "firstName": "Nadia",
+                "lastName": "Partner",
+                "preferredContactMethod": "email",
+                "primaryEmailAddress": "support@northwindcloud.onmicrosoft.com",
+                "preferredTimeZone": "Pacific Standard Time",
+                "country": "usa",
+                "preferredSupportLanguage": "en-US",
+            },
+        }
+    }
+    created = client.put(
+        f"{prefix}/azure/subscriptions/{CONTOSO_PROD}{PROVIDER}/supportTickets/vm-two?{API}", json=body, headers=arm
+    )
     assert created.status_code in (200, 201), created.get_json()
     first = created.get_json()["properties"]["supportTicketId"]
     assert first.endswith("00000008")  # the fixture's highest number is 7
-    filed = client.post(f"{prefix}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
-                        headers=token(upn("northwind")),
-                        json={"Title": "Mail again", "Description": "Still delayed.", "Severity": "minimal",
-                              "SupportTopicId": "32444671"})
+    filed = client.post(
+        f"{prefix}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
+        headers=token(upn("northwind")),
+        json={
+            "Title": "Mail again",
+            "Description": "Still delayed.",
+            "Severity": "minimal",
+            "SupportTopicId": "32444671",
+        },
+    )
     assert filed.status_code == 201, filed.get_json()
     assert filed.get_json()["id"].endswith("00000009")
     listed = client.get(f"{prefix}/partnercenter/v1/servicerequests?size=100", headers=token(upn("northwind")))
@@ -155,8 +194,9 @@ def test_the_fixture_tickets_are_in_the_world_not_in_the_default_world(client, s
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     path = tmp_path_factory.mktemp("gen") / "tickets.yaml"
-    result = CliRunner().invoke(main, ["generate", "--customers", "30", "--tickets", "2000", "--seed", "5",
-                                       "-o", str(path)])
+    result = CliRunner().invoke(
+        main, ["generate", "--customers", "30", "--tickets", "2000", "--seed", "5", "-o", str(path)]
+    )
     assert result.exit_code == 0, result.output
     assert "2000 tickets" in result.output
     return path
@@ -193,9 +233,16 @@ def test_a_world_from_a_generated_fixture_with_tickets(client, generated):
     assert created.status_code == 201, created.get_json()
     prefix = f"/worlds/{created.get_json()['id']}"
     partner = doc["partners"][0]
-    token = client.post(f"{prefix}/login/{partner['domains'][0]}/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": f"admin@{partner['domains'][0]}",
-        "password": PASSWORD, "scope": PC_SCOPE}).get_json()["access_token"]
+    token = client.post(
+        f"{prefix}/login/{partner['domains'][0]}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": f"admin@{partner['domains'][0]}",
+            "password": PASSWORD,
+            "scope": PC_SCOPE,
+        },
+    ).get_json()["access_token"]
     listed = client.get(f"{prefix}/partnercenter/v1/servicerequests?size=100", headers=bearer(token))
     assert listed.status_code == 200, listed.get_json()
     filed = sum(1 for c in doc["customers"] for t in c.get("tickets", []) if t.get("partner") == partner["key"])
@@ -213,8 +260,13 @@ def _errors(path: Path) -> list[tuple[str, str]]:
 def test_a_json_fixture_reports_the_errors_of_its_yaml_twin(tmp_path):
     """The fast paths (JSON reading, validation) report what the YAML reader and marshmallow report."""
     broken = Path(__file__).parent / "fixtures" / "broken"
-    for name in ("ticket_bad_status.yaml", "ticket_partner_not_related.yaml", "bad_workload.yaml",
-                 "unknown_entity_field.yaml", "bad_date.yaml"):
+    for name in (
+        "ticket_bad_status.yaml",
+        "ticket_partner_not_related.yaml",
+        "bad_workload.yaml",
+        "unknown_entity_field.yaml",
+        "bad_date.yaml",
+    ):
         doc = yaml.safe_load((broken / name).read_text())
         doc["include"] = str((broken / doc["include"]).resolve())
         twin = tmp_path / name.replace(".yaml", ".json.yaml")

@@ -1,6 +1,7 @@
 """Fixture validation through its public behaviour: ``load_fixture``, ``Worlds.load_template`` and
 ``pcsim validate``. Every broken fixture of ``tests/fixtures/broken/`` shows one kind of error; the table
 below says, for each, which file the error names, the path inside that file and a part of the reason."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,101 +23,182 @@ DEFAULT = Path(__file__).parents[1] / "fixtures" / "default.yaml"
 # broken file -> (the file the error names, the path inside it, a distinctive part of the reason)
 EXPECTED: dict[str, tuple[str, str, str]] = {
     "unknown_relationship_partner.yaml": (
-        "unknown_relationship_partner.yaml", "customers[0].relationships[0].partner", "unknown partner 'nobody'"),
+        "unknown_relationship_partner.yaml",
+        "customers[0].relationships[0].partner",
+        "unknown partner 'nobody'",
+    ),
     "unknown_subscription_provider.yaml": (
-        "unknown_subscription_provider.yaml", "customers[0].subscriptions[0].provider", "unknown partner 'nobody'"),
+        "unknown_subscription_provider.yaml",
+        "customers[0].subscriptions[0].provider",
+        "unknown partner 'nobody'",
+    ),
     "provider_without_relationship.yaml": (
-        "provider_without_relationship.yaml", "customers[0].subscriptions[0].provider",
-        "partner 'distributor' is not a direct or indirect provider of customer 'initech'"),
+        "provider_without_relationship.yaml",
+        "customers[0].subscriptions[0].provider",
+        "partner 'distributor' is not a direct or indirect provider of customer 'initech'",
+    ),
     "reseller_not_indirect_reseller.yaml": (
-        "reseller_not_indirect_reseller.yaml", "customers[0].subscriptions[0].reseller",
-        "partner 'reseller' is not an indirect reseller of customer 'initech'"),
+        "reseller_not_indirect_reseller.yaml",
+        "customers[0].subscriptions[0].reseller",
+        "partner 'reseller' is not an indirect reseller of customer 'initech'",
+    ),
     "reseller_provider_not_related.yaml": (
-        "reseller_provider_not_related.yaml", "customers[0].relationships[1]",
-        "needs its provider 'distributor' as this customer's indirectProvider"),
+        "reseller_provider_not_related.yaml",
+        "customers[0].relationships[1]",
+        "needs its provider 'distributor' as this customer's indirectProvider",
+    ),
     "duplicate_customer_key.yaml": (
-        "duplicate_customer_key.yaml", "customers[1].key", "duplicate key 'initech' (also customers[0])"),
+        "duplicate_customer_key.yaml",
+        "customers[1].key",
+        "duplicate key 'initech' (also customers[0])",
+    ),
     "duplicate_domain.yaml": (
-        "duplicate_domain.yaml", "customers[0].domains[1]", "'acme.onmicrosoft.com' already belongs to 'acme'"),
+        "duplicate_domain.yaml",
+        "customers[0].domains[1]",
+        "'acme.onmicrosoft.com' already belongs to 'acme'",
+    ),
     "duplicate_upn.yaml": (
-        "duplicate_upn.yaml", "customers[0].users[1].upn",
-        "UPN 'admin@initech.onmicrosoft.com' is already used by initech/admin"),
+        "duplicate_upn.yaml",
+        "customers[0].users[1].upn",
+        "UPN 'admin@initech.onmicrosoft.com' is already used by initech/admin",
+    ),
     "bad_relationship_type.yaml": (
-        "bad_relationship_type.yaml", "customers[0].relationships[0].type", "got 'reseller'"),
+        "bad_relationship_type.yaml",
+        "customers[0].relationships[0].type",
+        "got 'reseller'",
+    ),
     "bad_workload.yaml": ("bad_workload.yaml", "customers[0].subscriptions[0].workload", "got 'office'"),
     "bad_gdap_status.yaml": ("bad_gdap_status.yaml", "customers[0].gdap[0].status", "got 'enabled'"),
     "bad_rbac_role.yaml": (
-        "bad_rbac_role.yaml", "customers[0].subscriptions[0].rbac[0].role",
-        "must be one of: Owner, Contributor, Support Request Contributor, Reader; got 'Administrator'"),
+        "bad_rbac_role.yaml",
+        "customers[0].subscriptions[0].rbac[0].role",
+        "must be one of: Owner, Contributor, Support Request Contributor, Reader; got 'Administrator'",
+    ),
     "bad_cloud.yaml": ("bad_cloud.yaml", "partners[0].cloud", "must be one of: public, usgov; got 'china'"),
     "access_role_not_granted.yaml": (
-        "access_role_not_granted.yaml", "customers[0].gdap[0].accessAssignments[0].roles[0]",
-        "role 'Global Administrator' is not granted by relationship 'support'"),
+        "access_role_not_granted.yaml",
+        "customers[0].gdap[0].accessAssignments[0].roles[0]",
+        "role 'Global Administrator' is not granted by relationship 'support'",
+    ),
     "unknown_access_group.yaml": (
-        "unknown_access_group.yaml", "customers[0].gdap[0].accessAssignments[0].group",
-        "unknown security group 'night-shift' of partner 'direct'"),
+        "unknown_access_group.yaml",
+        "customers[0].gdap[0].accessAssignments[0].group",
+        "unknown security group 'night-shift' of partner 'direct'",
+    ),
     "unknown_entra_role.yaml": (
-        "unknown_entra_role.yaml", "customers[0].gdap[0].roles[0]", "unknown Entra role 'Support Wizard'"),
+        "unknown_entra_role.yaml",
+        "customers[0].gdap[0].roles[0]",
+        "unknown Entra role 'Support Wizard'",
+    ),
     "bad_date.yaml": (
-        "bad_date.yaml", "customers[0].gdap[0].start", "not an ISO 8601 date-time: '2025-13-45T00:00:00Z'"),
-    "bad_duration.yaml": ("bad_duration.yaml", "customers[0].gdap[0].duration", "not an ISO 8601 duration: 'two years'"),
+        "bad_date.yaml",
+        "customers[0].gdap[0].start",
+        "not an ISO 8601 date-time: '2025-13-45T00:00:00Z'",
+    ),
+    "bad_duration.yaml": (
+        "bad_duration.yaml",
+        "customers[0].gdap[0].duration",
+        "not an ISO 8601 duration: 'two years'",
+    ),
     "unknown_top_level_field.yaml": ("unknown_top_level_field.yaml", "tenants", "unknown field"),
     "unknown_entity_field.yaml": ("unknown_entity_field.yaml", "customers[0].adress", "Unknown field"),
     "marketplace_without_product.yaml": (
-        "marketplace_without_product.yaml", "customers[0].subscriptions[0].product",
-        "a marketplace subscription names its product"),
+        "marketplace_without_product.yaml",
+        "customers[0].subscriptions[0].product",
+        "a marketplace subscription names its product",
+    ),
     "marketplace_unknown_product.yaml": (
-        "marketplace_unknown_product.yaml", "customers[0].subscriptions[0].product",
-        "unknown marketplace product 'tape-backup'"),
+        "marketplace_unknown_product.yaml",
+        "customers[0].subscriptions[0].product",
+        "unknown marketplace product 'tape-backup'",
+    ),
     "rbac_on_non_azure.yaml": (
-        "rbac_on_non_azure.yaml", "customers[0].subscriptions[0].rbac", "only an Azure subscription has RBAC"),
+        "rbac_on_non_azure.yaml",
+        "customers[0].subscriptions[0].rbac",
+        "only an Azure subscription has RBAC",
+    ),
     "unknown_rbac_principal.yaml": (
-        "unknown_rbac_principal.yaml", "customers[0].subscriptions[0].rbac[0].principal",
-        "partner 'direct' has no group or user 'night-shift'"),
+        "unknown_rbac_principal.yaml",
+        "customers[0].subscriptions[0].rbac[0].principal",
+        "partner 'direct' has no group or user 'night-shift'",
+    ),
     "missing_include.yaml": ("missing_include.yaml", "include[1]", "included file not found"),
     # The error belongs to the include that closes the cycle: in the other file.
     "include_cycle_a.yaml": ("include_cycle_b.yaml", "include", "include cycle"),
     "include_cycle_b.yaml": ("include_cycle_a.yaml", "include", "include cycle"),
     # direct's new subscription is subscriptions[1] once merged with base.yaml, subscriptions[0] in the file.
     "partner_subscription_csp.yaml": (
-        "partner_subscription_csp.yaml", "partners[0].subscriptions[0].channel",
-        "a partner's own subscription is bought directly"),
+        "partner_subscription_csp.yaml",
+        "partners[0].subscriptions[0].channel",
+        "a partner's own subscription is bought directly",
+    ),
     "customer_in_two_clouds.yaml": (
-        "customer_in_two_clouds.yaml", "customers[0].relationships", "must all be in one cloud (R14)"),
+        "customer_in_two_clouds.yaml",
+        "customers[0].relationships",
+        "must all be in one cloud (R14)",
+    ),
     "not_yaml.yaml": ("not_yaml.yaml", "line 5, column 3", "not valid YAML"),
     "duplicate_rbac_assignment.yaml": (
-        "duplicate_rbac_assignment.yaml", "customers[0].subscriptions[0].rbac[1]",
-        "duplicate RBAC assignment direct/support = Contributor"),
+        "duplicate_rbac_assignment.yaml",
+        "customers[0].subscriptions[0].rbac[1]",
+        "duplicate RBAC assignment direct/support = Contributor",
+    ),
     "duplicate_access_assignment.yaml": (
-        "duplicate_access_assignment.yaml", "customers[0].gdap[0].accessAssignments[1]",
-        "duplicate access assignment key 'support'"),
+        "duplicate_access_assignment.yaml",
+        "customers[0].gdap[0].accessAssignments[1]",
+        "duplicate access assignment key 'support'",
+    ),
     "duplicate_issue_id.yaml": (
-        "duplicate_issue_id.yaml", "customers[0].serviceHealth[1].issues[0].id", "duplicate issue id 'EX1'"),
+        "duplicate_issue_id.yaml",
+        "customers[0].serviceHealth[1].issues[0].id",
+        "duplicate issue id 'EX1'",
+    ),
     "duplicate_app_client_id.yaml": (
-        "duplicate_app_client_id.yaml", "partners[1].apps[0].clientId", "is already used by app direct/psa"),
+        "duplicate_app_client_id.yaml",
+        "partners[1].apps[0].clientId",
+        "is already used by app direct/psa",
+    ),
     # tickets
     "ticket_unknown_subscription.yaml": (
-        "ticket_unknown_subscription.yaml", "customers[0].tickets[0].subscription",
-        "unknown subscription 'acme-dev' of 'acme'"),
+        "ticket_unknown_subscription.yaml",
+        "customers[0].tickets[0].subscription",
+        "unknown subscription 'acme-dev' of 'acme'",
+    ),
     "ticket_other_tenants_subscription.yaml": (
-        "ticket_other_tenants_subscription.yaml", "customers[0].tickets[0].subscription",
-        "subscription 'globex-m365' belongs to 'globex', not to 'acme'"),
+        "ticket_other_tenants_subscription.yaml",
+        "customers[0].tickets[0].subscription",
+        "subscription 'globex-m365' belongs to 'globex', not to 'acme'",
+    ),
     "ticket_azure_on_m365_subscription.yaml": (
-        "ticket_azure_on_m365_subscription.yaml", "customers[0].tickets[0].subscription",
-        "an Azure ticket's subscription is an Azure one; 'acme-m365' is microsoft365"),
+        "ticket_azure_on_m365_subscription.yaml",
+        "customers[0].tickets[0].subscription",
+        "an Azure ticket's subscription is an Azure one; 'acme-m365' is microsoft365",
+    ),
     "ticket_partner_not_related.yaml": (
-        "ticket_partner_not_related.yaml", "customers[0].tickets[0].partner",
-        "partner 'distributor' has no relationship with customer 'acme' (R1)"),
+        "ticket_partner_not_related.yaml",
+        "customers[0].tickets[0].partner",
+        "partner 'distributor' has no relationship with customer 'acme' (R1)",
+    ),
     "ticket_duplicate_number.yaml": (
-        "ticket_duplicate_number.yaml", "customers[1].tickets[0].number", "duplicate ticket number 1 (also acme/mail)"),
+        "ticket_duplicate_number.yaml",
+        "customers[1].tickets[0].number",
+        "duplicate ticket number 1 (also acme/mail)",
+    ),
     "ticket_bad_status.yaml": (
-        "ticket_bad_status.yaml", "customers[0].tickets[0].status",
-        "must be one of: open, attention_needed, closed; got 'resolved'"),
+        "ticket_bad_status.yaml",
+        "customers[0].tickets[0].status",
+        "must be one of: open, attention_needed, closed; got 'resolved'",
+    ),
     "ticket_created_after_clock.yaml": (
-        "ticket_created_after_clock.yaml", "customers[0].tickets[0].created", "created after the clock's start"),
+        "ticket_created_after_clock.yaml",
+        "customers[0].tickets[0].created",
+        "created after the clock's start",
+    ),
     "ticket_pc_without_partner.yaml": (
-        "ticket_pc_without_partner.yaml", "customers[0].tickets[0].partner",
-        "a Partner Center service request names the partner that filed it"),
+        "ticket_pc_without_partner.yaml",
+        "customers[0].tickets[0].partner",
+        "a Partner Center service request names the partner that filed it",
+    ),
 }
 CORPUS = sorted(p.name for p in BROKEN.glob("*.yaml"))
 
@@ -163,8 +245,7 @@ def test_a_fixture_with_several_errors_reports_all_of_them():
         ("customers[2].gdap[0].accessAssignments[0].roles[0]", "role 'Global Administrator' is not granted"),
     }
     assert all(Path(e.file).name == "several_errors.yaml" for e in errors), errors
-    found = {(path, reason) for path, reason in expected
-             if any(e.path == path and reason in e.reason for e in errors)}
+    found = {(path, reason) for path, reason in expected if any(e.path == path and reason in e.reason for e in errors)}
     assert found == expected, "\n".join(map(str, errors))
     assert len(errors) == len(expected), "\n".join(map(str, errors))
 
@@ -266,23 +347,30 @@ def test_an_error_in_a_base_part_of_a_merged_entity_names_the_base(tmp_path):
     """A variation that drops acme's provider relationship: acme's subscriptions, written in base.yaml,
     become invalid; the errors point at base.yaml, where those subscriptions are written."""
     variation = tmp_path / "variation.yaml"
-    variation.write_text(f"include: {FIXTURES / 'base.yaml'}\n"
-                         "customers:\n  - key: acme\n    relationships: [{partner: distributor, type: advisor}]\n")
+    variation.write_text(
+        f"include: {FIXTURES / 'base.yaml'}\n"
+        "customers:\n  - key: acme\n    relationships: [{partner: distributor, type: advisor}]\n"
+    )
     errors = errors_of(variation)
     got = {(Path(e.file).name, e.path) for e in errors}
-    assert got == {("base.yaml", "customers[0].subscriptions[0].provider"),
-                   ("base.yaml", "customers[0].subscriptions[1].provider"),
-                   ("base.yaml", "customers[0].gdap[0].partner")}, "\n".join(map(str, errors))
+    assert got == {
+        ("base.yaml", "customers[0].subscriptions[0].provider"),
+        ("base.yaml", "customers[0].subscriptions[1].provider"),
+        ("base.yaml", "customers[0].gdap[0].partner"),
+    }, "\n".join(map(str, errors))
 
 
 def test_rbac_principal_group_of_a_later_partner_is_built_as_a_group():
     """direct's own subscription grants distributor's group, and distributor comes after direct."""
     rows = build_rows(load_fixture(FIXTURES / "partner_rbac_other_partner.yaml"))
     sub = ids.subscription_id("direct-internal")
-    principals = {(r["principal_id"], r["principal_type"], r["role"])
-                  for r in rows[RbacAssignment] if r["subscription_id"] == sub}
-    assert principals == {(ids.group_id("distributor", "support"), "group", "Reader"),
-                          (ids.user_id("direct", "admin"), "user", "Owner")}
+    principals = {
+        (r["principal_id"], r["principal_type"], r["role"]) for r in rows[RbacAssignment] if r["subscription_id"] == sub
+    }
+    assert principals == {
+        (ids.group_id("distributor", "support"), "group", "Reader"),
+        (ids.user_id("direct", "admin"), "user", "Owner"),
+    }
 
 
 def _readme_rows(heading: str) -> dict[str, list[str]]:
@@ -325,8 +413,11 @@ def test_the_readme_documents_the_default_world_as_it_is():
 @pytest.mark.parametrize("start", ["yesterday", "2026-13-45", 12345])
 def test_a_bad_clock_start_is_an_error_not_a_crash(tmp_path, start):
     broken = tmp_path / "clock.yaml"
-    broken.write_text(f"include: [{FIXTURES / 'base.yaml'}]\nclock:\n  start: {start!r}\n" if isinstance(start, str)
-                      else f"include: [{FIXTURES / 'base.yaml'}]\nclock:\n  start: {start}\n")
+    broken.write_text(
+        f"include: [{FIXTURES / 'base.yaml'}]\nclock:\n  start: {start!r}\n"
+        if isinstance(start, str)
+        else f"include: [{FIXTURES / 'base.yaml'}]\nclock:\n  start: {start}\n"
+    )
     [error] = errors_of(broken)
     assert error.path == "clock.start" and "not an ISO 8601 date-time" in error.reason, error
     result = CliRunner().invoke(main, ["validate", str(broken)])

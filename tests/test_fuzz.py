@@ -17,13 +17,14 @@ ids that exist in the default world (Contoso, Woodgrove's Azure subscription, Co
 Northwind, Exchange's health and incident EX1001, the fuzzer's world). No operation is excluded; the coverage
 phase tries one unexpected method (TRACE) per path rather than every one, to stay within about a minute.
 """
+
 from __future__ import annotations
 
 import hypothesis
 import schemathesis
-from hypothesis import HealthCheck, strategies as st
-from schemathesis.checks import (not_a_server_error, response_schema_conformance,
-                                 status_code_conformance)
+from hypothesis import HealthCheck
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
 from simulator import create_app
 from simulator.worlds import ids
@@ -48,11 +49,18 @@ SIGN_IN = {
 
 APP = create_app(database_url="sqlite://", frozen_clock=True)
 SCHEMAS = {
-    surface: schemathesis.openapi.from_wsgi(f"/docs/{surface}/openapi.json", APP,
-                                            config=schemathesis.config.SchemathesisConfig.from_dict({
-                                                "seed": SEED, "generation": {"max-examples": MAX_EXAMPLES},
-                                                # one unexpected method per path is enough to see the 405s
-                                                "phases": {"coverage": {"unexpected-methods": ["trace"]}}}))
+    surface: schemathesis.openapi.from_wsgi(
+        f"/docs/{surface}/openapi.json",
+        APP,
+        config=schemathesis.config.SchemathesisConfig.from_dict(
+            {
+                "seed": SEED,
+                "generation": {"max-examples": MAX_EXAMPLES},
+                # one unexpected method per path is enough to see the 405s
+                "phases": {"coverage": {"unexpected-methods": ["trace"]}},
+            }
+        ),
+    )
     for surface in ("partnercenter", "graph", "azure", "m365admin", "sim")
 }
 
@@ -62,9 +70,16 @@ _tokens: dict[str, str] = {}
 def _token(surface: str) -> str:
     if surface not in _tokens:
         tenant, scope = SIGN_IN[surface]
-        response = APP.test_client().post(f"/login/{tenant}/oauth2/v2.0/token", data={
-            "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": NORTHWIND, "password": PASSWORD,
-            "scope": scope})
+        response = APP.test_client().post(
+            f"/login/{tenant}/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": CLI_CLIENT_ID,
+                "username": NORTHWIND,
+                "password": PASSWORD,
+                "scope": scope,
+            },
+        )
         assert response.status_code == 200, response.get_json()
         _tokens[surface] = response.get_json()["access_token"]
     return _tokens[surface]
@@ -94,8 +109,10 @@ KNOWN = {
 def _known_path_parameters(path_parameters: dict | None) -> st.SearchStrategy:
     if not path_parameters:
         return st.just(path_parameters)
-    swapped = {name: st.sampled_from(KNOWN[name]) if name in KNOWN else st.just(value)
-               for name, value in path_parameters.items()}
+    swapped = {
+        name: st.sampled_from(KNOWN[name]) if name in KNOWN else st.just(value)
+        for name, value in path_parameters.items()
+    }
     return st.one_of(st.just(path_parameters), st.fixed_dictionaries(swapped))
 
 
@@ -126,8 +143,15 @@ def _check(surface: str, case) -> None:
     case.call_and_validate(headers=headers, checks=CHECKS)
 
 
-_SETTINGS = hypothesis.settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-                                suppress_health_check=list(HealthCheck), print_blob=False)
+_SETTINGS = hypothesis.settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=False,
+)
+
 
 @SCHEMAS["partnercenter"].parametrize()
 @_SETTINGS

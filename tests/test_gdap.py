@@ -1,4 +1,5 @@
 """GDAP on Graph: relationships, their lifecycle and approval, access assignments, and what they grant."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,9 +18,11 @@ SUPPORT_ENGINEERS = ids.group_id("northwind", "support-engineers")
 @pytest.fixture
 def graph(client, sign_in):
     """Call Graph as a user (a partner's or a customer's)."""
+
     def call(method: str, path: str, user: str = upn("northwind"), **kwargs):
         token = sign_in(user, scope=GRAPH_SCOPE)
         return client.open(path, method=method, headers=bearer(token) | kwargs.pop("headers", {}), **kwargs)
+
     return call
 
 
@@ -42,8 +45,9 @@ def test_list_relationships_real_shape(graph):
 def test_filter_on_status_and_customer(graph):
     expired = graph("GET", RELS, query_string={"$filter": "status eq 'expired'"}).get_json()["value"]
     assert [r["customer"]["tenantId"] for r in expired] == [tid("fourthcoffee")]
-    both = graph("GET", RELS, query_string={
-        "$filter": f"customer/tenantId eq '{tid('contoso')}' and status eq 'active'"}).get_json()["value"]
+    both = graph(
+        "GET", RELS, query_string={"$filter": f"customer/tenantId eq '{tid('contoso')}' and status eq 'active'"}
+    ).get_json()["value"]
     assert [r["id"] for r in both] == [CONTOSO_REL]
     bad = graph("GET", RELS, query_string={"$filter": "startswith(displayName,'N')"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "BadRequest"
@@ -79,18 +83,25 @@ def test_other_partners_relationships_are_invisible(graph):
 def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_response):
     # Tailwind has no GDAP relationship: nobody at Northwind can act there.
     assert token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com").status_code == 400
-    created = graph("POST", RELS, json={
-        "displayName": "Northwind support for Tailwind", "duration": "P180D",
-        "customer": {"tenantId": tid("tailwind")},
-        "accessDetails": roles_body("Service Support Administrator", "Helpdesk Administrator")})
+    created = graph(
+        "POST",
+        RELS,
+        json={
+            "displayName": "Northwind support for Tailwind",
+            "duration": "P180D",
+            "customer": {"tenantId": tid("tailwind")},
+            "accessDetails": roles_body("Service Support Administrator", "Helpdesk Administrator"),
+        },
+    )
     assert created.status_code == 201, created.get_json()
     rel = created.get_json()
     assert rel["status"] == "created" and rel["activatedDateTime"] is None and rel["endDateTime"] is None
     rid = rel["id"]
     assert rid.endswith(tid("tailwind"))
 
-    renamed = graph("PATCH", f"{RELS}/{rid}", json={"displayName": "Tailwind support"},
-                    headers={"If-Match": rel["@odata.etag"]})
+    renamed = graph(
+        "PATCH", f"{RELS}/{rid}", json={"displayName": "Tailwind support"}, headers={"If-Match": rel["@odata.etag"]}
+    )
     assert renamed.status_code == 200 and renamed.get_json()["displayName"] == "Tailwind support"
     stale = graph("PATCH", f"{RELS}/{rid}", json={"displayName": "x"}, headers={"If-Match": rel["@odata.etag"]})
     assert stale.status_code == 412
@@ -101,8 +112,10 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
     assert lock.status_code == 201 and lock.get_json()["status"] == "succeeded"
     assert graph("GET", f"{RELS}/{rid}").get_json()["status"] == "approvalPending"
     assert graph("POST", f"{RELS}/{rid}/requests", json={"action": "approve"}).status_code == 403
-    assert graph("POST", f"{RELS}/{rid}/requests", user=upn("tailwind", "user"),
-                 json={"action": "approve"}).status_code == 403
+    assert (
+        graph("POST", f"{RELS}/{rid}/requests", user=upn("tailwind", "user"), json={"action": "approve"}).status_code
+        == 403
+    )
     assert graph("GET", f"{RELS}/{rid}", user=upn("tailwind")).get_json()["status"] == "approvalPending"
     approved = graph("POST", f"{RELS}/{rid}/requests", user=upn("tailwind"), json={"action": "approve"})
     assert approved.status_code == 201
@@ -114,26 +127,47 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
     refused = token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com")
     assert "no active access assignment" in refused.get_json()["error_description"]
 
-    too_much = graph("POST", f"{RELS}/{rid}/accessAssignments", json={
-        "accessContainer": {"accessContainerId": SUPPORT_ENGINEERS, "accessContainerType": "securityGroup"},
-        "accessDetails": roles_body("Global Administrator")})
+    too_much = graph(
+        "POST",
+        f"{RELS}/{rid}/accessAssignments",
+        json={
+            "accessContainer": {"accessContainerId": SUPPORT_ENGINEERS, "accessContainerType": "securityGroup"},
+            "accessDetails": roles_body("Global Administrator"),
+        },
+    )
     assert too_much.status_code == 400 and "not granted by the relationship" in too_much.get_json()["error"]["message"]
-    foreign_group = graph("POST", f"{RELS}/{rid}/accessAssignments", json={
-        "accessContainer": {"accessContainerId": ids.group_id("fabrikam", "support-engineers")},
-        "accessDetails": roles_body("Helpdesk Administrator")})
+    foreign_group = graph(
+        "POST",
+        f"{RELS}/{rid}/accessAssignments",
+        json={
+            "accessContainer": {"accessContainerId": ids.group_id("fabrikam", "support-engineers")},
+            "accessDetails": roles_body("Helpdesk Administrator"),
+        },
+    )
     assert foreign_group.status_code == 400
-    assigned = graph("POST", f"{RELS}/{rid}/accessAssignments", json={
-        "accessContainer": {"accessContainerId": SUPPORT_ENGINEERS, "accessContainerType": "securityGroup"},
-        "accessDetails": roles_body("Helpdesk Administrator")})
+    assigned = graph(
+        "POST",
+        f"{RELS}/{rid}/accessAssignments",
+        json={
+            "accessContainer": {"accessContainerId": SUPPORT_ENGINEERS, "accessContainerType": "securityGroup"},
+            "accessDetails": roles_body("Helpdesk Administrator"),
+        },
+    )
     assert assigned.status_code == 201 and assigned.get_json()["status"] == "active"
-    duplicate = graph("POST", f"{RELS}/{rid}/accessAssignments", json={
-        "accessContainer": {"accessContainerId": SUPPORT_ENGINEERS},
-        "accessDetails": roles_body("Helpdesk Administrator")})
+    duplicate = graph(
+        "POST",
+        f"{RELS}/{rid}/accessAssignments",
+        json={
+            "accessContainer": {"accessContainerId": SUPPORT_ENGINEERS},
+            "accessDetails": roles_body("Helpdesk Administrator"),
+        },
+    )
     assert duplicate.status_code == 409
 
     token = token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com", scope=GRAPH_SCOPE)
     assert token.status_code == 200
     import jwt
+
     wids = jwt.decode(token.get_json()["access_token"], options={"verify_signature": False})["wids"]
     assert wids == [ENTRA_ROLES["Helpdesk Administrator"]]
 
@@ -141,8 +175,11 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
     assert graph("PATCH", f"{RELS}/{rid}", json={"duration": "P90D"}).status_code == 409
 
     aid = assigned.get_json()["id"]
-    widened = graph("PATCH", f"{RELS}/{rid}/accessAssignments/{aid}",
-                    json={"accessDetails": roles_body("Helpdesk Administrator", "Service Support Administrator")})
+    widened = graph(
+        "PATCH",
+        f"{RELS}/{rid}/accessAssignments/{aid}",
+        json={"accessDetails": roles_body("Helpdesk Administrator", "Service Support Administrator")},
+    )
     assert widened.status_code == 200
     assert graph("DELETE", f"{RELS}/{rid}/accessAssignments/{aid}").status_code == 204
     assert token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com").status_code == 400
@@ -160,31 +197,74 @@ def test_terminate_ends_access_at_once(graph, token_response):
 
 
 def test_only_admin_agents_manage_relationships(graph):
-    response = graph("POST", RELS, user=upn("northwind", "sales"), json={
-        "displayName": "x", "duration": "P30D", "accessDetails": roles_body("Helpdesk Administrator")})
+    response = graph(
+        "POST",
+        RELS,
+        user=upn("northwind", "sales"),
+        json={"displayName": "x", "duration": "P30D", "accessDetails": roles_body("Helpdesk Administrator")},
+    )
     assert response.status_code == 403
     error = response.get_json()["error"]
     assert error["code"] == "Authorization_RequestDenied" and error["innerError"]["rule"] == "R3"
     assert "AdminAgent" in error["message"]
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"duration": "P30D", "accessDetails": roles_body("Helpdesk Administrator")}, "displayName"),
-    ({"displayName": "x", "duration": "P800D", "accessDetails": roles_body("Helpdesk Administrator")}, "P730D"),
-    ({"displayName": "x", "duration": "soon", "accessDetails": roles_body("Helpdesk Administrator")}, "ISO 8601"),
-    ({"displayName": "x", "duration": "P30D", "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "nope"}]}},
-     "unknown role"),
-    ({"displayName": "x", "duration": "P30D", "autoExtendDuration": "P180D",
-      "accessDetails": roles_body("Global Administrator")}, "cannot auto-extend"),
-    ({"displayName": "x", "duration": "P30D", "customer": {"tenantId": tid("northwind")},
-      "accessDetails": roles_body("Helpdesk Administrator")}, "was not found"),
-    ({"displayName": "x", "duration": "P30D", "customer": {"tenantId": tid("humongous")},
-      "accessDetails": roles_body("Helpdesk Administrator")}, "R14"),
-    ({"displayName": "Northwind support", "duration": "P30D", "accessDetails": roles_body("Helpdesk Administrator")},
-     "already exists"),
-    ({"displayName": "x", "duration": "P30D", "accessDetails": roles_body("Helpdesk Administrator"), "color": "red"},
-     "color"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"duration": "P30D", "accessDetails": roles_body("Helpdesk Administrator")}, "displayName"),
+        ({"displayName": "x", "duration": "P800D", "accessDetails": roles_body("Helpdesk Administrator")}, "P730D"),
+        ({"displayName": "x", "duration": "soon", "accessDetails": roles_body("Helpdesk Administrator")}, "ISO 8601"),
+        (
+            {"displayName": "x", "duration": "P30D", "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "nope"}]}},
+            "unknown role",
+        ),
+        (
+            {
+                "displayName": "x",
+                "duration": "P30D",
+                "autoExtendDuration": "P180D",
+                "accessDetails": roles_body("Global Administrator"),
+            },
+            "cannot auto-extend",
+        ),
+        (
+            {
+                "displayName": "x",
+                "duration": "P30D",
+                "customer": {"tenantId": tid("northwind")},
+                "accessDetails": roles_body("Helpdesk Administrator"),
+            },
+            "was not found",
+        ),
+        (
+            {
+                "displayName": "x",
+                "duration": "P30D",
+                "customer": {"tenantId": tid("humongous")},
+                "accessDetails": roles_body("Helpdesk Administrator"),
+            },
+            "R14",
+        ),
+        (
+            {
+                "displayName": "Northwind support",
+                "duration": "P30D",
+                "accessDetails": roles_body("Helpdesk Administrator"),
+            },
+            "already exists",
+        ),
+        (
+            {
+                "displayName": "x",
+                "duration": "P30D",
+                "accessDetails": roles_body("Helpdesk Administrator"),
+                "color": "red",
+            },
+            "color",
+        ),
+    ],
+)
 def test_create_relationship_validation(graph, body, message):
     response = graph("POST", RELS, json=body)
     assert response.status_code in (400, 409)
@@ -197,8 +277,11 @@ def test_not_json_body_is_a_graph_error(graph):
 
 
 def test_delete_only_while_created(graph):
-    created = graph("POST", RELS, json={"displayName": "draft", "duration": "P30D",
-                                        "accessDetails": roles_body("Helpdesk Administrator")}).get_json()
+    created = graph(
+        "POST",
+        RELS,
+        json={"displayName": "draft", "duration": "P30D", "accessDetails": roles_body("Helpdesk Administrator")},
+    ).get_json()
     assert graph("DELETE", f"{RELS}/{created['id']}").status_code == 204
     assert graph("GET", f"{RELS}/{created['id']}").status_code == 404
     assert graph("DELETE", f"{RELS}/{CONTOSO_REL}").status_code == 409
@@ -206,17 +289,24 @@ def test_delete_only_while_created(graph):
 
 def test_delegated_admin_customers(graph):
     body = graph("GET", f"{BASE}/delegatedAdminCustomers").get_json()
-    assert {c["tenantId"] for c in body["value"]} == {tid(k) for k in (
-        "contoso", "adatum", "litware", "fourthcoffee", "nod", "coho", "alpine", "margie")}
+    assert {c["tenantId"] for c in body["value"]} == {
+        tid(k) for k in ("contoso", "adatum", "litware", "fourthcoffee", "nod", "coho", "alpine", "margie")
+    }
     one = graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('contoso')}").get_json()
     assert one["displayName"] == "Contoso Ltd"
     assert graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('tailwind')}").status_code == 404
 
 
 def test_app_with_read_write_permission(client):
-    token = client.post(f"/login/{tid('northwind')}/oauth2/v2.0/token", data={
-        "grant_type": "client_credentials", "client_id": ids.app_id("northwind", "psa"),
-        "client_secret": "Pcsim-App-Secret-1!", "scope": GRAPH_SCOPE}).get_json()["access_token"]
+    token = client.post(
+        f"/login/{tid('northwind')}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": ids.app_id("northwind", "psa"),
+            "client_secret": "Pcsim-App-Secret-1!",
+            "scope": GRAPH_SCOPE,
+        },
+    ).get_json()["access_token"]
     assert len(client.get(RELS, headers=bearer(token)).get_json()["value"]) == 8
 
 

@@ -1,5 +1,6 @@
 """`pcsim generate`: a valid fixture of any size, the same bytes for the same seed, every relationship type and
 GDAP status, and worlds made from it."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -59,8 +60,13 @@ def test_every_relationship_type_gdap_status_and_subscription_kind(small):
     customers = doc["customers"]
     assert {r["type"] for c in customers for r in c["relationships"]} == set(catalog.RELATIONSHIP_TYPES)
     assert {gdap_kind(c) for c in customers[:10]} == {
-        "active with support roles", "active without support roles", "approvalPending", "expired", "terminated",
-        "none"}
+        "active with support roles",
+        "active without support roles",
+        "approvalPending",
+        "expired",
+        "terminated",
+        "none",
+    }
     subs = [s for c in customers for s in c["subscriptions"]]
     assert {s["workload"] for s in subs} == {"microsoft365", "azure", "dynamics", "ems", "marketplace"}
     direct = [s for s in subs if s.get("channel") == "direct"]
@@ -98,12 +104,21 @@ def test_a_world_from_a_generated_fixture(client, small, sign_in):
         world = created.get_json()["id"]
         partner = doc["partners"][0]
         domain = partner["domains"][0]
-        token = client.post(f"/worlds/{world}/login/{domain}/oauth2/v2.0/token", data={
-            "grant_type": "password", "client_id": catalog.AZURE_CLI_CLIENT_ID, "username": f"admin@{domain}",
-            "password": "Pcsim-Passw0rd!", "scope": "https://api.partnercenter.microsoft.com/.default"})
+        token = client.post(
+            f"/worlds/{world}/login/{domain}/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": catalog.AZURE_CLI_CLIENT_ID,
+                "username": f"admin@{domain}",
+                "password": "Pcsim-Passw0rd!",
+                "scope": "https://api.partnercenter.microsoft.com/.default",
+            },
+        )
         assert token.status_code == 200, token.get_json()
-        listed = client.get(f"/worlds/{world}/partnercenter/v1/customers",
-                            headers={"Authorization": f"Bearer {token.get_json()['access_token']}"})
+        listed = client.get(
+            f"/worlds/{world}/partnercenter/v1/customers",
+            headers={"Authorization": f"Bearer {token.get_json()['access_token']}"},
+        )
         own = [c for c in doc["customers"] if any(r["partner"] == partner["key"] for r in c["relationships"])]
         assert listed.status_code == 200 and listed.get_json()["totalCount"] == len(own)
         assert ids.tenant_id(own[0]["key"]) in {c["id"] for c in listed.get_json()["items"]}

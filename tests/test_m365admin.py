@@ -1,6 +1,7 @@
 """Microsoft 365 admin support (pcsim's own API): options (R10), categories with "More..." (R9), service
 requests filed by a partner through GDAP (R1, R2, R9, R11) or by a customer's admin (R10, R11), the partner's own
 context (R12, R13), the clock moving tickets, and the US Government cloud (R14)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,34 +20,46 @@ M365_SCOPE = "https://admin.microsoft.com/.default"
 BASE = "/m365admin/v1.0"
 NORTHWIND_SUPPORT = "support@northwindcloud.onmicrosoft.com"
 PARTNER_CONTACT = {"name": "Nora Northwind", "email": "nora@northwindcloud.onmicrosoft.com", "phone": "+1 425-555-0101"}
-TREY = {"url": "https://support.treyresearch.example/backup", "email": "backup-support@treyresearch.example",
-        "phone": "+1 800-555-0199"}
+TREY = {
+    "url": "https://support.treyresearch.example/backup",
+    "email": "backup-support@treyresearch.example",
+    "phone": "+1 800-555-0199",
+}
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
 @pytest.fixture
 def m365(sign_in):
     """A token for the admin center: ``m365("northwind", in_="contoso")`` is Northwind's admin through GDAP."""
+
     def token(tenant_key: str, user: str = "admin", in_: str | None = None) -> str:
         return sign_in(upn(tenant_key, user), DOMAINS[in_] if in_ else None, scope=M365_SCOPE)
+
     return token
 
 
 @pytest.fixture
 def tickets(app):
     """How many tickets the default world holds (of one tenant, if given)."""
+
     def count(tenant_key: str | None = None) -> int:
         with app.extensions["pcsim"].store.session() as s:
             q = select(func.count()).select_from(Ticket).where(Ticket.world_id == "default")
             if tenant_key:
                 q = q.where(Ticket.tenant_id == tid(tenant_key))
             return s.scalar(q)
+
     return count
 
 
 def request_body(**overrides) -> dict:
-    return {"title": "Mail delayed for all users", "description": "Since 06:30 UTC mail takes 30 minutes.",
-            "topicCategoryId": "email-and-calendar", "severity": "moderate", "contact": dict(PARTNER_CONTACT)} | overrides
+    return {
+        "title": "Mail delayed for all users",
+        "description": "Since 06:30 UTC mail takes 30 minutes.",
+        "topicCategoryId": "email-and-calendar",
+        "severity": "moderate",
+        "contact": dict(PARTNER_CONTACT),
+    } | overrides
 
 
 def file(client, token, prefix: str = BASE, **overrides):
@@ -63,8 +76,9 @@ def assert_denied(response, status: int, code: str, rule: str | None) -> dict:
 
 
 # --- support options (R10) --------------------------------------------------------------------------------
-@pytest.mark.parametrize("customer,kinds", [("adatum", ["partner"]), ("litware", ["partner", "microsoft"]),
-                                            ("contoso", ["partner"])])
+@pytest.mark.parametrize(
+    "customer,kinds", [("adatum", ["partner"]), ("litware", ["partner", "microsoft"]), ("contoso", ["partner"])]
+)
 def test_r10_support_options_of_a_customer(client, m365, customer, kinds):
     body = client.get(f"{BASE}/support/options", headers=bearer(m365(customer, "user"))).get_json()
     assert body["@odata.context"].endswith("/m365admin/v1.0/$metadata#support/options")
@@ -108,8 +122,9 @@ def test_customer_user_without_admin_role_is_refused(client, m365, tickets):
     response = file(client, token, contact={"name": "U", "email": "user@litware.onmicrosoft.com"})
     # No rule of the rule book: the admin center's support is for admins (a precondition, not R9/R10).
     assert_denied(response, 403, "Authorization_RequestDenied", None)
-    assert_denied(client.get(f"{BASE}/support/serviceRequests", headers=bearer(token)), 403,
-                  "Authorization_RequestDenied", None)
+    assert_denied(
+        client.get(f"{BASE}/support/serviceRequests", headers=bearer(token)), 403, "Authorization_RequestDenied", None
+    )
     assert tickets() == 0
 
 
@@ -146,8 +161,10 @@ def test_r9_contact_in_a_customer_domain_is_refused(client, m365, tickets, email
     assert tickets() == 0
 
 
-@pytest.mark.parametrize("product", [ids.subscription_id("margie-trey-backup"), ids.product_id("trey-backup"),
-                                     "margie-trey-backup", "trey-backup"])
+@pytest.mark.parametrize(
+    "product",
+    [ids.subscription_id("margie-trey-backup"), ids.product_id("trey-backup"), "margie-trey-backup", "trey-backup"],
+)
 def test_r11_marketplace_product_is_refused_with_the_isv_contact(client, m365, tickets, product):
     response = file(client, m365("northwind", in_="margie"), productId=product)
     error = assert_denied(response, 400, "BadRequest", "R11")
@@ -158,8 +175,12 @@ def test_r11_marketplace_product_is_refused_with_the_isv_contact(client, m365, t
 
 
 def test_r11_applies_to_the_customers_own_admin(client, m365, tickets):
-    response = file(client, m365("margie"), productId="margie-trey-backup",
-                    contact={"name": "M", "email": "admin@margiestravel.onmicrosoft.com"})
+    response = file(
+        client,
+        m365("margie"),
+        productId="margie-trey-backup",
+        contact={"name": "M", "email": "admin@margiestravel.onmicrosoft.com"},
+    )
     error = assert_denied(response, 400, "BadRequest", "R11")
     assert error["innerError"]["contact"]["url"] == TREY["url"]
     assert tickets() == 0
@@ -174,9 +195,13 @@ def test_r11_a_non_marketplace_subscription_is_fine(client, m365):
 def test_r1_partner_without_relationship_is_refused(client, app, m365, tickets):
     token = m365("northwind", in_="contoso")  # GDAP still active: the token is issued
     with app.extensions["pcsim"].store.session() as s:
-        s.execute(delete(PartnerRelationship).where(
-            PartnerRelationship.world_id == "default", PartnerRelationship.partner_id == tid("northwind"),
-            PartnerRelationship.customer_id == tid("contoso")))
+        s.execute(
+            delete(PartnerRelationship).where(
+                PartnerRelationship.world_id == "default",
+                PartnerRelationship.partner_id == tid("northwind"),
+                PartnerRelationship.customer_id == tid("contoso"),
+            )
+        )
     error = assert_denied(file(client, token), 403, "Authorization_RequestDenied", "R1")
     assert "Northwind Cloud has no relationship" in error["message"]
     assert tickets() == 0
@@ -197,14 +222,24 @@ def test_workload_must_match_the_category(client, m365, tickets):
     assert tickets() == 1
 
 
-@pytest.mark.parametrize("overrides", [{"contact": None}, {"topicCategoryId": "more"}, {"topicCategoryId": "nope"},
-                                       {"severity": "urgent"}, {"productId": "no-such-product"},
-                                       {"productId": "contoso-prod"}, {"supportPlanId": "premier:123"}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"contact": None},
+        {"topicCategoryId": "more"},
+        {"topicCategoryId": "nope"},
+        {"severity": "urgent"},
+        {"productId": "no-such-product"},
+        {"productId": "contoso-prod"},
+        {"supportPlanId": "premier:123"},
+    ],
+)
 def test_invalid_requests_store_nothing(client, m365, tickets, overrides):
     body = request_body(**overrides)
     body = {k: v for k, v in body.items() if v is not None}
-    response = client.post(f"{BASE}/support/serviceRequests", json=body,
-                           headers=bearer(m365("northwind", in_="contoso")))
+    response = client.post(
+        f"{BASE}/support/serviceRequests", json=body, headers=bearer(m365("northwind", in_="contoso"))
+    )
     assert_denied(response, 400, "BadRequest", None)
     assert tickets() == 0
 
@@ -290,28 +325,46 @@ def test_close_by_hand_and_no_reopening(client, m365):
 
 def test_customer_admin_adds_a_note_to_the_partners_request(client, m365):
     ticket = file(client, m365("northwind", in_="contoso")).get_json()
-    note = client.post(f"{BASE}/support/serviceRequests/{ticket['id']}/notes", json={"text": "More users hit."},
-                       headers=bearer(m365("contoso")))
+    note = client.post(
+        f"{BASE}/support/serviceRequests/{ticket['id']}/notes",
+        json={"text": "More users hit."},
+        headers=bearer(m365("contoso")),
+    )
     assert note.status_code == 201 and note.get_json()["authorType"] == "customer"
 
 
 def test_r9_notes_need_a_gdap_support_role(client, app, m365):
     ticket_id = _store_ticket(app, "partnercenter", "coho", "Filed in Partner Center")
-    response = client.post(f"{BASE}/support/serviceRequests/{ticket_id}/notes", json={"text": "x"},
-                           headers=bearer(m365("northwind", in_="coho")))
+    response = client.post(
+        f"{BASE}/support/serviceRequests/{ticket_id}/notes",
+        json={"text": "x"},
+        headers=bearer(m365("northwind", in_="coho")),
+    )
     assert_denied(response, 403, "Authorization_RequestDenied", "R9")
 
 
 # --- "View all support tickets" ---------------------------------------------------------------------------
 def _store_ticket(app, origin: str, tenant_key: str, title: str) -> str:
     from simulator.store.models import World
+
     with app.extensions["pcsim"].store.session() as s:
         now = s.get(World, "default").clock_anchor
-        t = store_tickets.create_ticket(s, "default", now, origin=origin, tenant_id=tid(tenant_key),
-                                        customer_id=tid(tenant_key), partner_id=tid("northwind"), workload="azure"
-                                        if origin == "azure" else "microsoft365", title=title, description="",
-                                        severity="minimal", support_plan="Cloud Solution Provider", contact={},
-                                        created_by=upn("northwind"))
+        t = store_tickets.create_ticket(
+            s,
+            "default",
+            now,
+            origin=origin,
+            tenant_id=tid(tenant_key),
+            customer_id=tid(tenant_key),
+            partner_id=tid("northwind"),
+            workload="azure" if origin == "azure" else "microsoft365",
+            title=title,
+            description="",
+            severity="minimal",
+            support_plan="Cloud Solution Provider",
+            contact={},
+            created_by=upn("northwind"),
+        )
         return t.id
 
 
@@ -373,8 +426,13 @@ def test_r13_own_tenant_request_needs_its_own_entitlement(client, m365, tickets)
 
 # --- US Government (R14) ----------------------------------------------------------------------------------
 def test_r14_us_government_admin_center(client, m365):
-    form = {"grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("relecloud"), "password": PASSWORD,
-            "scope": "https://admin.microsoft.us/.default"}
+    form = {
+        "grant_type": "password",
+        "client_id": CLI_CLIENT_ID,
+        "username": upn("relecloud"),
+        "password": PASSWORD,
+        "scope": "https://admin.microsoft.us/.default",
+    }
     response = client.post(f"/usgov/login/{DOMAINS['humongous']}/oauth2/v2.0/token", data=form)
     assert response.status_code == 200, response.get_json()
     token = response.get_json()["access_token"]
@@ -384,8 +442,10 @@ def test_r14_us_government_admin_center(client, m365):
     filed = file(client, token, prefix=gov, contact={"name": "R", "email": "it@relecloudgov.onmicrosoft.us"})
     assert filed.status_code == 201, filed.get_json()
     assert filed.get_json()["partnerTenantId"] == tid("relecloud")
-    assert client.get(f"{gov}/support/serviceRequests", headers=bearer(token)).get_json()["value"][0]["id"] == \
-        filed.get_json()["id"]
+    assert (
+        client.get(f"{gov}/support/serviceRequests", headers=bearer(token)).get_json()["value"][0]["id"]
+        == filed.get_json()["id"]
+    )
     # A US Government token is not one for the public admin center, nor the other way round.
     assert client.get(f"{BASE}/support/options", headers=bearer(token)).status_code == 401
     assert client.get(f"{gov}/support/options", headers=bearer(m365("contoso"))).status_code == 401

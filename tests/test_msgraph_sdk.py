@@ -12,6 +12,7 @@ Client configuration (as the README shows it):
 The credential is the test's own: an async TokenCredential that fetches a real pcsim token with the password
 grant (any azure-identity credential pointed at pcsim works the same way over https).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -66,7 +67,7 @@ from .personas import CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, SUPPORT_ROLES, tid, 
 # ... and the others as kiota loads them during a test.
 pytestmark = pytest.mark.filterwarnings("ignore:This class is deprecated:DeprecationWarning")
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CONTOSO_REL = ids.gdap_relationship_id("contoso", "northwind-support")
 SUPPORT_ENGINEERS = ids.group_id("northwind", "support-engineers")
 
@@ -79,14 +80,24 @@ class PasswordCredential:
         self.username = username
         self._cached: dict[tuple[str, ...], AccessToken] = {}
 
-    async def get_token(self, *scopes: str, claims: str | None = None, enable_cae: bool = False,
-                        **kwargs) -> AccessToken:
+    async def get_token(
+        self, *scopes: str, claims: str | None = None, enable_cae: bool = False, **kwargs
+    ) -> AccessToken:
         cached = self._cached.get(scopes)
         if cached and cached.expires_on > time.time() + 60:
             return cached
-        response = await asyncio.to_thread(requests.post, self.token_url, timeout=10, data={
-            "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": self.username,
-            "password": PASSWORD, "scope": " ".join(scopes)})
+        response = await asyncio.to_thread(
+            requests.post,
+            self.token_url,
+            timeout=10,
+            data={
+                "grant_type": "password",
+                "client_id": CLI_CLIENT_ID,
+                "username": self.username,
+                "password": PASSWORD,
+                "scope": " ".join(scopes),
+            },
+        )
         response.raise_for_status()
         body = response.json()
         token = AccessToken(body["access_token"], int(time.time()) + int(body["expires_in"]))
@@ -108,13 +119,16 @@ def graph_as(live_server):
     """``graph_as(user, tenant=None)``: a GraphServiceClient signed in as ``user`` (in ``tenant``) on pcsim.
 
     Call it inside the coroutine given to ``asyncio.run``: the SDK's httpx client belongs to one event loop."""
+
     def make(username: str, tenant: str | None = None) -> GraphServiceClient:
         credential = PasswordCredential(live_server.url, username, tenant)
-        auth = AzureIdentityAuthenticationProvider(credential, scopes=[GRAPH_SCOPE],
-                                                   allowed_hosts=["127.0.0.1", "localhost"])
+        auth = AzureIdentityAuthenticationProvider(
+            credential, scopes=[GRAPH_SCOPE], allowed_hosts=["127.0.0.1", "localhost"]
+        )
         adapter = GraphRequestAdapter(auth)
         adapter.base_url = f"{live_server.url}/graph/v1.0"
         return GraphServiceClient(request_adapter=adapter)
+
     return make
 
 
@@ -173,8 +187,9 @@ def test_filter_on_status_with_query_parameters(graph_as):
     async def run():
         relationships = graph_as(upn("northwind")).tenant_relationships.delegated_admin_relationships
         expired = await relationships.get(RequestConfiguration(query_parameters=query(filter="status eq 'expired'")))
-        pages = [await relationships.get(RequestConfiguration(
-            query_parameters=query(top=4, filter="status eq 'active'")))]
+        pages = [
+            await relationships.get(RequestConfiguration(query_parameters=query(top=4, filter="status eq 'active'")))
+        ]
         while pages[-1].odata_next_link:  # pcsim's nextLink points at itself: the SDK follows it with with_url
             pages.append(await relationships.with_url(pages[-1].odata_next_link).get())
         return expired, pages
@@ -189,29 +204,38 @@ def test_filter_on_status_with_query_parameters(graph_as):
 def test_create_lock_approve_and_assign(graph_as):
     async def run():
         partner = graph_as(upn("northwind")).tenant_relationships.delegated_admin_relationships
-        created = await partner.post(DelegatedAdminRelationship(
-            display_name="Northwind support for Tailwind",
-            # kiota writes a timedelta as str(timedelta) ("180 days, 0:00:00"), which Graph refuses
-            # (msgraph-sdk-python#1262); its writer passes an ISO 8601 string ("P180D") through as it is.
-            duration=isodate.duration_isoformat(dt.timedelta(days=180)),
-            customer=DelegatedAdminRelationshipCustomerParticipant(tenant_id=tid("tailwind")),
-            access_details=roles("Service Support Administrator", "Helpdesk Administrator")))
+        created = await partner.post(
+            DelegatedAdminRelationship(
+                display_name="Northwind support for Tailwind",
+                # kiota writes a timedelta as str(timedelta) ("180 days, 0:00:00"), which Graph refuses
+                # (msgraph-sdk-python#1262); its writer passes an ISO 8601 string ("P180D") through as it is.
+                duration=isodate.duration_isoformat(dt.timedelta(days=180)),
+                customer=DelegatedAdminRelationshipCustomerParticipant(tenant_id=tid("tailwind")),
+                access_details=roles("Service Support Administrator", "Helpdesk Administrator"),
+            )
+        )
         rel = partner.by_delegated_admin_relationship_id(created.id)
-        lock = await rel.requests.post(DelegatedAdminRelationshipRequest(
-            action=DelegatedAdminRelationshipRequestAction.LockForApproval))
+        lock = await rel.requests.post(
+            DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.LockForApproval)
+        )
         locked = await rel.get()
 
         customer = graph_as(upn("tailwind")).tenant_relationships.delegated_admin_relationships
         seen_by_customer = await customer.by_delegated_admin_relationship_id(created.id).get()
         approve = await customer.by_delegated_admin_relationship_id(created.id).requests.post(
-            DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.Approve))
+            DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.Approve)
+        )
         active = await rel.get()
 
-        assignment = await rel.access_assignments.post(DelegatedAdminAccessAssignment(
-            access_container=DelegatedAdminAccessContainer(
-                access_container_id=SUPPORT_ENGINEERS,
-                access_container_type=DelegatedAdminAccessContainerType.SecurityGroup),
-            access_details=roles("Helpdesk Administrator")))
+        assignment = await rel.access_assignments.post(
+            DelegatedAdminAccessAssignment(
+                access_container=DelegatedAdminAccessContainer(
+                    access_container_id=SUPPORT_ENGINEERS,
+                    access_container_type=DelegatedAdminAccessContainerType.SecurityGroup,
+                ),
+                access_details=roles("Helpdesk Administrator"),
+            )
+        )
         listed = await rel.access_assignments.get()
         return created, lock, locked, seen_by_customer, approve, active, assignment, listed
 
@@ -229,17 +253,23 @@ def test_create_lock_approve_and_assign(graph_as):
     assert assignment.status == DelegatedAdminAccessAssignmentStatus.Active
     assert assignment.access_container.access_container_id == SUPPORT_ENGINEERS
     assert [r.role_definition_id for r in assignment.access_details.unified_roles] == [
-        ENTRA_ROLES["Helpdesk Administrator"]]
+        ENTRA_ROLES["Helpdesk Administrator"]
+    ]
     assert [a.id for a in listed.value] == [assignment.id]
 
 
 def test_timedelta_duration_is_refused_as_graph_refuses_it(graph_as):
     """What a timedelta becomes on the wire ("730 days, 0:00:00") is no ISO 8601 duration: a 400, not a guess."""
+
     async def run():
         with pytest.raises(ODataError) as caught:
             await graph_as(upn("northwind")).tenant_relationships.delegated_admin_relationships.post(
-                DelegatedAdminRelationship(display_name="timedelta", duration=dt.timedelta(days=730),
-                                           access_details=roles("Helpdesk Administrator")))
+                DelegatedAdminRelationship(
+                    display_name="timedelta",
+                    duration=dt.timedelta(days=730),
+                    access_details=roles("Helpdesk Administrator"),
+                )
+            )
         return caught.value
 
     error = asyncio.run(run())
@@ -253,7 +283,8 @@ def test_service_health_through_gdap(graph_as):
     async def run():
         graph = graph_as(upn("northwind"), tenant="contoso.onmicrosoft.com")
         overviews = await graph.admin.service_announcement.health_overviews.get(
-            RequestConfiguration(query_parameters=query(expand=["issues"])))
+            RequestConfiguration(query_parameters=query(expand=["issues"]))
+        )
         issue = await graph.admin.service_announcement.issues.by_service_health_issue_id("EX1001").get()
         return overviews, issue
 
@@ -274,8 +305,13 @@ def test_errors_are_odata_errors(graph_as):
         with pytest.raises(ODataError) as denied:
             await graph_as(upn("contoso", "user")).admin.service_announcement.health_overviews.get()
         with pytest.raises(ODataError) as missing:
-            await graph_as(upn("northwind")).tenant_relationships.delegated_admin_relationships \
-                .by_delegated_admin_relationship_id("00000000-0000-0000-0000-000000000000").get()
+            await (
+                graph_as(upn("northwind"))
+                .tenant_relationships.delegated_admin_relationships.by_delegated_admin_relationship_id(
+                    "00000000-0000-0000-0000-000000000000"
+                )
+                .get()
+            )
         return denied.value, missing.value
 
     denied, missing = asyncio.run(run())

@@ -29,6 +29,7 @@ What a user configures:
       the workaround suggested in #259). Both are defined below, a few lines each.
   (MSAL also skips the lookup for a host that once answered 404, but only something on port 443 can answer.)
 """
+
 from __future__ import annotations
 
 import socket
@@ -68,8 +69,10 @@ def _to_port(url: str, port: int) -> str:
 
 def userrealm_to(port: int):
     """azure-identity: ``raw_request_hook=userrealm_to(port)``."""
+
     def hook(pipeline_request):
         pipeline_request.http_request.url = _to_port(pipeline_request.http_request.url, port)
+
     return hook
 
 
@@ -137,39 +140,73 @@ def port(tls_server) -> int:
 @pytest.fixture
 def verified_claims(tls_server, ca):
     """Claims of an access token whose signature checks against pcsim's JWKS (``/<tenant>/discovery/v2.0/keys``)."""
+
     def verify(token: str, tenant_id: str, audience: str = PC_AUDIENCE) -> dict:
         jwks = requests.get(f"{tls_server.url}/{tenant_id}/discovery/v2.0/keys", verify=ca, timeout=5)
         assert jwks.status_code == 200, jwks.text
         key = jwt.PyJWKSet.from_dict(jwks.json())[jwt.get_unverified_header(token)["kid"]]
         # The default world's clock is frozen (2026-01-15): exp is checked by pcsim against that clock, not here.
-        return jwt.decode(token, key.key, algorithms=["RS256"], audience=audience,
-                          issuer=f"https://login.pcsim.local/{tenant_id}/v2.0", options={"verify_exp": False})
+        return jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            audience=audience,
+            issuer=f"https://login.pcsim.local/{tenant_id}/v2.0",
+            options={"verify_exp": False},
+        )
+
     return verify
 
 
 def user_credential(base: str, ca: str, port: int | None, username: str, **kwargs) -> UsernamePasswordCredential:
     hook = {"raw_request_hook": userrealm_to(port)} if port else {}
-    return UsernamePasswordCredential(CLI_CLIENT_ID, username, PASSWORD, authority=base,
-                                      disable_instance_discovery=True, connection_verify=ca, **hook, **kwargs)
+    return UsernamePasswordCredential(
+        CLI_CLIENT_ID,
+        username,
+        PASSWORD,
+        authority=base,
+        disable_instance_discovery=True,
+        connection_verify=ca,
+        **hook,
+        **kwargs,
+    )
 
 
 # --- azure-identity ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("mount, tenant", [
-    ("", tid("northwind")), ("", DOMAINS["northwind"]), ("/login", DOMAINS["northwind"])],
-    ids=["root-tenant-id", "root-domain", "login-mount-domain"])
+@pytest.mark.parametrize(
+    "mount, tenant",
+    [("", tid("northwind")), ("", DOMAINS["northwind"]), ("/login", DOMAINS["northwind"])],
+    ids=["root-tenant-id", "root-domain", "login-mount-domain"],
+)
 def test_client_secret_credential(tls_server, ca, verified_claims, mount, tenant):
-    with ClientSecretCredential(tenant, APP_ID, APP_SECRET, authority=tls_server.url + mount,
-                                disable_instance_discovery=True, connection_verify=ca) as credential:
+    with ClientSecretCredential(
+        tenant,
+        APP_ID,
+        APP_SECRET,
+        authority=tls_server.url + mount,
+        disable_instance_discovery=True,
+        connection_verify=ca,
+    ) as credential:
         token = credential.get_token(PC_SCOPE)
         assert credential.get_token(PC_SCOPE).token == token.token  # served from MSAL's cache
     claims = verified_claims(token.token, tid("northwind"))
     assert (claims["aud"], claims["tid"], claims["idtyp"], claims["appid"]) == (
-        PC_AUDIENCE, tid("northwind"), "app", APP_ID)
+        PC_AUDIENCE,
+        tid("northwind"),
+        "app",
+        APP_ID,
+    )
 
 
 def test_client_secret_credential_wrong_secret(tls_server, ca):
-    with ClientSecretCredential(tid("northwind"), APP_ID, "not-the-secret", authority=tls_server.url,
-                                disable_instance_discovery=True, connection_verify=ca) as credential:
+    with ClientSecretCredential(
+        tid("northwind"),
+        APP_ID,
+        "not-the-secret",
+        authority=tls_server.url,
+        disable_instance_discovery=True,
+        connection_verify=ca,
+    ) as credential:
         with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
             credential.get_token(PC_SCOPE)
 
@@ -180,7 +217,11 @@ def test_username_password_credential(tls_server, ca, port, verified_claims):
         graph = credential.get_token(GRAPH_SCOPE).token  # another resource: MSAL uses the refresh token
     claims = verified_claims(token, tid("northwind"))
     assert (claims["tid"], claims["idtyp"], claims["upn"], claims["appid"]) == (
-        tid("northwind"), "user", upn("northwind"), CLI_CLIENT_ID)
+        tid("northwind"),
+        "user",
+        upn("northwind"),
+        CLI_CLIENT_ID,
+    )
     assert verified_claims(graph, tid("northwind"), audience="https://graph.microsoft.com")["oid"] == claims["oid"]
 
 
@@ -194,8 +235,9 @@ def test_partner_user_in_customer_tenant_gets_gdap_support_roles(tls_server, ca,
 
 def test_one_credential_across_tenants_with_the_root_authority(tls_server, ca, port, verified_claims):
     """The root mount gives MSAL's token cache the real tenant, so a reused credential never mixes tenants."""
-    with user_credential(tls_server.url, ca, port, upn("northwind"), tenant_id=DOMAINS["northwind"],
-                         additionally_allowed_tenants=["*"]) as credential:
+    with user_credential(
+        tls_server.url, ca, port, upn("northwind"), tenant_id=DOMAINS["northwind"], additionally_allowed_tenants=["*"]
+    ) as credential:
         home = credential.get_token(PC_SCOPE).token
         customer = credential.get_token(PC_SCOPE, tenant_id=DOMAINS["contoso"]).token
     assert verified_claims(home, tid("northwind"))["tid"] == tid("northwind")
@@ -228,8 +270,13 @@ def test_username_password_on_port_443_needs_no_hook(app, tls_files, ca, verifie
 def test_msal_confidential_client(tls_server, ca, monkeypatch, verified_claims):
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # they would override ``verify``
         monkeypatch.delenv(name, raising=False)
-    app = msal.ConfidentialClientApplication(APP_ID, client_credential=APP_SECRET, instance_discovery=False,
-                                             authority=f"{tls_server.url}/{DOMAINS['northwind']}", verify=ca)
+    app = msal.ConfidentialClientApplication(
+        APP_ID,
+        client_credential=APP_SECRET,
+        instance_discovery=False,
+        authority=f"{tls_server.url}/{DOMAINS['northwind']}",
+        verify=ca,
+    )
     result = app.acquire_token_for_client([PC_SCOPE])
     assert "access_token" in result, result
     assert result["token_source"] == "identity_provider"
@@ -242,8 +289,9 @@ def test_msal_confidential_client(tls_server, ca, monkeypatch, verified_claims):
 def test_msal_public_client_password_then_refresh_token(tls_server, ca, port, monkeypatch, verified_claims, tenant):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca)
     session = PcsimSession(port)
-    app = msal.PublicClientApplication(CLI_CLIENT_ID, authority=f"{tls_server.url}/{DOMAINS[tenant]}",
-                                       instance_discovery=False, http_client=session)
+    app = msal.PublicClientApplication(
+        CLI_CLIENT_ID, authority=f"{tls_server.url}/{DOMAINS[tenant]}", instance_discovery=False, http_client=session
+    )
     first = app.acquire_token_by_username_password(upn("northwind"), PASSWORD, scopes=[PC_SCOPE])
     assert "access_token" in first, first
     assert first["id_token_claims"]["preferred_username"] == upn("northwind")

@@ -1,4 +1,5 @@
 """Partner Center read surface: customers (R1), paging, subscriptions, relationships, profiles, errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,9 +20,11 @@ CUSTOMERS_OF = {
 @pytest.fixture
 def pc(client, sign_in):
     """GET a Partner Center path as a partner's admin."""
+
     def get(partner: str, path: str, headers: dict | None = None, **kwargs):
         token = sign_in(upn(partner))
         return client.get(f"/partnercenter/v1{path}", headers=bearer(token) | (headers or {}), **kwargs)
+
     return get
 
 
@@ -36,9 +39,12 @@ def test_a_partner_sees_exactly_its_customers(pc, partner):
 def test_customer_shape(pc):
     customer = pc("northwind", f"/customers/{tid('contoso')}").get_json()
     assert customer["id"] == tid("contoso")
-    assert customer["companyProfile"] == {"tenantId": tid("contoso"), "domain": "contoso.onmicrosoft.com",
-                                          "companyName": "Contoso Ltd",
-                                          "attributes": {"objectType": "CustomerCompanyProfile"}}
+    assert customer["companyProfile"] == {
+        "tenantId": tid("contoso"),
+        "domain": "contoso.onmicrosoft.com",
+        "companyName": "Contoso Ltd",
+        "attributes": {"objectType": "CustomerCompanyProfile"},
+    }
     billing = customer["billingProfile"]
     assert billing["attributes"] == {"objectType": "CustomerBillingProfile"}
     assert billing["email"].endswith("@contoso.onmicrosoft.com") and billing["defaultAddress"]["city"]
@@ -88,14 +94,28 @@ def test_bad_query_is_a_partner_center_error(pc, query):
 
 def test_filter_by_company_name_and_domain(pc):
     import json
-    by_name = pc("northwind", "/customers", query_string={"filter": json.dumps(
-        {"Field": "CompanyName", "Value": "co", "Operator": "starts_with"})}).get_json()
+
+    by_name = pc(
+        "northwind",
+        "/customers",
+        query_string={"filter": json.dumps({"Field": "CompanyName", "Value": "co", "Operator": "starts_with"})},
+    ).get_json()
     assert {c["companyProfile"]["companyName"] for c in by_name["items"]} == {"Contoso Ltd", "Coho Winery"}
-    by_domain = pc("northwind", "/customers", query_string={"filter": json.dumps(
-        {"Field": "Domain", "Value": "litware.onmicrosoft.com", "Operator": "equals"})}).get_json()
+    by_domain = pc(
+        "northwind",
+        "/customers",
+        query_string={
+            "filter": json.dumps({"Field": "Domain", "Value": "litware.onmicrosoft.com", "Operator": "equals"})
+        },
+    ).get_json()
     assert [c["id"] for c in by_domain["items"]] == [tid("litware")]
-    resold = pc("fabrikam", "/customers", query_string={"filter": json.dumps(
-        {"Field": "IndirectReseller", "Value": tid("tailspin"), "Operator": "equals"})}).get_json()
+    resold = pc(
+        "fabrikam",
+        "/customers",
+        query_string={
+            "filter": json.dumps({"Field": "IndirectReseller", "Value": tid("tailspin"), "Operator": "equals"})
+        },
+    ).get_json()
     assert [c["id"] for c in resold["items"]] == [tid("woodgrove")]
     bad = pc("northwind", "/customers", query_string={"filter": '{"Field": "Phone", "Value": "1"}'})
     assert bad.status_code == 400
@@ -151,8 +171,10 @@ def test_advisor_sells_no_subscription(pc):
 def test_customer_relationships(pc):
     body = pc("fabrikam", f"/customers/{tid('woodgrove')}/relationships").get_json()
     kinds = {(r["name"], r["relationshipType"]) for r in body["items"]}
-    assert kinds == {("Fabrikam Distribution", "is_indirect_cloud_solution_provider_of"),
-                     ("Tailspin IT", "is_indirect_reseller_of")}
+    assert kinds == {
+        ("Fabrikam Distribution", "is_indirect_cloud_solution_provider_of"),
+        ("Tailspin IT", "is_indirect_reseller_of"),
+    }
     assert all(r["attributes"] == {"objectType": "PartnerRelationship"} for r in body["items"])
 
 
@@ -181,18 +203,29 @@ def test_request_and_correlation_ids_are_echoed(pc):
 
 
 def test_app_token_reads_partner_center(client):
-    token = client.post(f"/login/{tid('northwind')}/oauth2/v2.0/token", data={
-        "grant_type": "client_credentials", "client_id": ids.app_id("northwind", "psa"),
-        "client_secret": "Pcsim-App-Secret-1!", "scope": "https://api.partnercenter.microsoft.com/.default"}
+    token = client.post(
+        f"/login/{tid('northwind')}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": ids.app_id("northwind", "psa"),
+            "client_secret": "Pcsim-App-Secret-1!",
+            "scope": "https://api.partnercenter.microsoft.com/.default",
+        },
     ).get_json()["access_token"]
     assert client.get("/partnercenter/v1/customers", headers=bearer(token)).get_json()["totalCount"] == 9
 
 
 def test_us_government_partner_center_is_separate(client):
-    form = {"grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-            "username": upn("relecloud"), "password": "Pcsim-Passw0rd!",
-            "scope": "https://api.partnercenter.microsoft.us/.default"}
-    token = client.post("/usgov/login/relecloudgov.onmicrosoft.us/oauth2/v2.0/token", data=form).get_json()["access_token"]
+    form = {
+        "grant_type": "password",
+        "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "username": upn("relecloud"),
+        "password": "Pcsim-Passw0rd!",
+        "scope": "https://api.partnercenter.microsoft.us/.default",
+    }
+    token = client.post("/usgov/login/relecloudgov.onmicrosoft.us/oauth2/v2.0/token", data=form).get_json()[
+        "access_token"
+    ]
     body = client.get("/usgov/partnercenter/v1/customers", headers=bearer(token)).get_json()
     assert [c["id"] for c in body["items"]] == [tid("humongous")]
     assert client.get("/partnercenter/v1/customers", headers=bearer(token)).status_code == 401

@@ -1,5 +1,6 @@
 """Partner Center service requests (R1, R2, R3, R9, R11), the "New request" hand-off (R4), the clock moving
 tickets along, and service incidents and health (R5) on Partner Center and Graph."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,12 +23,17 @@ def pc(client, sign_in):
     def call(method: str, path: str, user: str = upn("northwind"), **kwargs):
         token = sign_in(user)
         return client.open(f"/partnercenter/v1{path}", method=method, headers=bearer(token), **kwargs)
+
     return call
 
 
 def file_for(pc, customer: str, topic: int = EXCHANGE_TOPIC, user: str = upn("northwind"), **extra):
-    body = {"Title": "Mail is delayed", "Description": "Users see delays of 30 minutes.", "Severity": "critical",
-            "SupportTopicId": str(topic)} | extra
+    body = {
+        "Title": "Mail is delayed",
+        "Description": "Users see delays of 30 minutes.",
+        "Severity": "critical",
+        "SupportTopicId": str(topic),
+    } | extra
     return pc("POST", f"/customers/{tid(customer)}/servicerequests/en-US", user=user, json=body)
 
 
@@ -86,15 +92,18 @@ def test_r4_azure_requests_go_through_the_azure_portal(pc):
     assert "newrequest/azure" in response.get_json()["description"]
 
 
-@pytest.mark.parametrize("user, customer, reason", [
-    (upn("northwind", "sales"), "contoso", "lacks the Partner Center AdminAgent role"),
-    (upn("northwind", "newhire"), "contoso", "holds no GDAP role"),
-    (upn("northwind"), "fourthcoffee", "is expired"),
-    (upn("northwind"), "nod", "is terminated"),
-    (upn("northwind"), "tailwind", "no GDAP relationship"),
-    (upn("northwind"), "coho", "do not allow support tickets"),
-    (upn("proseware"), "lucerne", "is approvalPending"),
-])
+@pytest.mark.parametrize(
+    "user, customer, reason",
+    [
+        (upn("northwind", "sales"), "contoso", "lacks the Partner Center AdminAgent role"),
+        (upn("northwind", "newhire"), "contoso", "holds no GDAP role"),
+        (upn("northwind"), "fourthcoffee", "is expired"),
+        (upn("northwind"), "nod", "is terminated"),
+        (upn("northwind"), "tailwind", "no GDAP relationship"),
+        (upn("northwind"), "coho", "do not allow support tickets"),
+        (upn("proseware"), "lucerne", "is approvalPending"),
+    ],
+)
 def test_r3_admin_agent_and_gdap_support_role(pc, user, customer, reason):
     topic = DYNAMICS_TOPIC if customer == "coho" else EXCHANGE_TOPIC
     response = file_for(pc, customer, topic, user=user)
@@ -104,23 +113,36 @@ def test_r3_admin_agent_and_gdap_support_role(pc, user, customer, reason):
 
 
 def test_r3_app_only_token_cannot_file(client):
-    token = client.post(f"/login/{tid('northwind')}/oauth2/v2.0/token", data={
-        "grant_type": "client_credentials", "client_id": ids.app_id("northwind", "psa"),
-        "client_secret": "Pcsim-App-Secret-1!", "scope": "https://api.partnercenter.microsoft.com/.default"}
+    token = client.post(
+        f"/login/{tid('northwind')}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": ids.app_id("northwind", "psa"),
+            "client_secret": "Pcsim-App-Secret-1!",
+            "scope": "https://api.partnercenter.microsoft.com/.default",
+        },
     ).get_json()["access_token"]
-    response = client.post(f"/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
-                           headers=bearer(token), json={"Title": "t", "Description": "d", "Severity": "minimal",
-                                                        "SupportTopicId": EXCHANGE_TOPIC})
-    assert response.status_code == 403 and rule_of(response) == "R3" and "App+User" in response.get_json()["description"]
+    response = client.post(
+        f"/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
+        headers=bearer(token),
+        json={"Title": "t", "Description": "d", "Severity": "minimal", "SupportTopicId": EXCHANGE_TOPIC},
+    )
+    assert (
+        response.status_code == 403 and rule_of(response) == "R3" and "App+User" in response.get_json()["description"]
+    )
 
 
 def test_r9_contact_must_be_the_partners(pc):
-    response = file_for(pc, "contoso", PrimaryContact={"FirstName": "Kim", "LastName": "Akers",
-                                                        "Email": "kim@contoso.com"})
+    response = file_for(
+        pc, "contoso", PrimaryContact={"FirstName": "Kim", "LastName": "Akers", "Email": "kim@contoso.com"}
+    )
     assert response.status_code == 400 and rule_of(response) == "R9"
     assert stored(pc, "contoso") == 0
-    ok = file_for(pc, "contoso", PrimaryContact={"FirstName": "Ann", "LastName": "Beebe",
-                                                  "Email": "ann@northwindcloud.onmicrosoft.com"})
+    ok = file_for(
+        pc,
+        "contoso",
+        PrimaryContact={"FirstName": "Ann", "LastName": "Beebe", "Email": "ann@northwindcloud.onmicrosoft.com"},
+    )
     assert ok.status_code == 201 and ok.get_json()["primaryContact"]["firstName"] == "Ann"
 
 
@@ -129,18 +151,24 @@ def test_r11_marketplace_product_gets_the_isv_contact(pc):
     assert response.status_code == 400
     data = response.get_json()["data"][0]
     assert data["rule"] == "R11" and data["contact"] == {
-        "name": "Trey Research", "url": "https://support.treyresearch.example/backup",
-        "email": "backup-support@treyresearch.example", "phone": "+1 800-555-0199"}
+        "name": "Trey Research",
+        "url": "https://support.treyresearch.example/backup",
+        "email": "backup-support@treyresearch.example",
+        "phone": "+1 800-555-0199",
+    }
     assert "Trey Research" in response.get_json()["description"]
     assert stored(pc, "margie") == 0
     assert file_for(pc, "margie").status_code == 201  # the same customer, about Microsoft 365: allowed
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"Title": "t", "Description": "d", "Severity": "urgent", "SupportTopicId": EXCHANGE_TOPIC}, "severity"),
-    ({"Title": "t", "Description": "d", "Severity": "minimal", "SupportTopicId": 1}, "Unknown supportTopicId"),
-    ({"Description": "d", "Severity": "minimal", "SupportTopicId": EXCHANGE_TOPIC}, "title"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"Title": "t", "Description": "d", "Severity": "urgent", "SupportTopicId": EXCHANGE_TOPIC}, "severity"),
+        ({"Title": "t", "Description": "d", "Severity": "minimal", "SupportTopicId": 1}, "Unknown supportTopicId"),
+        ({"Description": "d", "Severity": "minimal", "SupportTopicId": EXCHANGE_TOPIC}, "title"),
+    ],
+)
 def test_bad_input_in_partner_center_error_body(pc, body, message):
     response = pc("POST", f"/customers/{tid('contoso')}/servicerequests/en-US", json=body)
     assert response.status_code == 400 and message in response.get_json()["description"]
@@ -149,12 +177,24 @@ def test_bad_input_in_partner_center_error_body(pc, body, message):
 
 
 def test_partner_level_request_for_partner_center_topics(pc):
-    response = pc("POST", "/servicerequests/en-US", json={
-        "Title": "Cannot manage my profile", "Description": "d", "Severity": "moderate",
-        "SupportTopicId": PARTNER_CENTER_TOPIC, "Organization": None, "Notes": None})
+    response = pc(
+        "POST",
+        "/servicerequests/en-US",
+        json={
+            "Title": "Cannot manage my profile",
+            "Description": "d",
+            "Severity": "moderate",
+            "SupportTopicId": PARTNER_CENTER_TOPIC,
+            "Organization": None,
+            "Notes": None,
+        },
+    )
     assert response.status_code == 201 and response.get_json()["productName"] == "Partner Center"
-    customer_topic = pc("POST", "/servicerequests/en-US", json={
-        "Title": "t", "Description": "d", "Severity": "moderate", "SupportTopicId": EXCHANGE_TOPIC})
+    customer_topic = pc(
+        "POST",
+        "/servicerequests/en-US",
+        json={"Title": "t", "Description": "d", "Severity": "moderate", "SupportTopicId": EXCHANGE_TOPIC},
+    )
     assert customer_topic.status_code == 400
     listed = pc("GET", "/servicerequests").get_json()
     assert [i["supportTopicId"] for i in listed["items"]] == [str(PARTNER_CENTER_TOPIC)]
@@ -205,12 +245,16 @@ def test_list_paging(pc):
 
 # --- R4: Service requests > New request ------------------------------------------------------------------
 
-@pytest.mark.parametrize("workload, portal, surface", [
-    ("azure", "Azure portal", "azure"),
-    ("microsoft365", "Microsoft 365 admin center", "m365admin"),
-    ("dynamics", "Power Platform admin center (Dynamics)", "m365admin"),
-    ("ems", "Microsoft Intune admin center", "m365admin"),
-])
+
+@pytest.mark.parametrize(
+    "workload, portal, surface",
+    [
+        ("azure", "Azure portal", "azure"),
+        ("microsoft365", "Microsoft 365 admin center", "m365admin"),
+        ("dynamics", "Power Platform admin center (Dynamics)", "m365admin"),
+        ("ems", "Microsoft Intune admin center", "m365admin"),
+    ],
+)
 def test_r4_new_request_hands_off_to_the_workloads_portal(pc, workload, portal, surface):
     body = pc("GET", f"/customers/{tid('contoso')}/servicerequests/newrequest/{workload}").get_json()
     assert body["portal"] == portal and body["customerTenantId"] == tid("contoso")
@@ -221,18 +265,22 @@ def test_r4_new_request_hands_off_to_the_workloads_portal(pc, workload, portal, 
         assert body["next"]["subscriptions"] == [ids.subscription_id("contoso-prod")]
 
 
-@pytest.mark.parametrize("user, customer, workload, rule", [
-    (upn("wingtip"), "woodgrove", "azure", "R1"),
-    (upn("northwind"), "contoso", "marketplace", "R2"),
-    (upn("northwind"), "fourthcoffee", "microsoft365", "R3"),
-    (upn("northwind", "sales"), "contoso", "azure", "R3"),
-])
+@pytest.mark.parametrize(
+    "user, customer, workload, rule",
+    [
+        (upn("wingtip"), "woodgrove", "azure", "R1"),
+        (upn("northwind"), "contoso", "marketplace", "R2"),
+        (upn("northwind"), "fourthcoffee", "microsoft365", "R3"),
+        (upn("northwind", "sales"), "contoso", "azure", "R3"),
+    ],
+)
 def test_r4_hand_off_refused_like_filing(pc, user, customer, workload, rule):
     response = pc("GET", f"/customers/{tid(customer)}/servicerequests/newrequest/{workload}", user=user)
     assert response.status_code in (400, 403) and rule_of(response) == rule
 
 
 # --- R5: service health and incidents ----------------------------------------------------------------------
+
 
 def test_r5_partner_center_service_incidents(pc):
     body = pc("GET", "/serviceincidents/office").get_json()
@@ -253,8 +301,9 @@ def test_r5_no_gdap_no_health(pc):
 
 def test_r5_graph_health_through_gdap(client, sign_in):
     token = sign_in(upn("northwind"), tenant="contoso.onmicrosoft.com", scope=GRAPH_SCOPE)
-    body = client.get("/graph/v1.0/admin/serviceAnnouncement/healthOverviews?$expand=issues",
-                      headers=bearer(token)).get_json()
+    body = client.get(
+        "/graph/v1.0/admin/serviceAnnouncement/healthOverviews?$expand=issues", headers=bearer(token)
+    ).get_json()
     exchange = next(s for s in body["value"] if s["id"] == "Exchange")
     assert exchange["service"] == "Exchange Online" and exchange["status"] == "serviceDegradation"
     assert [i["id"] for i in exchange["issues"]] == ["EX1001"]
@@ -263,8 +312,12 @@ def test_r5_graph_health_through_gdap(client, sign_in):
     assert issue["@odata.context"].endswith("#admin/serviceAnnouncement/issues/$entity")
     issues = client.get("/graph/v1.0/admin/serviceAnnouncement/issues?$top=1", headers=bearer(token)).get_json()
     assert len(issues["value"]) == 1 and "$skip=1" in issues["@odata.nextLink"]
-    assert client.get("/graph/v1.0/admin/serviceAnnouncement/healthOverviews/Exchange",
-                      headers=bearer(token)).get_json()["status"] == "serviceDegradation"
+    assert (
+        client.get("/graph/v1.0/admin/serviceAnnouncement/healthOverviews/Exchange", headers=bearer(token)).get_json()[
+            "status"
+        ]
+        == "serviceDegradation"
+    )
 
 
 def test_r5_graph_health_needs_a_health_role(client, sign_in):
@@ -272,8 +325,10 @@ def test_r5_graph_health_needs_a_health_role(client, sign_in):
     response = client.get("/graph/v1.0/admin/serviceAnnouncement/healthOverviews", headers=bearer(user_token))
     assert response.status_code == 403 and response.get_json()["error"]["innerError"]["rule"] == "R5"
     admin_token = sign_in(upn("contoso"), scope=GRAPH_SCOPE)
-    assert client.get("/graph/v1.0/admin/serviceAnnouncement/healthOverviews",
-                      headers=bearer(admin_token)).status_code == 200
+    assert (
+        client.get("/graph/v1.0/admin/serviceAnnouncement/healthOverviews", headers=bearer(admin_token)).status_code
+        == 200
+    )
     coho = sign_in(upn("northwind"), tenant="cohowinery.onmicrosoft.com", scope=GRAPH_SCOPE)  # Global Reader
     assert client.get("/graph/v1.0/admin/serviceAnnouncement/issues", headers=bearer(coho)).status_code == 200
 

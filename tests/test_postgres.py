@@ -2,6 +2,7 @@
 `pcsim serve --workers 2` sharing one state through it. Marked ``postgres``: ``-m postgres`` runs only these,
 ``-m 'not postgres'`` leaves them out; they are skipped where PostgreSQL is not installed (``make test`` installs
 it first)."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,7 @@ from simulator.store.models import JournalEntry, Ticket, World
 from .personas import ARM_SCOPE, CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, PC_SCOPE, bearer, tid, upn
 from .ports import free_port
 from .postgres_setup import require_postgres
-from .test_azure_support import VM_SERVICE, tickets_path, ticket_body
+from .test_azure_support import VM_SERVICE, ticket_body, tickets_path
 from .test_serve import PCSIM, stop
 
 pytestmark = pytest.mark.postgres
@@ -33,8 +34,10 @@ RELS = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
 def postgres():
     """One cluster per test process (pytest-xdist workers each start their own: nothing is shared)."""
     cluster = require_postgres()
-    sys.stderr.write(f"\n[postgres] install {cluster.install_seconds:.1f}s, cluster start "
-                     f"{cluster.start_seconds:.1f}s ({cluster.bin_dir})\n")
+    sys.stderr.write(
+        f"\n[postgres] install {cluster.install_seconds:.1f}s, cluster start "
+        f"{cluster.start_seconds:.1f}s ({cluster.bin_dir})\n"
+    )
     yield cluster
     cluster.stop()
 
@@ -43,8 +46,9 @@ def postgres():
 def pg_app(postgres):
     started = time.perf_counter()
     app = create_app(database_url=postgres.create_database("pcsim_app"), frozen_clock=True)
-    sys.stderr.write(f"[postgres] create_app (schema, template load, default world) "
-                     f"{time.perf_counter() - started:.2f}s\n")
+    sys.stderr.write(
+        f"[postgres] create_app (schema, template load, default world) {time.perf_counter() - started:.2f}s\n"
+    )
     return app
 
 
@@ -57,9 +61,16 @@ def pg(pg_app):
 
 def token(client, user: str, tenant: str | None = None, scope: str = PC_SCOPE, world: str | None = None) -> str:
     prefix = f"/worlds/{world}" if world else ""
-    response = client.post(f"{prefix}/login/{tenant or user.split('@')[1]}/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": user, "password": PASSWORD,
-        "scope": scope})
+    response = client.post(
+        f"{prefix}/login/{tenant or user.split('@')[1]}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": user,
+            "password": PASSWORD,
+            "scope": scope,
+        },
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()["access_token"]
 
@@ -76,8 +87,10 @@ def customer_pages(client) -> list[list[str]]:
         following = body.get("links", {}).get("next")
         if not following:
             return pages
-        response = client.get(f"/partnercenter{following['uri']}",
-                              headers={**headers, **{h["key"]: h["value"] for h in following["headers"]}})
+        response = client.get(
+            f"/partnercenter{following['uri']}",
+            headers={**headers, **{h["key"]: h["value"] for h in following["headers"]}},
+        )
 
 
 def test_schema_template_and_default_world(pg_app):
@@ -105,9 +118,16 @@ def test_service_request_created_and_read(pg):
     headers = bearer(token(pg, upn("northwind")))
     made = []
     for title in ("Mail is delayed", "Still delayed"):
-        response = pg.post(f"/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US", headers=headers,
-                           json={"Title": title, "Description": "30 minutes", "Severity": "critical",
-                                 "SupportTopicId": str(EXCHANGE_TOPIC)})
+        response = pg.post(
+            f"/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
+            headers=headers,
+            json={
+                "Title": title,
+                "Description": "30 minutes",
+                "Severity": "critical",
+                "SupportTopicId": str(EXCHANGE_TOPIC),
+            },
+        )
         assert response.status_code == 201, response.get_json()
         made.append(response.get_json())
     first, second = made
@@ -121,9 +141,16 @@ def test_service_request_created_and_read(pg):
 
 def test_gdap_create_lock_approve(pg):
     partner = bearer(token(pg, upn("northwind"), scope=GRAPH_SCOPE))
-    created = pg.post(RELS, headers=partner, json={
-        "displayName": "Northwind for Tailwind", "duration": "P180D", "customer": {"tenantId": tid("tailwind")},
-        "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}})
+    created = pg.post(
+        RELS,
+        headers=partner,
+        json={
+            "displayName": "Northwind for Tailwind",
+            "duration": "P180D",
+            "customer": {"tenantId": tid("tailwind")},
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]},
+        },
+    )
     assert created.status_code == 201, created.get_json()
     rid = created.get_json()["id"]
     assert pg.post(f"{RELS}/{rid}/requests", headers=partner, json={"action": "lockForApproval"}).status_code == 201
@@ -158,15 +185,19 @@ def test_control_plane_world_create_reset_snapshot(pg):
     pc = bearer(token(pg, upn("northwind"), world=world))
 
     def file():
-        response = pg.post(f"/worlds/{world}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
-                           headers=pc, json={"Title": "t", "Description": "d", "Severity": "minimal",
-                                             "SupportTopicId": EXCHANGE_TOPIC})
+        response = pg.post(
+            f"/worlds/{world}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
+            headers=pc,
+            json={"Title": "t", "Description": "d", "Severity": "minimal", "SupportTopicId": EXCHANGE_TOPIC},
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]
 
     def listed():
-        return [i["id"] for i in pg.get(f"/worlds/{world}/partnercenter/v1/servicerequests",
-                                        headers=pc).get_json()["items"]]
+        return [
+            i["id"] for i in pg.get(f"/worlds/{world}/partnercenter/v1/servicerequests", headers=pc).get_json()["items"]
+        ]
+
     first = file()
     assert pg.post(f"/sim/worlds/{world}/snapshots", json={"name": "one"}).status_code == 201
     second = file()
@@ -191,23 +222,37 @@ def test_what_sqlite_forgives(pg):
     assert nul.status_code == 404 and nul.get_json()["code"] == 1000
     long_path = pg.get(f"/partnercenter/v1/customers?size=2&x={'a' * 3000}", headers=headers)
     assert long_path.status_code == 200
-    refused = pg.post("/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": "x\x00" * 200, "password": "p",
-        "scope": PC_SCOPE})
+    refused = pg.post(
+        "/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": "x\x00" * 200,
+            "password": "p",
+            "scope": PC_SCOPE,
+        },
+    )
     assert refused.status_code in (400, 401)  # an AADSTS error, journaled with the name as given
     made = pg.post("/sim/worlds", json={"seed": 2**62, "frozen": True})
     assert made.status_code == 201, made.get_json()
     assert pg.delete(f"/sim/worlds/{made.get_json()['id']}").status_code == 204
-    fault = pg.post("/sim/worlds/default/faults", json={"surface": "graph", "status": 503, "count": 1,
-                                                        "seed": 2**40, "path": "/customers/" + "*" * 600})
+    fault = pg.post(
+        "/sim/worlds/default/faults",
+        json={"surface": "graph", "status": 503, "count": 1, "seed": 2**40, "path": "/customers/" + "*" * 600},
+    )
     assert pg.delete("/sim/worlds/default/faults").status_code == 204  # reset keeps fault rules
     assert fault.status_code == 201 and fault.get_json()["seed"] == 2**40, fault.get_json()
 
 
 def launch(*args: str, env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([PCSIM, "serve", "--port", str(port), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env={**os.environ, **env})
+    process = subprocess.Popen(
+        [PCSIM, "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **env},
+    )
     return process, f"http://127.0.0.1:{port}"
 
 
@@ -224,9 +269,17 @@ def wait_healthy(process: subprocess.Popen, base: str) -> None:
 
 
 def sign_in_http(base: str, scope: str) -> dict:
-    response = requests.post(f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", timeout=30, data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"), "password": PASSWORD,
-        "scope": scope})
+    response = requests.post(
+        f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+        timeout=30,
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": upn("northwind"),
+            "password": PASSWORD,
+            "scope": scope,
+        },
+    )
     assert response.status_code == 200, response.text
     return bearer(response.json()["access_token"])
 
@@ -242,20 +295,31 @@ def test_servers_and_workers_share_one_state_on_postgres(postgres):
             wait_healthy(process, base)
         (_, workers), (_, single) = servers
         graph, pc = sign_in_http(workers, GRAPH_SCOPE), sign_in_http(workers, PC_SCOPE)
-        created = requests.post(f"{workers}{RELS}", headers=graph, timeout=30, json={
-            "displayName": "Made on one worker", "duration": "P30D",
-            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}})
+        created = requests.post(
+            f"{workers}{RELS}",
+            headers=graph,
+            timeout=30,
+            json={
+                "displayName": "Made on one worker",
+                "duration": "P30D",
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]},
+            },
+        )
         assert created.status_code == 201, created.text
-        filed = requests.post(f"{single}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
-                              headers=pc, timeout=30, json={"Title": "t", "Description": "d",
-                                                            "Severity": "minimal", "SupportTopicId": EXCHANGE_TOPIC})
+        filed = requests.post(
+            f"{single}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
+            headers=pc,
+            timeout=30,
+            json={"Title": "t", "Description": "d", "Severity": "minimal", "SupportTopicId": EXCHANGE_TOPIC},
+        )
         assert filed.status_code == 201, filed.text  # a token of one server is good on the other: shared keys
         close = {"Connection": "close"}
         for base in [workers] * 8 + [single] * 2:
             listed = requests.get(f"{base}{RELS}", headers={**graph, **close}, timeout=30)
             assert listed.status_code == 200 and created.json()["id"] in [r["id"] for r in listed.json()["value"]]
-            got = requests.get(f"{base}/partnercenter/v1/servicerequests/{filed.json()['id']}",
-                               headers={**pc, **close}, timeout=30)
+            got = requests.get(
+                f"{base}/partnercenter/v1/servicerequests/{filed.json()['id']}", headers={**pc, **close}, timeout=30
+            )
             assert got.status_code == 200 and got.json()["title"] == "t"
     finally:
         outputs = [stop(process) for process, _ in servers]

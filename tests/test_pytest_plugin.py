@@ -1,9 +1,10 @@
 """pcsim's pytest plugin (client_sdk/pytest_plugin.py) and the control plane SDK (client_sdk/sim.py), used the
 way a partner tool's tests use them: the plugin's fixtures, SDK clients bound to the test's world."""
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,9 +17,18 @@ pytest_plugins = ["pytester"]
 ADMIN, PASSWORD = "admin@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!"
 COHO = "cohowinery.onmicrosoft.com"
 EXCHANGE_TOPIC = 32444671  # a Partner Center support topic (Exchange Online)
-START = datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc)
-DEFAULT_CUSTOMERS = {"Contoso Ltd", "Adatum Corporation", "Litware Inc", "Fourth Coffee", "Nod Publishers",
-                     "Tailwind Traders", "Coho Winery", "Alpine Ski House", "Margie's Travel"}
+START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+DEFAULT_CUSTOMERS = {
+    "Contoso Ltd",
+    "Adatum Corporation",
+    "Litware Inc",
+    "Fourth Coffee",
+    "Nod Publishers",
+    "Tailwind Traders",
+    "Coho Winery",
+    "Alpine Ski House",
+    "Margie's Travel",
+}
 
 
 def customer_names(client) -> set[str]:
@@ -46,8 +56,7 @@ def test_every_test_gets_a_fresh_world(pcsim_world, pcsim_client, run):
     tailwind = ids.tenant_id("tailwind")
     client.gdap.create_relationship(f"run {run}", tailwind, ["Helpdesk Administrator"])
     assert len(list(client.gdap.relationships())) == 9
-    assert pcsim_world.set_subscription(ids.subscription_id("adatum-m365-direct-trial"), trial=False)["trial"] \
-        is False
+    assert pcsim_world.set_subscription(ids.subscription_id("adatum-m365-direct-trial"), trial=False)["trial"] is False
     pcsim_world.remove_member(ids.group_id("northwind", "support-engineers"), ids.user_id("northwind", "sales"))
     pcsim_world.add_fault(surface="graph", path="/nothing-matches", status=503)
     assert pcsim_world.advance(timedelta(days=run)).now == START + timedelta(days=run)
@@ -71,7 +80,7 @@ def test_clock_advance_expires_a_gdap_relationship(pcsim_world, pcsim_client):
     coho.get_token("graph")  # the GDAP relationship (2025-09-01, P365D) is active on 2026-01-15
     rel = next(r for r in admin.gdap.relationships() if r["customer"]["displayName"] == "Coho Winery")
     end = datetime.fromisoformat(rel["endDateTime"].replace("Z", "+00:00"))
-    assert end == datetime(2026, 9, 1, tzinfo=timezone.utc)
+    assert end == datetime(2026, 9, 1, tzinfo=UTC)
 
     assert pcsim_world.advance(end - START - timedelta(seconds=1)).now == end - timedelta(seconds=1)
     coho.expire_token("graph")
@@ -110,8 +119,9 @@ def test_journal_and_explain_of_a_denial(pcsim_world, pcsim_client):
     """A SalesAgent files a ticket for Contoso: R3 denies it (Partner Center's AdminAgent role is needed)."""
     sales = pcsim_client.sign_in_user("sales@northwindcloud.onmicrosoft.com", PASSWORD)
     with pytest.raises(PartnerCenterForbidden) as denied:
-        sales.partner_center.file_service_request(ids.tenant_id("contoso"), "Mail delayed", "Since 06:30 UTC",
-                                                  "minimal", EXCHANGE_TOPIC)
+        sales.partner_center.file_service_request(
+            ids.tenant_id("contoso"), "Mail delayed", "Since 06:30 UTC", "minimal", EXCHANGE_TOPIC
+        )
     assert denied.value.rule == "R3"
     [entry] = pcsim_world.journal(rule="R3")
     assert entry["outcome"] == "denied" and entry["status"] == 403 and entry["method"] == "POST"
@@ -141,8 +151,9 @@ def test_snapshots_reset_and_edits(pcsim, pcsim_world, pcsim_client):
     assert len(list(client.gdap.relationships())) == 8
     sales = ids.user_id("northwind", "sales")
     assert pcsim_world.set_user_roles(sales, ["AdminAgent"])["roles"] == ["AdminAgent"]
-    rbac = pcsim_world.add_rbac(ids.subscription_id("alpine-prod"), ids.group_id("northwind", "support-engineers"),
-                                "Reader")
+    rbac = pcsim_world.add_rbac(
+        ids.subscription_id("alpine-prod"), ids.group_id("northwind", "support-engineers"), "Reader"
+    )
     assert rbac["principalType"] == "group"
     pcsim_world.remove_rbac(rbac["id"])
     pcsim_world.reset()
@@ -168,7 +179,7 @@ def test_control_plane_errors_are_sim_errors(pcsim, pcsim_world):
 
 # --- the plugin in a test run of its own (pytester), under pytest-xdist -----------------------------------------
 
-PARTNER_TOOL_TESTS = '''
+PARTNER_TOOL_TESTS = """
 import pytest
 
 ADMIN, PASSWORD = "admin@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!"
@@ -190,18 +201,20 @@ def test_marker(pcsim_world):
 def test_denied(pcsim_world, pcsim_client):
     pcsim_client.sign_in_user("admin@wingtipadvisory.onmicrosoft.com", PASSWORD)
     pcsim_client.partner_center.customer("{woodgrove}")
-'''
+"""
 
 
 def write_tool_tests(pytester):
-    pytester.makepyfile(test_tool=PARTNER_TOOL_TESTS.replace("{tailwind}", ids.tenant_id("tailwind"))
-                        .replace("{woodgrove}", ids.tenant_id("woodgrove")))
+    pytester.makepyfile(
+        test_tool=PARTNER_TOOL_TESTS.replace("{tailwind}", ids.tenant_id("tailwind")).replace(
+            "{woodgrove}", ids.tenant_id("woodgrove")
+        )
+    )
 
 
 def test_plugin_under_xdist_with_a_server_per_worker(pytester):
     write_tool_tests(pytester)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--strict-markers",
-                                           "-k", "not denied")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--strict-markers", "-k", "not denied")
     result.assert_outcomes(passed=5)
     assert result.ret == 0
 
@@ -209,9 +222,11 @@ def test_plugin_under_xdist_with_a_server_per_worker(pytester):
 def test_plugin_on_a_shared_server_reports_the_journal_of_a_failure(pytester, pcsim, pcsim_server):
     write_tool_tests(pytester)
     before = {w.id for w in pcsim.worlds()}
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--strict-markers",
-                                           f"--pcsim-url={pcsim_server}")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", "--strict-markers", f"--pcsim-url={pcsim_server}"
+    )
     result.assert_outcomes(passed=5, failed=1)
-    result.stdout.fnmatch_lines(["*PartnerCenterForbidden*R1*", "*pcsim journal*",
-                                 "*403 GET /partnercenter/v1/customers/* rule R1*"])
+    result.stdout.fnmatch_lines(
+        ["*PartnerCenterForbidden*R1*", "*pcsim journal*", "*403 GET /partnercenter/v1/customers/* rule R1*"]
+    )
     assert {w.id for w in pcsim.worlds()} == before  # every world of that run was deleted

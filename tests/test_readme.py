@@ -1,4 +1,5 @@
 """The README's tour runs as written (against a real port), and says what it claims."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +12,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def python_block(after_heading: str) -> str:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index(after_heading):]
+    section = text[text.index(after_heading) :]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
@@ -30,8 +31,13 @@ def test_no_document_points_outside_the_repository():
     """A clone has nothing above its own folder: the documents and the shipped fixtures and scenarios link only
     inside it (the rule book is docs/rules.md)."""
     root = README.parent
-    documents = [README, *root.glob("*/README.md"), *root.glob("docs/**/*.md"), *root.glob("fixtures/*.yaml"),
-                 *root.glob("scenarios/**/*.yaml")]
+    documents = [
+        README,
+        *root.glob("*/README.md"),
+        *root.glob("docs/**/*.md"),
+        *root.glob("fixtures/*.yaml"),
+        *root.glob("scenarios/**/*.yaml"),
+    ]
     outside = []
     for document in documents:
         for match in re.finditer(r"(?<![.\w])(?:\.\./)+[\w./-]*", document.read_text(encoding="utf-8")):

@@ -1,5 +1,6 @@
 """Scenario files (simulator/scenarios): checking them, running them (`pcsim replay`), and recording a session
 through the proxy (`pcsim record`) that then replays green."""
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,7 @@ def test_a_broken_scenario_says_which_step_what_was_expected_and_where_to_read_w
     assert "status: expected 201, got 403" in message
     assert '- status: "open"' in message and "+ status: (missing)" in message
     assert "code: 20002" not in message  # an expected value that came as expected is not in the diff
-    assert "[FAIL] R1:" in message       # the decision trace, read before the world went away
+    assert "[FAIL] R1:" in message  # the decision trace, read before the world went away
     url = EXPLAIN.search(message)
     assert url and result.failed_step.explain_url == url.group(0)
     explained = requests.get(url.group(0)).json()
@@ -120,8 +121,9 @@ def test_k_selects_by_name_file_and_rule(live_server):
     assert matches_keyword(broken, "broken and not northwind_customers")
     assert not matches_keyword(passing, "broken or R6") and matches_keyword(passing, "(broken or R1) and not R6")
 
-    code, output = replay(str(HERE / "northwind_customers.yaml"), str(HERE / "broken"), "--url", live_server.url,
-                          "-k", "not Deliberately")
+    code, output = replay(
+        str(HERE / "northwind_customers.yaml"), str(HERE / "broken"), "--url", live_server.url, "-k", "not Deliberately"
+    )
     assert code == 0 and "1 passed, 0 failed" in output and "1 deselected" in output
     code, output = replay(str(PASSING), "--url", live_server.url, "-k", "nothing-matches")
     assert code == 0 and "no scenario selected" in output
@@ -141,8 +143,14 @@ def test_a_recorded_session_replays_green(live_server, tmp_path):
     out = tmp_path / "recorded.yaml"
     port = free_port()
     done = {}
-    thread = threading.Thread(target=lambda: done.setdefault("result", CliRunner().invoke(main, [
-        "record", "--url", live_server.url, "-o", str(out), "--port", str(port), "--max-requests", "4"])))
+    thread = threading.Thread(
+        target=lambda: done.setdefault(
+            "result",
+            CliRunner().invoke(
+                main, ["record", "--url", live_server.url, "-o", str(out), "--port", str(port), "--max-requests", "4"]
+            ),
+        )
+    )
     thread.start()
     proxy = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -154,17 +162,31 @@ def test_a_recorded_session_replays_green(live_server, tmp_path):
             time.sleep(0.05)
 
     # A partner tool: signs in, lists customers, follows up on one, is refused a service request.
-    token = requests.post(f"{proxy}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"), "password": PASSWORD,
-        "scope": PC_SCOPE}).json()["access_token"]
+    token = requests.post(
+        f"{proxy}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": upn("northwind"),
+            "password": PASSWORD,
+            "scope": PC_SCOPE,
+        },
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     listed = requests.get(f"{proxy}/partnercenter/v1/customers?size=2", headers=headers)
     assert listed.status_code == 200 and listed.json()["totalCount"] == 9
     first = listed.json()["items"][0]["id"]
     assert requests.get(f"{proxy}/partnercenter/v1/customers/{first}", headers=headers).status_code == 200
-    denied = requests.post(f"{proxy}/partnercenter/v1/customers/{tid('woodgrove')}/servicerequests/en-US",
-                           headers=headers, json={"Title": "Mail is delayed", "Description": "Delays.",
-                                                  "Severity": "critical", "SupportTopicId": "32444671"})
+    denied = requests.post(
+        f"{proxy}/partnercenter/v1/customers/{tid('woodgrove')}/servicerequests/en-US",
+        headers=headers,
+        json={
+            "Title": "Mail is delayed",
+            "Description": "Delays.",
+            "Severity": "critical",
+            "SupportTopicId": "32444671",
+        },
+    )
     assert denied.status_code == 403 and denied.json()["data"][0]["rule"] == "R1"
     assert denied.json()["data"][0]["explain"].startswith(proxy)  # the answers point at the proxy
     thread.join(20)
@@ -196,34 +218,56 @@ def test_record_writes_refused_sign_ins_saved_values_and_other_passwords(live_se
     ready = threading.Event()
     box: dict = {}
     said: list[str] = []
-    thread = threading.Thread(target=record_session, args=(live_server.url, str(out)), kwargs={
-        "port": 0, "max_requests": 5, "echo": said.append, "ready": lambda url: (box.update(url=url), ready.set())})
+    thread = threading.Thread(
+        target=record_session,
+        args=(live_server.url, str(out)),
+        kwargs={
+            "port": 0,
+            "max_requests": 5,
+            "echo": said.append,
+            "ready": lambda url: (box.update(url=url), ready.set()),
+        },
+    )
     thread.start()
     assert ready.wait(20)
     proxy = box["url"]
     world = re.search(r"recording world (record-[0-9a-f]+)", "\n".join(said)).group(1)
     # A user whose password was changed in the recorded world (through the proxy): the scenario carries it.
-    edited = requests.patch(f"{proxy}/sim/worlds/{world}/users/{ids.user_id('contoso', 'admin')}",
-                            json={"password": "Other-Passw0rd!"})
+    edited = requests.patch(
+        f"{proxy}/sim/worlds/{world}/users/{ids.user_id('contoso', 'admin')}", json={"password": "Other-Passw0rd!"}
+    )
     assert edited.status_code == 200
-    form = {"grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("contoso"),
-            "password": "Other-Passw0rd!", "scope": "https://graph.microsoft.com/.default"}
+    form = {
+        "grant_type": "password",
+        "client_id": CLI_CLIENT_ID,
+        "username": upn("contoso"),
+        "password": "Other-Passw0rd!",
+        "scope": "https://graph.microsoft.com/.default",
+    }
     token = requests.post(f"{proxy}/login/contoso.onmicrosoft.com/oauth2/v2.0/token", data=form).json()["access_token"]
-    health = requests.get(f"{proxy}/graph/v1.0/admin/serviceAnnouncement/healthOverviews/Exchange",
-                          headers={"Authorization": f"Bearer {token}"})
+    health = requests.get(
+        f"{proxy}/graph/v1.0/admin/serviceAnnouncement/healthOverviews/Exchange",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert health.status_code == 200
-    refused = requests.post(f"{proxy}/login/fourthcoffee.onmicrosoft.com/oauth2/v2.0/token", data={
-        **form, "username": upn("northwind"), "password": PASSWORD})
+    refused = requests.post(
+        f"{proxy}/login/fourthcoffee.onmicrosoft.com/oauth2/v2.0/token",
+        data={**form, "username": upn("northwind"), "password": PASSWORD},
+    )
     assert refused.status_code == 400
-    filed = requests.post(f"{proxy}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US", json={},
-                          headers={"Authorization": ""})
+    filed = requests.post(
+        f"{proxy}/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US",
+        json={},
+        headers={"Authorization": ""},
+    )
     assert filed.status_code == 401
     thread.join(20)
     assert not thread.is_alive()
     assert any(f"holds {upn('contoso')}'s password" in m for m in said)  # the note that the file holds one
     steps = yaml.safe_load(out.read_text())["steps"]
-    assert steps[0] == {"edit": {"method": "PATCH", "path": "/users/{user:contoso/admin}",
-                                 "body": {"password": "Other-Passw0rd!"}}}
+    assert steps[0] == {
+        "edit": {"method": "PATCH", "path": "/users/{user:contoso/admin}", "body": {"password": "Other-Passw0rd!"}}
+    }
     assert steps[1] == {"as": {"user": upn("contoso"), "password": "Other-Passw0rd!"}}
     assert steps[2]["call"]["path"] == "/graph/v1.0/admin/serviceAnnouncement/healthOverviews/Exchange"
     assert steps[2]["expect"]["status"] == 200 and steps[2]["expect"]["body"]["status"] == "serviceDegradation"
@@ -232,7 +276,6 @@ def test_record_writes_refused_sign_ins_saved_values_and_other_passwords(live_se
     assert steps[4]["call"]["headers"] == {"Authorization": ""} and steps[4]["expect"]["status"] == 401
     code, output = replay(str(out), "--url", live_server.url)
     assert code == 0, output
-
 
 
 def test_a_scenario_whose_world_cannot_be_made_is_an_error(live_server, tmp_path):

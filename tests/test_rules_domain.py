@@ -4,6 +4,7 @@ Each test asserts the decision: which rule passed or denied, the checks recorded
 answers with, and the facts a surface shows. ``tests/test_domain.py`` covers the rest of GDAP (effective
 roles' union and findings, auto-extension, durations, the main lifecycle steps); this file does not repeat it.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -39,9 +40,17 @@ from simulator.domain.support_catalog import (
 )
 
 NOW = datetime(2026, 1, 15, 9, tzinfo=UTC)
-GA, SSA, HELPDESK, READER, EXCHANGE, BILLING = (ENTRA_ROLES[n] for n in (
-    "Global Administrator", "Service Support Administrator", "Helpdesk Administrator", "Global Reader",
-    "Exchange Administrator", "Billing Administrator"))
+GA, SSA, HELPDESK, READER, EXCHANGE, BILLING = (
+    ENTRA_ROLES[n]
+    for n in (
+        "Global Administrator",
+        "Service Support Administrator",
+        "Helpdesk Administrator",
+        "Global Reader",
+        "Exchange Administrator",
+        "Billing Administrator",
+    )
+)
 PARTNER, OTHER_PARTNER, CUSTOMER, OTHER_CUSTOMER = "p-northwind", "p-tailspin", "c-contoso", "c-alpine"
 TECHNICAL_SERVICE = "804364ac-1117-5b46-a556-d32bc66b2b9d"  # Virtual Machine running Windows (pcsim's catalogue)
 
@@ -49,8 +58,16 @@ TECHNICAL_SERVICE = "804364ac-1117-5b46-a556-d32bc66b2b9d"  # Virtual Machine ru
 # --- facts --------------------------------------------------------------------------------------------------
 def partner_user(partner_roles=("AdminAgent",), roles=(SSA, HELPDESK), tenant=CUSTOMER, is_user=True) -> Caller:
     """A partner user (home: the partner) with a token for ``tenant`` (a customer's: through GDAP)."""
-    return Caller("admin@northwind.example", is_user, PARTNER, "partner", tenant, frozenset(partner_roles),
-                  frozenset(roles), "Northwind Cloud")
+    return Caller(
+        "admin@northwind.example",
+        is_user,
+        PARTNER,
+        "partner",
+        tenant,
+        frozenset(partner_roles),
+        frozenset(roles),
+        "Northwind Cloud",
+    )
 
 
 def customer_user(roles=(GA,), tenant=CUSTOMER) -> Caller:
@@ -90,8 +107,10 @@ def denied(rule: str, status: int, check, *args, **kwargs) -> Denied:
 
 
 # --- R1: who may file --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("types", [{"advisor"}, {"indirectReseller"}, {"directProvider"}, {"indirectProvider"},
-                                   {"advisor", "directProvider"}])
+@pytest.mark.parametrize(
+    "types",
+    [{"advisor"}, {"indirectReseller"}, {"directProvider"}, {"indirectProvider"}, {"advisor", "directProvider"}],
+)
 def test_r1_any_of_the_four_relationships_may_file(types):
     d = allowed(support.check_relationship, "Northwind Cloud", types)
     assert d.checks[0].rule == "R1" and d.checks[0].facts == {"relationships": sorted(types)}
@@ -110,21 +129,36 @@ def test_r1_partner_center_customer_access():
         partners.require_relationship("Wingtip Advisory", "p-wingtip", "c-woodgrove", set())
     exc = info.value
     assert (exc.rule, exc.status) == ("R1", 403)
-    assert exc.reason.startswith("The partner id p-wingtip has no commerce relationship with the customer id "
-                                 "c-woodgrove.")
+    assert exc.reason.startswith(
+        "The partner id p-wingtip has no commerce relationship with the customer id c-woodgrove."
+    )
     assert exc.facts == {"partner": "p-wingtip", "customer": "c-woodgrove", "relationships": []}
     assert exc.decision.action == "partnercenter.customer.access"
 
 
-@pytest.mark.parametrize("types, shown", [({"advisor"}, "advisor"), ({"indirectReseller"}, "reseller"),
-                                          ({"directProvider"}, "reseller"),
-                                          ({"advisor", "directProvider"}, "reseller")])
+@pytest.mark.parametrize(
+    "types, shown",
+    [
+        ({"advisor"}, "advisor"),
+        ({"indirectReseller"}, "reseller"),
+        ({"directProvider"}, "reseller"),
+        ({"advisor", "directProvider"}, "reseller"),
+    ],
+)
 def test_r1_relationship_to_partner(types, shown):
     assert partners.relationship_to_partner(types) == shown
 
 
-@pytest.mark.parametrize("types, provider", [({"directProvider"}, True), ({"indirectProvider"}, True),
-                                             ({"indirectReseller"}, False), ({"advisor"}, False), (set(), False)])
+@pytest.mark.parametrize(
+    "types, provider",
+    [
+        ({"directProvider"}, True),
+        ({"indirectProvider"}, True),
+        ({"indirectReseller"}, False),
+        ({"advisor"}, False),
+        (set(), False),
+    ],
+)
 def test_is_provider(types, provider):
     assert partners.is_provider(types) is provider
 
@@ -149,8 +183,10 @@ def test_r2_csp_workloads_allowed(workload):
 @pytest.mark.parametrize("workload", ["partnercenter", "marketplace", "office"])
 def test_r2_other_workloads_denied_as_bad_requests(workload):
     exc = denied("R2", 400, support.check_workload, workload)
-    assert exc.reason == ("Service requests on behalf of a customer exist for Azure, Microsoft 365 (Office 365), "
-                          f"Dynamics CRM Online, Enterprise Mobility Suite; not for '{workload}'.")
+    assert exc.reason == (
+        "Service requests on behalf of a customer exist for Azure, Microsoft 365 (Office 365), "
+        f"Dynamics CRM Online, Enterprise Mobility Suite; not for '{workload}'."
+    )
     assert exc.facts == {"workload": workload}
 
 
@@ -184,13 +220,21 @@ def test_r3_not_an_admin_agent_denied_even_with_gdap():
 EXPIRED = "GDAP relationship 'Northwind support' (rel-1) is expired since 2025-05-31T00:00:00Z"
 
 
-@pytest.mark.parametrize("gdap_roles, reason", [
-    (None, "holds no GDAP role in this customer: no GDAP relationship."),
-    (held(findings=[EXPIRED]), f"holds no GDAP role in this customer: {EXPIRED}."),
-    (held(), "holds no GDAP role in this customer: the partner has no GDAP relationship with this customer."),
-    (held(READER), ("'s GDAP roles in this customer (Global Reader) do not allow support tickets; one of Global "
-                    "Administrator, Helpdesk Administrator, Service Support Administrator is needed.")),
-])
+@pytest.mark.parametrize(
+    "gdap_roles, reason",
+    [
+        (None, "holds no GDAP role in this customer: no GDAP relationship."),
+        (held(findings=[EXPIRED]), f"holds no GDAP role in this customer: {EXPIRED}."),
+        (held(), "holds no GDAP role in this customer: the partner has no GDAP relationship with this customer."),
+        (
+            held(READER),
+            (
+                "'s GDAP roles in this customer (Global Reader) do not allow support tickets; one of Global "
+                "Administrator, Helpdesk Administrator, Service Support Administrator is needed."
+            ),
+        ),
+    ],
+)
 def test_r3_admin_agent_without_a_gdap_support_role(gdap_roles, reason):
     exc = denied("R3", 403, support.check_admin_agent_and_gdap, partner_user(), gdap_roles)
     assert exc.reason == "admin@northwind.example" + ("" if reason.startswith("'") else " ") + reason
@@ -202,9 +246,15 @@ def test_the_gdap_support_role_check_denies_under_the_rule_it_serves(rule):
     allowed(support.check_gdap_support_role, rule, partner_user(), held(HELPDESK))
     exc = denied(rule, 403, support.check_gdap_support_role, rule, partner_user(), held(READER, EXCHANGE))
     assert "(Exchange Administrator, Global Reader) do not allow support tickets" in exc.reason
-    assert exc.facts["grants"] == [{"relationship": "Northwind support", "relationshipId": "rel-1",
-                                    "accessAssignment": "a-1", "group": "Support Engineers",
-                                    "roles": "Exchange Administrator, Global Reader"}]
+    assert exc.facts["grants"] == [
+        {
+            "relationship": "Northwind support",
+            "relationshipId": "rel-1",
+            "accessAssignment": "a-1",
+            "group": "Support Engineers",
+            "roles": "Exchange Administrator, Global Reader",
+        }
+    ]
 
 
 def test_the_gdap_denial_carries_the_findings():
@@ -237,8 +287,11 @@ def test_r5_a_customer_user_reads_its_own_tenant_with_an_admin_role():
 def test_r5_via_gdap_names_where_the_roles_come_from():
     """Partner Center reads a partner user's GDAP roles for a customer while the token is the partner's own."""
     caller = partner_user(tenant=PARTNER)
-    assert allowed(health.check_health_access, caller, frozenset({SSA}), via_gdap=True).checks[0].reason.endswith(
-        "through GDAP")
+    assert (
+        allowed(health.check_health_access, caller, frozenset({SSA}), via_gdap=True)
+        .checks[0]
+        .reason.endswith("through GDAP")
+    )
     assert "through GDAP" in denied("R5", 403, health.check_health_access, caller, frozenset(), via_gdap=True).reason
 
 
@@ -263,8 +316,10 @@ def test_r6_reseller_or_advisor_denied(service, types):
     sub = subscription(provider="p-fabrikam", reseller=PARTNER)
     exc = denied("R6", 403, support.check_non_technical, partner_user(), sub, service, types)
     kind = NON_TECHNICAL_SERVICES[service]
-    assert exc.reason == (f"Only the Azure subscription's provider (direct or indirect provider) can open a {kind} "
-                          f"ticket for a customer; Northwind Cloud is {next(iter(types))} for this subscription.")
+    assert exc.reason == (
+        f"Only the Azure subscription's provider (direct or indirect provider) can open a {kind} "
+        f"ticket for a customer; Northwind Cloud is {next(iter(types))} for this subscription."
+    )
     assert exc.facts == {"kind": kind, "provider": "p-fabrikam", "reseller": PARTNER, "relationships": sorted(types)}
 
 
@@ -297,16 +352,17 @@ def test_r7_rbac_write_roles(role):
 
 def test_r7_a_reader_reads_but_does_not_write():
     allowed(support.check_azure_rbac, partner_user(), subscription(), [{"role": "Reader"}], "read", False)
-    exc = denied("R7", 403, support.check_azure_rbac, partner_user(), subscription(), [{"role": "Reader"}], WRITE,
-                 True)
+    exc = denied("R7", 403, support.check_azure_rbac, partner_user(), subscription(), [{"role": "Reader"}], WRITE, True)
     assert exc.facts == {"assignments": [{"role": "Reader"}]}
 
 
 def test_r7_no_rbac_denied():
     exc = denied("R7", 403, support.check_azure_rbac, partner_user(), subscription(), [], WRITE, True)
-    assert exc.reason == ("The client 'admin@northwind.example' does not have authorization to perform action "
-                          f"'{WRITE}' over scope '/subscriptions/sub-1' or the scope is invalid. It needs one of "
-                          "Owner, Contributor, Support Request Contributor on the subscription (Azure RBAC).")
+    assert exc.reason == (
+        "The client 'admin@northwind.example' does not have authorization to perform action "
+        f"'{WRITE}' over scope '/subscriptions/sub-1' or the scope is invalid. It needs one of "
+        "Owner, Contributor, Support Request Contributor on the subscription (Azure RBAC)."
+    )
     assert exc.facts == {"assignments": []}
 
 
@@ -340,54 +396,75 @@ CUSTOMER_DOMAINS = frozenset({"contoso.onmicrosoft.com", "contoso.com"})
 
 @pytest.mark.parametrize("rule", ["R8", "R9"])
 def test_r8_r9_the_partners_contact(rule):
-    d = allowed(support.check_contact_is_partners, rule, ["nora@northwind.example", "", "desk@northwind.example"],
-                CUSTOMER_DOMAINS)
+    d = allowed(
+        support.check_contact_is_partners,
+        rule,
+        ["nora@northwind.example", "", "desk@northwind.example"],
+        CUSTOMER_DOMAINS,
+    )
     assert d.checks[0].rule == rule
 
 
 @pytest.mark.parametrize("rule", ["R8", "R9"])
-@pytest.mark.parametrize("emails, theirs", [(["it@contoso.com"], "it@contoso.com"),
-                                            (["nora@northwind.example", "IT@Contoso.OnMicrosoft.com"],
-                                             "IT@Contoso.OnMicrosoft.com")])
+@pytest.mark.parametrize(
+    "emails, theirs",
+    [
+        (["it@contoso.com"], "it@contoso.com"),
+        (["nora@northwind.example", "IT@Contoso.OnMicrosoft.com"], "IT@Contoso.OnMicrosoft.com"),
+    ],
+)
 def test_r8_r9_the_customers_contact_denied(rule, emails, theirs):
     exc = denied(rule, 400, support.check_contact_is_partners, rule, emails, CUSTOMER_DOMAINS)
-    assert exc.reason == (f"The contact details must be the partner's, not the customer's: {theirs} is in the "
-                          "customer's domain.")
+    assert exc.reason == (
+        f"The contact details must be the partner's, not the customer's: {theirs} is in the customer's domain."
+    )
     assert exc.facts == {"emails": emails}
 
 
 # --- R10: trial vs paid -----------------------------------------------------------------------------------------
-NORTHWIND_CONTACT = {"name": "Northwind Cloud Support", "email": "support@northwind.example",
-                     "phone": "+1 425-555-0100"}
+NORTHWIND_CONTACT = {
+    "name": "Northwind Cloud Support",
+    "email": "support@northwind.example",
+    "phone": "+1 425-555-0100",
+}
 
 
 def facts(partners_=(("p-northwind", "Northwind Cloud", NORTHWIND_CONTACT),), paid=False, trial=False):
     return CustomerSubscriptionsFacts(list(partners_), direct_paid=paid, direct_trial=trial)
 
 
-@pytest.mark.parametrize("f, kinds", [
-    (facts(), ["partner"]),
-    (facts(trial=True), ["partner"]),
-    (facts(paid=True), ["partner", "microsoft"]),
-    (facts(paid=True, trial=True), ["partner", "microsoft"]),
-    (facts(partners_=()), ["microsoft"]),
-    (facts(partners_=(("p-1", "One", {}), ("p-2", "Two", {}))), ["partner", "partner"]),
-])
+@pytest.mark.parametrize(
+    "f, kinds",
+    [
+        (facts(), ["partner"]),
+        (facts(trial=True), ["partner"]),
+        (facts(paid=True), ["partner", "microsoft"]),
+        (facts(paid=True, trial=True), ["partner", "microsoft"]),
+        (facts(partners_=()), ["microsoft"]),
+        (facts(partners_=(("p-1", "One", {}), ("p-2", "Two", {}))), ["partner", "partner"]),
+    ],
+)
 def test_r10_support_options(f, kinds):
     options = support.support_options(f)
     assert [o["kind"] for o in options] == kinds
     if kinds[0] == "partner":
         assert options[0]["partnerTenantId"] == f.csp_partners[0][0]
     if f.csp_partners == facts().csp_partners:
-        assert options[0] == {"kind": "partner", "partnerTenantId": "p-northwind", "displayName": "Northwind Cloud",
-                              **NORTHWIND_CONTACT}
+        assert options[0] == {
+            "kind": "partner",
+            "partnerTenantId": "p-northwind",
+            "displayName": "Northwind Cloud",
+            **NORTHWIND_CONTACT,
+        }
 
 
 def test_r10_a_trial_customer_contacts_its_partner():
     exc = denied("R10", 403, support.check_customer_may_file_with_microsoft, facts(trial=True))
-    assert exc.reason == ("This organisation gets support from its CSP partner: contact Northwind Cloud "
-                          "(support@northwind.example +1 425-555-0100). Its Direct subscriptions are trials. "
-                          "Opening a request with Microsoft needs a paid Direct subscription.")
+    assert exc.reason == (
+        "This organisation gets support from its CSP partner: contact Northwind Cloud "
+        "(support@northwind.example +1 425-555-0100). Its Direct subscriptions are trials. "
+        "Opening a request with Microsoft needs a paid Direct subscription."
+    )
     assert exc.facts == {"partners": [{"id": "p-northwind", "name": "Northwind Cloud", "contact": NORTHWIND_CONTACT}]}
 
 
@@ -399,8 +476,12 @@ def test_r10_a_paid_customer_or_one_without_partner_files_with_microsoft():
 
 
 # --- R11: marketplace products -----------------------------------------------------------------------------------
-TREY = Product("mp-1", "Trey Backup", "Trey Research",
-               Contact("Trey Research", "https://support.trey.example", "help@trey.example", "+1 800-555-0199"))
+TREY = Product(
+    "mp-1",
+    "Trey Backup",
+    "Trey Research",
+    Contact("Trey Research", "https://support.trey.example", "help@trey.example", "+1 800-555-0199"),
+)
 
 
 def test_r11_a_microsoft_product_is_not_its_question():
@@ -410,12 +491,21 @@ def test_r11_a_microsoft_product_is_not_its_question():
 
 def test_r11_a_marketplace_product_denied_with_the_isvs_contact():
     exc = denied("R11", 400, support.check_marketplace, TREY)
-    assert exc.reason == ("Microsoft does not provide technical support for the commercial marketplace product "
-                          "'Trey Backup'. Contact its publisher, Trey Research: url https://support.trey.example, "
-                          "email help@trey.example, phone +1 800-555-0199.")
-    assert exc.facts == {"product": "Trey Backup", "publisher": "Trey Research",
-                         "contact": {"name": "Trey Research", "url": "https://support.trey.example",
-                                     "email": "help@trey.example", "phone": "+1 800-555-0199"}}
+    assert exc.reason == (
+        "Microsoft does not provide technical support for the commercial marketplace product "
+        "'Trey Backup'. Contact its publisher, Trey Research: url https://support.trey.example, "
+        "email help@trey.example, phone +1 800-555-0199."
+    )
+    assert exc.facts == {
+        "product": "Trey Backup",
+        "publisher": "Trey Research",
+        "contact": {
+            "name": "Trey Research",
+            "url": "https://support.trey.example",
+            "email": "help@trey.example",
+            "phone": "+1 800-555-0199",
+        },
+    }
 
 
 def test_r11_a_contact_with_only_some_fields():
@@ -441,8 +531,9 @@ def test_r12_the_partners_own_token_does_not_see_a_customers_subscription():
 @pytest.mark.parametrize("caller", [customer_user(tenant=OTHER_CUSTOMER), partner_user(tenant=OTHER_CUSTOMER)])
 def test_r12_a_token_for_another_tenant_is_from_the_wrong_issuer(caller):
     exc = denied("R12", 401, support.check_azure_visibility, caller, subscription())
-    assert exc.reason.startswith("The access token is from the wrong issuer: it must match the tenant associated "
-                                 "with subscription sub-1.")
+    assert exc.reason.startswith(
+        "The access token is from the wrong issuer: it must match the tenant associated with subscription sub-1."
+    )
 
 
 # --- R13: the partner's own entitlements -----------------------------------------------------------------------
@@ -451,7 +542,12 @@ ASP = {"type": "azureSupportPlan", "id": "ASP-NW-0001"}
 
 def test_r13_own_entitlements_are_the_agreement_and_each_recorded_plan():
     assert support.own_entitlements("4810001", [ASP, None, {"type": "premier", "id": "P-9"}]) == {
-        "partnerAgreement:4810001", "azureSupportPlan:ASP-NW-0001", "ASP-NW-0001", "premier:P-9", "P-9"}
+        "partnerAgreement:4810001",
+        "azureSupportPlan:ASP-NW-0001",
+        "ASP-NW-0001",
+        "premier:P-9",
+        "P-9",
+    }
     assert support.own_entitlements(None, []) == frozenset()
     assert support.own_entitlements("4810001", [{"type": "csp", "id": "x"}]) == {"partnerAgreement:4810001"}
 
@@ -460,11 +556,16 @@ HELD = support.own_entitlements("4810001", [ASP])
 
 
 @pytest.mark.parametrize("subject", ["subscription northwind-internal", "tenant (Northwind Cloud)"])
-@pytest.mark.parametrize("given, chosen", [
-    ("azureSupportPlan:ASP-NW-0001", "azureSupportPlan:ASP-NW-0001"), ("ASP-NW-0001", "ASP-NW-0001"),
-    ("partnerAgreement:4810001", "partnerAgreement:4810001"), (None, "partnerAgreement:4810001"),
-    ("  ", "partnerAgreement:4810001"),
-])
+@pytest.mark.parametrize(
+    "given, chosen",
+    [
+        ("azureSupportPlan:ASP-NW-0001", "azureSupportPlan:ASP-NW-0001"),
+        ("ASP-NW-0001", "ASP-NW-0001"),
+        ("partnerAgreement:4810001", "partnerAgreement:4810001"),
+        (None, "partnerAgreement:4810001"),
+        ("  ", "partnerAgreement:4810001"),
+    ],
+)
 def test_r13_a_held_entitlement_is_accepted_on_azure_and_m365(subject, given, chosen):
     d = Decision("test")
     assert support.check_own_entitlement(d, subject, given, HELD, "partnerAgreement:4810001") == chosen
@@ -475,18 +576,29 @@ def test_r13_a_held_entitlement_is_accepted_on_azure_and_m365(subject, given, ch
 @pytest.mark.parametrize("given", ["Cloud Solution Provider", "csp", " CSP "])
 def test_r13_the_csp_entitlement_does_not_cover_the_partners_own(subject, given):
     exc = denied("R13", 400, support.check_own_entitlement, subject, given, HELD, "partnerAgreement:4810001")
-    assert exc.reason == (f"The CSP support entitlement does not cover the partner's own {subject}: name a partner "
-                          "agreement id, a Premier/Unified contract or an Azure support plan.")
+    assert exc.reason == (
+        f"The CSP support entitlement does not cover the partner's own {subject}: name a partner "
+        "agreement id, a Premier/Unified contract or an Azure support plan."
+    )
     assert exc.facts == {"supportPlanId": given.strip()}
 
 
 @pytest.mark.parametrize("given", ["premier:P-1", "partnerAgreement:4810002", "ASP-OTHER"])
 def test_r13_an_entitlement_the_partner_does_not_hold_denied(given):
-    exc = denied("R13", 400, support.check_own_entitlement, "subscription northwind-internal", given, HELD,
-                 "partnerAgreement:4810001")
-    assert exc.reason == ("A ticket for the partner's own subscription northwind-internal must name a valid support "
-                          "plan entitlement (azureSupportPlan:ASP-NW-0001, partnerAgreement:4810001); "
-                          f"'{given}' is not one.")
+    exc = denied(
+        "R13",
+        400,
+        support.check_own_entitlement,
+        "subscription northwind-internal",
+        given,
+        HELD,
+        "partnerAgreement:4810001",
+    )
+    assert exc.reason == (
+        "A ticket for the partner's own subscription northwind-internal must name a valid support "
+        "plan entitlement (azureSupportPlan:ASP-NW-0001, partnerAgreement:4810001); "
+        f"'{given}' is not one."
+    )
     assert exc.facts == {"supportPlanId": given, "held": sorted(HELD)}
 
 
@@ -500,11 +612,17 @@ def test_r14_each_cloud_has_its_prefix_and_its_resources():
     assert set(catalog.CLOUDS) == set(catalog.CLOUD_PREFIX) == set(catalog.RESOURCES) == {"public", "usgov"}
     assert catalog.CLOUD_PREFIX == {"public": "", "usgov": "/usgov"}
     assert catalog.RESOURCES["public"] == {
-        "partnercenter": "https://api.partnercenter.microsoft.com", "arm": "https://management.azure.com/",
-        "graph": "https://graph.microsoft.com", "m365admin": "https://admin.microsoft.com"}
+        "partnercenter": "https://api.partnercenter.microsoft.com",
+        "arm": "https://management.azure.com/",
+        "graph": "https://graph.microsoft.com",
+        "m365admin": "https://admin.microsoft.com",
+    }
     assert catalog.RESOURCES["usgov"] == {
-        "partnercenter": "https://api.partnercenter.microsoft.us", "arm": "https://management.usgovcloudapi.net/",
-        "graph": "https://graph.microsoft.us", "m365admin": "https://admin.microsoft.us"}
+        "partnercenter": "https://api.partnercenter.microsoft.us",
+        "arm": "https://management.usgovcloudapi.net/",
+        "graph": "https://graph.microsoft.us",
+        "m365admin": "https://admin.microsoft.us",
+    }
 
 
 @pytest.mark.parametrize("cloud, surface", [(c, s) for c in catalog.CLOUDS for s in catalog.RESOURCES[c]])
@@ -518,9 +636,15 @@ def test_r14_an_audience_names_its_cloud(cloud, surface):
 
 def test_r14_old_arm_audiences_per_cloud():
     assert catalog.resource_for("https://management.core.usgovcloudapi.net/") == (
-        "usgov", "arm", "https://management.usgovcloudapi.net/")
-    assert catalog.resource_for("https://management.core.windows.net") == ("public", "arm",
-                                                                          "https://management.azure.com/")
+        "usgov",
+        "arm",
+        "https://management.usgovcloudapi.net/",
+    )
+    assert catalog.resource_for("https://management.core.windows.net") == (
+        "public",
+        "arm",
+        "https://management.azure.com/",
+    )
 
 
 def test_role_ids_by_name_or_id():
@@ -529,10 +653,17 @@ def test_role_ids_by_name_or_id():
 
 
 # --- GDAP: effective roles (beyond tests/test_domain.py) -----------------------------------------------------------
-def rel(rid="rel-1", status="active", end=NOW + timedelta(days=30), auto="PT0S", roles=(SSA, HELPDESK, READER),
-        assignments=()):
-    return GdapRelationshipFacts(rid, f"Rel {rid}", PARTNER, CUSTOMER, status, end, auto, frozenset(roles),
-                                 tuple(assignments))
+def rel(
+    rid="rel-1",
+    status="active",
+    end=NOW + timedelta(days=30),
+    auto="PT0S",
+    roles=(SSA, HELPDESK, READER),
+    assignments=(),
+):
+    return GdapRelationshipFacts(
+        rid, f"Rel {rid}", PARTNER, CUSTOMER, status, end, auto, frozenset(roles), tuple(assignments)
+    )
 
 
 def assignment(group="g1", roles=(SSA,), status="active", aid="a1"):
@@ -556,7 +687,8 @@ def test_an_expiring_relationship_still_grants_until_its_end():
 def test_a_relationship_ending_now_is_expired():
     result = effective_roles([rel(end=NOW, assignments=[assignment()])], {"g1"}, NOW)
     assert result.roles == frozenset() and result.findings == [
-        "GDAP relationship 'Rel rel-1' (rel-1) is expired since 2026-01-15T09:00:00Z"]
+        "GDAP relationship 'Rel rel-1' (rel-1) is expired since 2026-01-15T09:00:00Z"
+    ]
 
 
 def test_an_auto_extended_relationship_still_grants():
@@ -566,13 +698,18 @@ def test_an_auto_extended_relationship_still_grants():
 
 
 def test_roles_from_several_relationships_and_groups_with_the_others_findings():
-    facts_ = [rel("rel-1", assignments=[assignment("g1", (SSA,)), assignment("g2", (READER,), aid="a2")]),
-              rel("rel-2", roles=(HELPDESK, GA), assignments=[assignment("g3", (HELPDESK,), aid="a3")]),
-              rel("rel-3", status="terminated", roles=(GA,), assignments=[assignment("g1", (GA,), aid="a4")])]
+    facts_ = [
+        rel("rel-1", assignments=[assignment("g1", (SSA,)), assignment("g2", (READER,), aid="a2")]),
+        rel("rel-2", roles=(HELPDESK, GA), assignments=[assignment("g3", (HELPDESK,), aid="a3")]),
+        rel("rel-3", status="terminated", roles=(GA,), assignments=[assignment("g1", (GA,), aid="a4")]),
+    ]
     result = effective_roles(facts_, {"g1", "g2", "g3"}, NOW)
     assert result.roles == {SSA, READER, HELPDESK}
-    assert [(g.relationship_id, g.assignment_id) for g in result.grants] == [("rel-1", "a1"), ("rel-1", "a2"),
-                                                                             ("rel-2", "a3")]
+    assert [(g.relationship_id, g.assignment_id) for g in result.grants] == [
+        ("rel-1", "a1"),
+        ("rel-1", "a2"),
+        ("rel-2", "a3"),
+    ]
     assert result.findings == ["GDAP relationship 'Rel rel-3' (rel-3) is terminated"]
     assert result.has_any(frozenset({HELPDESK})) and not result.has_any(frozenset({GA}))
 
@@ -587,17 +724,20 @@ CUSTOMER_ACTS = {"actor_is_partner": False, "actor_is_customer_global_admin": Tr
 NOBODY_ACTS = {"actor_is_partner": False, "actor_is_customer_global_admin": False, "has_customer": True}
 
 
-@pytest.mark.parametrize("action, status, actor, outcome", [
-    ("lockForApproval", "created", CUSTOMER_ACTS, Denied),
-    ("lockForApproval", "approvalPending", PARTNER_ACTS, Conflict),
-    ("approve", "created", CUSTOMER_ACTS, Conflict),
-    ("approve", "active", CUSTOMER_ACTS, Conflict),
-    ("terminate", "active", CUSTOMER_ACTS, "terminated"),
-    ("terminate", "expiring", PARTNER_ACTS, "terminated"),
-    ("terminate", "active", NOBODY_ACTS, Denied),
-    ("terminate", "terminated", PARTNER_ACTS, Conflict),
-    ("extend", "active", PARTNER_ACTS, Invalid),
-])
+@pytest.mark.parametrize(
+    "action, status, actor, outcome",
+    [
+        ("lockForApproval", "created", CUSTOMER_ACTS, Denied),
+        ("lockForApproval", "approvalPending", PARTNER_ACTS, Conflict),
+        ("approve", "created", CUSTOMER_ACTS, Conflict),
+        ("approve", "active", CUSTOMER_ACTS, Conflict),
+        ("terminate", "active", CUSTOMER_ACTS, "terminated"),
+        ("terminate", "expiring", PARTNER_ACTS, "terminated"),
+        ("terminate", "active", NOBODY_ACTS, Denied),
+        ("terminate", "terminated", PARTNER_ACTS, Conflict),
+        ("extend", "active", PARTNER_ACTS, Invalid),
+    ],
+)
 def test_lifecycle_matrix(action, status, actor, outcome):
     if isinstance(outcome, str):
         assert gdap.next_status(action, status, **actor) == outcome
@@ -628,12 +768,15 @@ def test_an_assignment_holds_only_its_relationships_roles():
 def test_a_new_ticket_waits_a_day_then_microsoft_asks_then_seven_days_close_it():
     assert tickets.due_transitions("open", NOW, NOW + timedelta(hours=23)) == []
     assert tickets.due_transitions("open", NOW, NOW + timedelta(days=1)) == [
-        (NOW + timedelta(days=1), "attention_needed", tickets.ENGINEER_QUESTION)]
+        (NOW + timedelta(days=1), "attention_needed", tickets.ENGINEER_QUESTION)
+    ]
     assert tickets.due_transitions("open", NOW, NOW + timedelta(days=30)) == [
         (NOW + timedelta(days=1), "attention_needed", tickets.ENGINEER_QUESTION),
-        (NOW + timedelta(days=8), "closed", tickets.AUTO_CLOSE_NOTE)]
+        (NOW + timedelta(days=8), "closed", tickets.AUTO_CLOSE_NOTE),
+    ]
     assert tickets.due_transitions("attention_needed", NOW, NOW + timedelta(days=7)) == [
-        (NOW + timedelta(days=7), "closed", tickets.AUTO_CLOSE_NOTE)]
+        (NOW + timedelta(days=7), "closed", tickets.AUTO_CLOSE_NOTE)
+    ]
     assert tickets.due_transitions("closed", NOW, NOW + timedelta(days=30)) == []
     assert tickets.next_transition("closed", NOW) is None
 
@@ -648,11 +791,18 @@ def test_a_closed_ticket_takes_no_note():
         tickets.status_after_note("closed")
 
 
-@pytest.mark.parametrize("current, wanted, outcome", [
-    ("open", "closed", "closed"), ("attention_needed", "closed", "closed"), ("closed", "closed", "closed"),
-    ("open", "open", "open"), ("closed", "open", Conflict), ("open", "attention_needed", Invalid),
-    ("open", "resolved", Invalid),
-])
+@pytest.mark.parametrize(
+    "current, wanted, outcome",
+    [
+        ("open", "closed", "closed"),
+        ("attention_needed", "closed", "closed"),
+        ("closed", "closed", "closed"),
+        ("open", "open", "open"),
+        ("closed", "open", Conflict),
+        ("open", "attention_needed", Invalid),
+        ("open", "resolved", Invalid),
+    ],
+)
 def test_status_a_client_may_set(current, wanted, outcome):
     if isinstance(outcome, str):
         assert tickets.check_status_change(current, wanted) == outcome
@@ -661,7 +811,15 @@ def test_status_a_client_may_set(current, wanted, outcome):
             tickets.check_status_change(current, wanted)
 
 
-@pytest.mark.parametrize("stored, shown", [("highestcriticalimpact", "critical"), ("critical", "critical"),
-                                           ("moderate", "moderate"), ("minimal", "minimal"), ("odd", "unknown")])
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ("highestcriticalimpact", "critical"),
+        ("critical", "critical"),
+        ("moderate", "moderate"),
+        ("minimal", "minimal"),
+        ("odd", "unknown"),
+    ],
+)
 def test_partner_center_severity(stored, shown):
     assert tickets.pc_severity(stored) == shown

@@ -1,4 +1,5 @@
 """The Python SDK (client_sdk) against a real port: sign-in, paging, errors with rule ids, GDAP, retries."""
+
 from __future__ import annotations
 
 import base64
@@ -42,6 +43,7 @@ def signed_in(live_server):
         client = Client(live_server.url, **kwargs).sign_in_user(username, PASSWORD)
         clients.append(client)
         return client
+
     yield make
     for c in clients:
         c.close()
@@ -51,7 +53,8 @@ def count_requests(client: Client, path_part: str) -> list:
     """Record the URLs of the client's responses whose URL contains ``path_part`` (retries included)."""
     seen = []
     client.session.hooks["response"].append(
-        lambda r, *a, **k: seen.append(r.request.url) if path_part in r.request.url else None)
+        lambda r, *a, **k: seen.append(r.request.url) if path_part in r.request.url else None
+    )
     return seen
 
 
@@ -67,8 +70,9 @@ def test_user_sign_in_gets_tokens_per_resource(signed_in):
 
 
 def test_app_sign_in(live_server):
-    client = Client(live_server.url).sign_in_app("northwindcloud.onmicrosoft.com", ids.app_id("northwind", "psa"),
-                                                 PSA_SECRET)
+    client = Client(live_server.url).sign_in_app(
+        "northwindcloud.onmicrosoft.com", ids.app_id("northwind", "psa"), PSA_SECRET
+    )
     token = claims(client.get_token("graph"))
     assert token["idtyp"] == "app" and token["tid"] == tid("northwind")
     assert "DelegatedAdminRelationship.ReadWrite.All" in token["roles"]
@@ -99,7 +103,8 @@ def test_expired_token_is_renewed_with_the_refresh_token_grant(signed_in):
     first = client.get_token("partner_center")
     grants = []
     client.session.hooks["response"].append(
-        lambda r, *a, **k: grants.append(r.request.body) if "/oauth2/v2.0/token" in r.request.url else None)
+        lambda r, *a, **k: grants.append(r.request.body) if "/oauth2/v2.0/token" in r.request.url else None
+    )
     client.expire_token("partner_center")
     assert client.partner_center.profile()["id"] == tid("northwind")
     assert len(grants) == 1 and "grant_type=refresh_token" in grants[0] and "password" not in grants[0]
@@ -130,9 +135,12 @@ def test_customers_walks_every_page_exactly_once(signed_in):
 
 def test_customers_filter_spans_pages(signed_in):
     client = signed_in()
-    names = [c["companyProfile"]["companyName"]
-             for c in client.partner_center.customers(size=1, filter={"Field": "CompanyName", "Value": "c",
-                                                                      "Operator": "starts_with"})]
+    names = [
+        c["companyProfile"]["companyName"]
+        for c in client.partner_center.customers(
+            size=1, filter={"Field": "CompanyName", "Value": "c", "Operator": "starts_with"}
+        )
+    ]
     assert sorted(names) == ["Coho Winery", "Contoso Ltd"]
 
 
@@ -246,10 +254,12 @@ def test_gdap_lifecycle_gives_access_to_the_customer_tenant(signed_in):
 
     changed = northwind.gdap.update_access_assignment(rel["id"], assignment["id"], ["Helpdesk Administrator"])
     assert [r["roleDefinitionId"] for r in changed["accessDetails"]["unifiedRoles"]] == [
-        ENTRA_ROLES["Helpdesk Administrator"]]
+        ENTRA_ROLES["Helpdesk Administrator"]
+    ]
     with pytest.raises(GraphError) as caught:  # a stale etag
-        northwind.gdap.update_access_assignment(rel["id"], assignment["id"], SUPPORT_ROLE_NAMES,
-                                                etag=assignment["@odata.etag"])
+        northwind.gdap.update_access_assignment(
+            rel["id"], assignment["id"], SUPPORT_ROLE_NAMES, etag=assignment["@odata.etag"]
+        )
     assert caught.value.status == 412
     northwind.gdap.delete_access_assignment(rel["id"], assignment["id"])
     assert northwind.gdap.access_assignment(rel["id"], assignment["id"])["status"] == "deleted"
@@ -282,6 +292,7 @@ def serve():
     def start(app: Flask) -> str:
         servers.append(start_server(app))
         return servers[-1].url
+
     yield start
     for s in servers:
         s.stop()
@@ -306,8 +317,9 @@ class Flaky:
 
         @self.app.post("/login/<tenant>/oauth2/v2.0/token")
         def token(tenant):
-            return flaky("token", token_failures, {"token_type": "Bearer", "access_token": "x.e30.y",
-                                                   "expires_in": 3600})
+            return flaky(
+                "token", token_failures, {"token_type": "Bearer", "access_token": "x.e30.y", "expires_in": 3600}
+            )
 
         @self.app.get("/partnercenter/v1/profiles/partner")
         def profile():
@@ -355,9 +367,16 @@ def test_customers_follows_links_relative_to_the_root(serve):
         token = request.headers.get("MS-ContinuationToken")
         pages.append((request.args.get("seekOperation"), token))
         if token is None:
-            return {"items": [{"id": "1"}], "links": {"next": {
-                "uri": "/v1/customers?size=1&seekOperation=Next", "method": "GET",
-                "headers": [{"key": "MS-ContinuationToken", "value": "page2"}]}}}
+            return {
+                "items": [{"id": "1"}],
+                "links": {
+                    "next": {
+                        "uri": "/v1/customers?size=1&seekOperation=Next",
+                        "method": "GET",
+                        "headers": [{"key": "MS-ContinuationToken", "value": "page2"}],
+                    }
+                },
+            }
         return {"items": [{"id": "2"}], "links": {}}
 
     client = Client(serve(app)).sign_in_user("a@b.example", "pw")

@@ -1,6 +1,7 @@
 """The SDK's support calls against a real port: the seed's procedure end to end (health first, the hand-off,
 filing on the workload's surface through GDAP, the same ticket in Partner Center), Partner Center service
 requests, Graph service health, Microsoft 365 admin support and Azure support, each denial with its rule."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,11 @@ from .personas import DOMAINS, PASSWORD, tid, upn
 EXCHANGE_TOPIC = 32444671
 TEAMS_TOPIC = 32444673
 PARTNER_CENTER_TOPIC = 32444667
-NORTHWIND_CONTACT = {"name": "Nora Northwind", "email": "nora@northwindcloud.onmicrosoft.com",
-                     "phone": "+1 425-555-0101"}
+NORTHWIND_CONTACT = {
+    "name": "Nora Northwind",
+    "email": "nora@northwindcloud.onmicrosoft.com",
+    "phone": "+1 425-555-0101",
+}
 BILLING_SERVICE = "517f2da6-78fd-0498-4e22-ad26996b1dfc"  # Azure's real id for "Billing"
 
 
@@ -31,8 +35,11 @@ def arm_contact(email: str) -> dict:
     return {"firstName": "Nadia", "lastName": "Partner", "primaryEmailAddress": email, "country": "usa"}
 
 
-TREY = {"url": "https://support.treyresearch.example/backup", "email": "backup-support@treyresearch.example",
-        "phone": "+1 800-555-0199"}
+TREY = {
+    "url": "https://support.treyresearch.example/backup",
+    "email": "backup-support@treyresearch.example",
+    "phone": "+1 800-555-0199",
+}
 
 
 @pytest.fixture
@@ -44,14 +51,19 @@ def signed_in(live_server):
         client = Client(live_server.url, **kwargs).sign_in_user(username, PASSWORD)
         clients.append(client)
         return client
+
     yield make
     for c in clients:
         c.close()
 
 
 def m365_request(client: Client, **overrides) -> dict:
-    args = {"title": "Mail delayed for all users", "description": "Since 06:30 UTC mail takes 30 minutes.",
-            "topic_category_id": "email-and-calendar", "contact": dict(NORTHWIND_CONTACT)} | overrides
+    args = {
+        "title": "Mail delayed for all users",
+        "description": "Since 06:30 UTC mail takes 30 minutes.",
+        "topic_category_id": "email-and-calendar",
+        "contact": dict(NORTHWIND_CONTACT),
+    } | overrides
     return client.m365.file(**args)
 
 
@@ -106,14 +118,22 @@ def test_partner_center_service_requests(signed_in):
     pc = signed_in().partner_center
     topics = {t["id"]: t for t in pc.support_topics()}
     assert topics[EXCHANGE_TOPIC]["name"] == "Office 365 - Exchange Online"
-    filed = [pc.file_service_request(tid("contoso"), f"Mail {i}", "Delays.", "moderate", EXCHANGE_TOPIC)
-             for i in range(3)]
+    filed = [
+        pc.file_service_request(tid("contoso"), f"Mail {i}", "Delays.", "moderate", EXCHANGE_TOPIC) for i in range(3)
+    ]
     assert filed[0]["status"] == "open" and filed[0]["primaryContact"]["email"] == upn("northwind")
-    own = pc.file_partner_service_request("Cannot sign the agreement", "The button fails.", "minimal",
-                                          PARTNER_CENTER_TOPIC,
-                                          contact={"firstName": "Nora", "lastName": "N",
-                                                   "email": "nora@northwindcloud.onmicrosoft.com",
-                                                   "phoneNumber": "+1 425-555-0101"})
+    own = pc.file_partner_service_request(
+        "Cannot sign the agreement",
+        "The button fails.",
+        "minimal",
+        PARTNER_CENTER_TOPIC,
+        contact={
+            "firstName": "Nora",
+            "lastName": "N",
+            "email": "nora@northwindcloud.onmicrosoft.com",
+            "phoneNumber": "+1 425-555-0101",
+        },
+    )
     assert own["primaryContact"]["firstName"] == "Nora"
     everything = list(pc.service_requests(size=2))  # three pages of two
     assert sorted(sr["id"] for sr in everything) == sorted([f["id"] for f in filed] + [own["id"]])
@@ -145,8 +165,14 @@ def test_partner_center_denials_name_their_rule(signed_in):
         pc.service_incidents(tid("tailwind"))
     assert caught.value.rule == "R5"
     with pytest.raises(PartnerCenterError) as caught:
-        pc.file_service_request(tid("margie"), "Backups fail", "d", "moderate", EXCHANGE_TOPIC,
-                                product_id=ids.subscription_id("margie-trey-backup"))
+        pc.file_service_request(
+            tid("margie"),
+            "Backups fail",
+            "d",
+            "moderate",
+            EXCHANGE_TOPIC,
+            product_id=ids.subscription_id("margie-trey-backup"),
+        )
     assert caught.value.rule == "R11"
     assert {k: caught.value.contact[k] for k in TREY} == TREY
     assert list(pc.service_requests()) == []
@@ -195,8 +221,10 @@ def test_m365_denials_name_their_rule(signed_in):
     assert {k: caught.value.contact[k] for k in TREY} == TREY
 
     with pytest.raises(GraphError) as caught:
-        m365_request(northwind.as_tenant(DOMAINS["contoso"]),
-                     contact={"name": "Contoso IT", "email": "it@contoso.onmicrosoft.com"})
+        m365_request(
+            northwind.as_tenant(DOMAINS["contoso"]),
+            contact={"name": "Contoso IT", "email": "it@contoso.onmicrosoft.com"},
+        )
     assert caught.value.rule == "R9" and caught.value.status == 400
 
     adatum = signed_in(upn("adatum"))  # trial Direct: only the CSP partner (R10), whose contact comes back
@@ -228,9 +256,16 @@ def test_azure_hand_off_technical_ticket_on_contoso_prod(signed_in):
     services = {s["properties"]["displayName"]: s for s in azure.services()}
     vm = services["Virtual Machine running Windows"]
     classification = azure.problem_classifications(vm["id"])[0]  # a resource id works as well as a name
-    ticket = azure.create_ticket(subscription_id, "vm-down", "VM does not start", "Since 06:30 UTC.", vm["name"],
-                                 classification["name"], "moderate",
-                                 arm_contact("nadia@northwindcloud.onmicrosoft.com"))
+    ticket = azure.create_ticket(
+        subscription_id,
+        "vm-down",
+        "VM does not start",
+        "Since 06:30 UTC.",
+        vm["name"],
+        classification["name"],
+        "moderate",
+        arm_contact("nadia@northwindcloud.onmicrosoft.com"),
+    )
     props = ticket["properties"]
     assert ticket["name"] == "vm-down" and props["status"] == "Open"
     assert props["supportPlanType"] == "Cloud Solution Provider"
@@ -240,13 +275,15 @@ def test_azure_hand_off_technical_ticket_on_contoso_prod(signed_in):
     # "Manage support requests": listed on the subscription, and in Partner Center's list for the customer.
     assert [t["name"] for t in azure.tickets(subscription_id, filter="Status eq 'Open'")] == ["vm-down"]
     assert azure.ticket(subscription_id, "vm-down")["properties"]["supportTicketId"] == props["supportTicketId"]
-    assert [sr["id"] for sr in northwind.partner_center.customer_service_requests(tid("contoso"))] == \
-        [props["supportTicketId"]]
+    assert [sr["id"] for sr in northwind.partner_center.customer_service_requests(tid("contoso"))] == [
+        props["supportTicketId"]
+    ]
 
     sent = azure.add_communication(subscription_id, "vm-down", "More detail", "The VM shows error 0x80070002.")
     assert sent["properties"]["communicationDirection"] == "outbound"
-    assert [c["properties"]["body"] for c in azure.communications(subscription_id, "vm-down")] == \
-        ["The VM shows error 0x80070002."]
+    assert [c["properties"]["body"] for c in azure.communications(subscription_id, "vm-down")] == [
+        "The VM shows error 0x80070002."
+    ]
     updated = azure.update_ticket(subscription_id, "vm-down", severity="critical")
     assert updated["properties"]["severity"] == "critical"
     assert azure.close_ticket(subscription_id, "vm-down")["properties"]["status"] == "Closed"
@@ -258,8 +295,16 @@ def test_azure_paging_follows_next_link(signed_in):
     vm = next(s for s in azure.services() if s["properties"]["displayName"] == "Virtual Machine running Windows")
     classification = azure.problem_classifications(vm["name"])[0]["name"]
     for i in range(3):
-        azure.create_ticket(subscription_id, f"t{i}", f"Ticket {i}", "d", vm["name"], classification, "minimal",
-                            arm_contact("nadia@northwindcloud.onmicrosoft.com"))
+        azure.create_ticket(
+            subscription_id,
+            f"t{i}",
+            f"Ticket {i}",
+            "d",
+            vm["name"],
+            classification,
+            "minimal",
+            arm_contact("nadia@northwindcloud.onmicrosoft.com"),
+        )
     assert sorted(t["name"] for t in azure.tickets(subscription_id, top=2)) == ["t0", "t1", "t2"]
 
 
@@ -268,22 +313,46 @@ def test_azure_denials_name_their_rule(signed_in):
     refund = "d0f16bf7-e011-3f3b-1c26-3147f84e0896"
     tailspin = signed_in(upn("tailspin")).as_tenant(DOMAINS["woodgrove"]).azure
     with pytest.raises(ArmForbidden) as caught:  # an indirect reseller: no non-technical tickets (R6)
-        tailspin.create_ticket(woodgrove_prod, "refund", "Refund", "Charged twice.", BILLING_SERVICE, refund,
-                               "minimal", arm_contact("desk@tailspinit.onmicrosoft.com"))
+        tailspin.create_ticket(
+            woodgrove_prod,
+            "refund",
+            "Refund",
+            "Charged twice.",
+            BILLING_SERVICE,
+            refund,
+            "minimal",
+            arm_contact("desk@tailspinit.onmicrosoft.com"),
+        )
     error = caught.value
     assert error.rule == "R6" and error.code == "NonTechnicalTicketRequiresProvider" and error.status == 403
     assert error.info["relationships"] == ["indirectReseller"]
     assert list(tailspin.tickets(woodgrove_prod)) == []
     fabrikam = signed_in(upn("fabrikam")).as_tenant(DOMAINS["woodgrove"]).azure  # the provider may
-    filed = fabrikam.create_ticket(woodgrove_prod, "refund", "Refund", "Charged twice.", BILLING_SERVICE, refund,
-                                   "minimal", arm_contact("desk@fabrikamdist.onmicrosoft.com"))
+    filed = fabrikam.create_ticket(
+        woodgrove_prod,
+        "refund",
+        "Refund",
+        "Charged twice.",
+        BILLING_SERVICE,
+        refund,
+        "minimal",
+        arm_contact("desk@fabrikamdist.onmicrosoft.com"),
+    )
     assert filed["properties"]["serviceDisplayName"] == "Billing"
 
     northwind = signed_in()
     contoso = northwind.as_tenant(DOMAINS["contoso"]).azure
     with pytest.raises(ArmError) as caught:  # the customer's contact, not the partner's (R8)
-        contoso.create_ticket(ids.subscription_id("contoso-prod"), "x", "t", "d", BILLING_SERVICE, refund,
-                              "minimal", arm_contact("it@contoso.onmicrosoft.com"))
+        contoso.create_ticket(
+            ids.subscription_id("contoso-prod"),
+            "x",
+            "t",
+            "d",
+            BILLING_SERVICE,
+            refund,
+            "minimal",
+            arm_contact("it@contoso.onmicrosoft.com"),
+        )
     assert caught.value.rule == "R8" and caught.value.target == "properties.contactDetails"
     with pytest.raises(ArmForbidden) as caught:  # no RBAC on alpine-prod (R7)
         list(northwind.as_tenant(DOMAINS["alpine"]).azure.tickets(ids.subscription_id("alpine-prod")))

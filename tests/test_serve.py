@@ -1,4 +1,5 @@
 """`pcsim serve` as users start it: the banner, the dev server, and gunicorn workers sharing one state."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,13 @@ PCSIM = str(Path(sys.executable).with_name("pcsim"))
 
 def start(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([PCSIM, "serve", "--port", str(port), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        [PCSIM, "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -44,17 +50,31 @@ def stop(process: subprocess.Popen) -> str:
 
 
 def graph_token(base: str) -> str:
-    return requests.post(f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"), "password": PASSWORD,
-        "scope": GRAPH_SCOPE}, timeout=30).json()["access_token"]
+    return requests.post(
+        f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": upn("northwind"),
+            "password": PASSWORD,
+            "scope": GRAPH_SCOPE,
+        },
+        timeout=30,
+    ).json()["access_token"]
 
 
 def test_serve_prints_urls_and_an_example():
     process, base = start()
     try:
         token = graph_token(base)
-        assert requests.get(f"{base}/graph/v1.0/tenantRelationships/delegatedAdminRelationships",
-                            headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 200
+        assert (
+            requests.get(
+                f"{base}/graph/v1.0/tenantRelationships/delegatedAdminRelationships",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            ).status_code
+            == 200
+        )
     finally:
         out = stop(process)
     assert f"HTTP   {base}" in out and "curl" in out and "/partnercenter/v1/customers" in out
@@ -68,9 +88,16 @@ def test_workers_share_one_state(tmp_path):
         token = graph_token(base)
         headers = {"Authorization": f"Bearer {token}"}
         url = f"{base}/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
-        created = requests.post(url, headers=headers, timeout=10, json={
-            "displayName": "Made on one worker", "duration": "P30D",
-            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}})
+        created = requests.post(
+            url,
+            headers=headers,
+            timeout=10,
+            json={
+                "displayName": "Made on one worker",
+                "duration": "P30D",
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]},
+            },
+        )
         assert created.status_code == 201
         maker = worker(created)  # the process that wrote it
         seen = set()
@@ -80,6 +107,7 @@ def test_workers_share_one_state(tmp_path):
             seen.add(response.status_code)
             assert any(r["id"] == created.json()["id"] for r in response.json()["value"])
             return response
+
         readers = {worker(r) for r in from_both_workers(read)}
         assert seen == {200}
         assert len(readers) == 2 and maker in readers  # two processes; the one that did not write it sees it too

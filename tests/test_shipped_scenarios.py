@@ -1,4 +1,5 @@
 """Every shipped scenario (scenarios/**/*.yaml) replays green, each in a world of its own."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Stable ids and stable details: ids are uuid5 of an entity's fixture key, the same in every world and
 every process; the details Faker fills in are seeded per entity, so building a fixture twice gives the same
 rows and adding an entity changes no other entity's details."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,12 +46,15 @@ def test_every_kind_of_id_is_uuid5_of_kind_and_keys():
     assert ids.subscription_id("contoso-prod") == u5("subscription:contoso-prod")
     assert ids.product_id("trey-backup") == u5("product:trey-backup")
     assert ids.access_assignment_id("contoso", "northwind-support", "support-engineers") == u5(
-        "accessAssignment:contoso/northwind-support/support-engineers")
+        "accessAssignment:contoso/northwind-support/support-engineers"
+    )
     # Graph's GDAP relationship id: a GUID, a dash, then the customer's tenant id.
     assert ids.gdap_relationship_id("contoso", "northwind-support") == (
-        f"{u5('gdap:contoso/northwind-support')}-{CONTOSO_ID}")
+        f"{u5('gdap:contoso/northwind-support')}-{CONTOSO_ID}"
+    )
     assert ids.stable_id("relationship", "contoso", "northwind", "directProvider") == u5(
-        "relationship:contoso/northwind/directProvider")
+        "relationship:contoso/northwind/directProvider"
+    )
 
 
 def test_built_rows_carry_the_stable_ids():
@@ -77,14 +81,17 @@ def test_contoso_id_is_the_id_partner_center_returns(client, sign_in):
     subs = client.get(f"/partnercenter/v1/customers/{CONTOSO_ID}/subscriptions", headers=bearer(token))
     assert subs.status_code == 200, subs.get_json()
     assert {s["id"] for s in subs.get_json()["items"]} == {
-        ids.subscription_id("contoso-m365"), ids.subscription_id("contoso-prod")}
+        ids.subscription_id("contoso-m365"),
+        ids.subscription_id("contoso-prod"),
+    }
 
 
 def test_gdap_relationship_id_is_the_id_graph_returns(client, sign_in):
     token = sign_in(upn("northwind"), scope=GRAPH_SCOPE)
     rel_id = ids.gdap_relationship_id("contoso", "northwind-support")
-    response = client.get(f"/graph/v1.0/tenantRelationships/delegatedAdminRelationships/{rel_id}",
-                          headers=bearer(token))
+    response = client.get(
+        f"/graph/v1.0/tenantRelationships/delegatedAdminRelationships/{rel_id}", headers=bearer(token)
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["id"] == rel_id
     assert response.get_json()["customer"]["tenantId"] == CONTOSO_ID
@@ -121,8 +128,9 @@ def test_building_the_default_fixture_twice_gives_identical_rows():
 def test_the_rows_are_the_same_in_another_process():
     env = dict(os.environ, PYTHONHASHSEED="12345")
     code = f"from tests.test_stable_ids import rows_digest; print(rows_digest({str(DEFAULT)!r}))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120
+    )
     assert out.stdout.strip() == rows_digest(DEFAULT)
 
 

@@ -1,6 +1,7 @@
 """The Debian packages some tests need (Chromium, PostgreSQL) are installed by ``make system-deps``, which ``make
 test`` runs first; pytest never installs anything: without them, the tests that need them are skipped and say how
 to install them."""
+
 from __future__ import annotations
 
 import glob
@@ -20,8 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def nothing_runs(monkeypatch):
     """Any command started from here fails the test (apt-get above all)."""
+
     def refuse(*args, **kwargs):
         raise AssertionError(f"a test set-up ran a command: {args[0] if args else kwargs}")
+
     for name in ("run", "Popen", "call", "check_call", "check_output"):
         monkeypatch.setattr(subprocess, name, refuse)
     monkeypatch.setattr(os, "system", refuse)

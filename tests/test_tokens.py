@@ -1,4 +1,5 @@
 """Sign-in as Entra ID does it: grants, claims, GDAP-gated customer tokens, and the bearer check."""
+
 from __future__ import annotations
 
 import base64
@@ -50,8 +51,9 @@ def test_token_signature_verifies_with_the_published_jwks(client, sign_in):
     token = sign_in(upn("contoso"), scope=GRAPH_SCOPE)
     jwks = client.get(f"/login/{tid('contoso')}/discovery/v2.0/keys").get_json()
     key = jwt.PyJWK(jwks["keys"][0]).key
-    claims = jwt.decode(token, key, algorithms=["RS256"], audience="https://graph.microsoft.com",
-                        options={"verify_exp": False})
+    claims = jwt.decode(
+        token, key, algorithms=["RS256"], audience="https://graph.microsoft.com", options={"verify_exp": False}
+    )
     assert claims["tid"] == tid("contoso")
 
 
@@ -65,18 +67,31 @@ def test_openid_configuration_names_token_endpoint_and_issuer(client):
 def test_tenant_by_id_or_domain_and_at_the_root(client, token_response):
     by_id = token_response(upn("northwind"), tenant=tid("northwind"))
     assert by_id.status_code == 200
-    root = client.post("/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"),
-        "password": "Pcsim-Passw0rd!", "scope": PC_SCOPE})
+    root = client.post(
+        "/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": upn("northwind"),
+            "password": "Pcsim-Passw0rd!",
+            "scope": PC_SCOPE,
+        },
+    )
     assert root.status_code == 200
     organizations = token_response(upn("northwind"), tenant="organizations")
     assert claims_of(organizations.get_json()["access_token"])["tid"] == tid("northwind")
 
 
 def test_client_credentials_grant(client):
-    response = client.post(f"/login/{tid('northwind')}/oauth2/v2.0/token", data={
-        "grant_type": "client_credentials", "client_id": PSA_CLIENT_ID, "client_secret": PSA_SECRET,
-        "scope": GRAPH_SCOPE})
+    response = client.post(
+        f"/login/{tid('northwind')}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": PSA_CLIENT_ID,
+            "client_secret": PSA_SECRET,
+            "scope": GRAPH_SCOPE,
+        },
+    )
     assert response.status_code == 200
     claims = claims_of(response.get_json()["access_token"])
     assert claims["idtyp"] == "app" and claims["azp"] == PSA_CLIENT_ID
@@ -86,42 +101,61 @@ def test_client_credentials_grant(client):
 
 def test_client_secret_by_basic_auth(client):
     basic = base64.b64encode(f"{PSA_CLIENT_ID}:{PSA_SECRET}".encode()).decode()
-    response = client.post(f"/login/{tid('northwind')}/oauth2/v2.0/token", headers={"Authorization": f"Basic {basic}"},
-                           data={"grant_type": "client_credentials", "scope": PC_SCOPE})
+    response = client.post(
+        f"/login/{tid('northwind')}/oauth2/v2.0/token",
+        headers={"Authorization": f"Basic {basic}"},
+        data={"grant_type": "client_credentials", "scope": PC_SCOPE},
+    )
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("data, status, code", [
-    ({"client_secret": "wrong-secret"}, 401, 7000215),
-    ({"client_id": "11111111-1111-1111-1111-111111111111"}, 400, 700016),
-    ({"scope": "https://graph.microsoft.com/User.Read"}, 400, 1002012),
-    ({"scope": "https://example.com/.default"}, 400, 500011),
-    ({"scope": "https://graph.microsoft.com/.default https://management.azure.com/.default"}, 400, 28000),
-    ({"grant_type": "authorization_code"}, 400, 70003),
-    ({"grant_type": ""}, 400, 900144),
-])
+@pytest.mark.parametrize(
+    "data, status, code",
+    [
+        ({"client_secret": "wrong-secret"}, 401, 7000215),
+        ({"client_id": "11111111-1111-1111-1111-111111111111"}, 400, 700016),
+        ({"scope": "https://graph.microsoft.com/User.Read"}, 400, 1002012),
+        ({"scope": "https://example.com/.default"}, 400, 500011),
+        ({"scope": "https://graph.microsoft.com/.default https://management.azure.com/.default"}, 400, 28000),
+        ({"grant_type": "authorization_code"}, 400, 70003),
+        ({"grant_type": ""}, 400, 900144),
+    ],
+)
 def test_client_credentials_errors(client, data, status, code):
-    form = {"grant_type": "client_credentials", "client_id": PSA_CLIENT_ID, "client_secret": PSA_SECRET,
-            "scope": GRAPH_SCOPE} | data
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": PSA_CLIENT_ID,
+        "client_secret": PSA_SECRET,
+        "scope": GRAPH_SCOPE,
+    } | data
     response = client.post(f"/login/{tid('northwind')}/oauth2/v2.0/token", data=form)
     assert response.status_code == status
     assert aadsts(response) == code
 
 
 def test_app_token_only_in_its_own_tenant(client):
-    response = client.post(f"/login/{tid('contoso')}/oauth2/v2.0/token", data={
-        "grant_type": "client_credentials", "client_id": PSA_CLIENT_ID, "client_secret": PSA_SECRET,
-        "scope": GRAPH_SCOPE})
+    response = client.post(
+        f"/login/{tid('contoso')}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": PSA_CLIENT_ID,
+            "client_secret": PSA_SECRET,
+            "scope": GRAPH_SCOPE,
+        },
+    )
     assert aadsts(response) == 700016
 
 
-@pytest.mark.parametrize("username, password, tenant, code", [
-    ("admin@northwindcloud.onmicrosoft.com", "not-the-password", None, 50126),
-    ("ghost@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!", None, 50034),
-    ("admin@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!", "nowhere.onmicrosoft.com", 90002),
-    ("admin@contoso.onmicrosoft.com", "Pcsim-Passw0rd!", "adatum.onmicrosoft.com", 50020),
-    ("admin@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!", "fabrikamdist.onmicrosoft.com", 50020),
-])
+@pytest.mark.parametrize(
+    "username, password, tenant, code",
+    [
+        ("admin@northwindcloud.onmicrosoft.com", "not-the-password", None, 50126),
+        ("ghost@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!", None, 50034),
+        ("admin@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!", "nowhere.onmicrosoft.com", 90002),
+        ("admin@contoso.onmicrosoft.com", "Pcsim-Passw0rd!", "adatum.onmicrosoft.com", 50020),
+        ("admin@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!", "fabrikamdist.onmicrosoft.com", 50020),
+    ],
+)
 def test_password_grant_errors(token_response, username, password, tenant, code):
     response = token_response(username, tenant=tenant, password=password)
     assert response.status_code in (400, 401)
@@ -135,6 +169,7 @@ def test_unknown_public_client_is_refused(token_response):
 
 # --- GDAP: a partner user's token in a customer tenant -----------------------------------------------
 
+
 def test_active_gdap_gives_token_with_effective_roles(token_response):
     response = token_response(upn("northwind"), tenant="contoso.onmicrosoft.com", scope=GRAPH_SCOPE)
     assert response.status_code == 200
@@ -145,20 +180,26 @@ def test_active_gdap_gives_token_with_effective_roles(token_response):
 
 
 def test_roles_come_only_from_the_users_groups(token_response):
-    sales = claims_of(token_response(upn("northwind", "sales"), tenant="contoso.onmicrosoft.com",
-                                     scope=GRAPH_SCOPE).get_json()["access_token"])
+    sales = claims_of(
+        token_response(upn("northwind", "sales"), tenant="contoso.onmicrosoft.com", scope=GRAPH_SCOPE).get_json()[
+            "access_token"
+        ]
+    )
     # sales is in Support Engineers only: no Global Reader (that assignment goes to Global Readers).
     assert set(sales["wids"]) == SUPPORT_ROLES
 
 
-@pytest.mark.parametrize("user, customer, reason", [
-    (upn("northwind"), "fourthcoffee.onmicrosoft.com", "is expired"),
-    (upn("northwind"), "nodpublishers.onmicrosoft.com", "is terminated"),
-    (upn("northwind"), "tailwindtraders.onmicrosoft.com", "no GDAP relationship"),
-    (upn("proseware"), "lucernepublishing.onmicrosoft.com", "is approvalPending"),
-    (upn("northwind", "newhire"), "contoso.onmicrosoft.com", "in no security group"),
-    (upn("wingtip"), "woodgrovebank.onmicrosoft.com", "no GDAP relationship"),
-])
+@pytest.mark.parametrize(
+    "user, customer, reason",
+    [
+        (upn("northwind"), "fourthcoffee.onmicrosoft.com", "is expired"),
+        (upn("northwind"), "nodpublishers.onmicrosoft.com", "is terminated"),
+        (upn("northwind"), "tailwindtraders.onmicrosoft.com", "no GDAP relationship"),
+        (upn("proseware"), "lucernepublishing.onmicrosoft.com", "is approvalPending"),
+        (upn("northwind", "newhire"), "contoso.onmicrosoft.com", "in no security group"),
+        (upn("wingtip"), "woodgrovebank.onmicrosoft.com", "no GDAP relationship"),
+    ],
+)
 def test_no_customer_token_without_active_gdap(token_response, user, customer, reason):
     response = token_response(user, tenant=customer, scope=GRAPH_SCOPE)
     assert response.status_code == 400
@@ -180,16 +221,26 @@ def test_auto_extension_keeps_a_relationship_active(token_response, advance_cloc
 
 def test_refresh_token_grant_reissues_and_rechecks(client, token_response):
     first = token_response(upn("northwind"), tenant="contoso.onmicrosoft.com", scope=GRAPH_SCOPE).get_json()
-    refreshed = client.post("/login/contoso.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "refresh_token", "client_id": CLI_CLIENT_ID, "refresh_token": first["refresh_token"],
-        "scope": ARM_SCOPE})
+    refreshed = client.post(
+        "/login/contoso.onmicrosoft.com/oauth2/v2.0/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": CLI_CLIENT_ID,
+            "refresh_token": first["refresh_token"],
+            "scope": ARM_SCOPE,
+        },
+    )
     assert refreshed.status_code == 200
     assert claims_of(refreshed.get_json()["access_token"])["aud"] == "https://management.azure.com/"
-    wrong_client = client.post("/login/contoso.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "refresh_token", "client_id": PSA_CLIENT_ID, "refresh_token": first["refresh_token"]})
+    wrong_client = client.post(
+        "/login/contoso.onmicrosoft.com/oauth2/v2.0/token",
+        data={"grant_type": "refresh_token", "client_id": PSA_CLIENT_ID, "refresh_token": first["refresh_token"]},
+    )
     assert aadsts(wrong_client) == 70000
-    as_access = client.post("/login/contoso.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "refresh_token", "client_id": CLI_CLIENT_ID, "refresh_token": first["access_token"]})
+    as_access = client.post(
+        "/login/contoso.onmicrosoft.com/oauth2/v2.0/token",
+        data={"grant_type": "refresh_token", "client_id": CLI_CLIENT_ID, "refresh_token": first["access_token"]},
+    )
     assert aadsts(as_access) == 9002313
 
 
@@ -197,30 +248,43 @@ def test_refresh_after_gdap_terminated_is_refused(client, token_response, sign_i
     first = token_response(upn("northwind"), tenant="contoso.onmicrosoft.com", scope=GRAPH_SCOPE).get_json()
     graph = sign_in(upn("northwind"), scope=GRAPH_SCOPE)
     rel = ids.gdap_relationship_id("contoso", "northwind-support")
-    terminated = client.post(f"/graph/v1.0/tenantRelationships/delegatedAdminRelationships/{rel}/requests",
-                             json={"action": "terminate"}, headers=bearer(graph))
+    terminated = client.post(
+        f"/graph/v1.0/tenantRelationships/delegatedAdminRelationships/{rel}/requests",
+        json={"action": "terminate"},
+        headers=bearer(graph),
+    )
     assert terminated.status_code == 201
-    again = client.post("/login/contoso.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "refresh_token", "client_id": CLI_CLIENT_ID, "refresh_token": first["refresh_token"]})
+    again = client.post(
+        "/login/contoso.onmicrosoft.com/oauth2/v2.0/token",
+        data={"grant_type": "refresh_token", "client_id": CLI_CLIENT_ID, "refresh_token": first["refresh_token"]},
+    )
     assert aadsts(again) == 50020 and "terminated" in again.get_json()["error_description"]
 
 
 # --- clouds (R14) ---------------------------------------------------------------------------------
 
+
 def test_us_government_tenant_signs_in_at_its_own_cloud(client):
-    form = {"grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("relecloud"),
-            "password": "Pcsim-Passw0rd!", "scope": "https://api.partnercenter.microsoft.us/.default"}
+    form = {
+        "grant_type": "password",
+        "client_id": CLI_CLIENT_ID,
+        "username": upn("relecloud"),
+        "password": "Pcsim-Passw0rd!",
+        "scope": "https://api.partnercenter.microsoft.us/.default",
+    }
     response = client.post("/usgov/login/relecloudgov.onmicrosoft.us/oauth2/v2.0/token", data=form)
     assert response.status_code == 200
     assert claims_of(response.get_json()["access_token"])["aud"] == "https://api.partnercenter.microsoft.us"
     public = client.post("/login/relecloudgov.onmicrosoft.us/oauth2/v2.0/token", data=form)
     assert aadsts(public) == 90002
-    wrong_resource = client.post("/usgov/login/relecloudgov.onmicrosoft.us/oauth2/v2.0/token",
-                                 data=form | {"scope": PC_SCOPE})
+    wrong_resource = client.post(
+        "/usgov/login/relecloudgov.onmicrosoft.us/oauth2/v2.0/token", data=form | {"scope": PC_SCOPE}
+    )
     assert aadsts(wrong_resource) == 500011 and "R14" in wrong_resource.get_json()["error_description"]
 
 
 # --- the bearer check every surface shares -------------------------------------------------------------
+
 
 def pc_customers(client, token):
     return client.get("/partnercenter/v1/customers", headers=bearer(token))
@@ -282,9 +346,16 @@ def test_token_of_another_world_is_refused(app, client, sign_in):
     template = worlds.load_template("default")
     worlds.create("other-world", template)
     try:
-        other = client.post("/worlds/other-world/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", data={
-            "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"),
-            "password": "Pcsim-Passw0rd!", "scope": PC_SCOPE}).get_json()["access_token"]
+        other = client.post(
+            "/worlds/other-world/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": CLI_CLIENT_ID,
+                "username": upn("northwind"),
+                "password": "Pcsim-Passw0rd!",
+                "scope": PC_SCOPE,
+            },
+        ).get_json()["access_token"]
         assert claims_of(other)["iss"] == f"https://login.pcsim.local/worlds/other-world/{tid('northwind')}/v2.0"
         assert client.get("/worlds/other-world/partnercenter/v1/customers", headers=bearer(other)).status_code == 200
         response = pc_customers(client, other)
@@ -295,6 +366,7 @@ def test_token_of_another_world_is_refused(app, client, sign_in):
         with app.extensions["pcsim"].store.session() as session:
             app.extensions["pcsim"].store.delete_world_rows(session, "other-world")
             from simulator.store.models import World
+
             session.delete(session.get(World, "other-world"))
 
 

@@ -4,6 +4,7 @@ Each test starts from the default world, reset, with its clock frozen (the ``app
 (the browser, skipped when it is missing) is in :mod:`tests.ui_browser_setup`. Screenshots of the main pages go
 to a temporary folder; ``make screenshots`` writes them to ``docs/img/`` (shown in the README) instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,9 @@ from pathlib import Path
 try:
     from playwright.sync_api import Page, expect
 except ImportError:  # fail (never skip) with what to do
-    raise ImportError("The browser tests need the Python package `playwright` (the `test` extra): "
-                      "pip install -e '.[test]'") from None
+    raise ImportError(
+        "The browser tests need the Python package `playwright` (the `test` extra): pip install -e '.[test]'"
+    ) from None
 
 from .ui_browser_setup import browser, chromium_executable, page  # noqa: F401  (fixtures)
 
@@ -35,14 +37,17 @@ def screenshot(page: Page, name: str, top: str | None = None, hide: str | None =
     """``<IMAGES>/<name>.png``: the viewport (1280x800), scrolled to the element ``top`` (a CSS selector) or to
     the page's top. ``hide``: a selector of what changes from run to run (request ids), made invisible for the
     picture, so that a rerun writes the same bytes (the file is rewritten only when they differ)."""
-    page.evaluate("""([top, hide]) => {
+    page.evaluate(
+        """([top, hide]) => {
         document.activeElement && document.activeElement.blur();
         if (hide) document.querySelectorAll(hide).forEach(e => e.style.visibility = 'hidden');
         const element = top && document.querySelector(top);
         // instant: a smooth scroll (the stylesheet's, or the browser's) may still be moving when the picture is taken
         if (element) element.scrollIntoView({block: 'start', behavior: 'instant'});
         else window.scrollTo({top: 0, behavior: 'instant'});
-    }""", [top, hide])
+    }""",
+        [top, hide],
+    )
     image = page.screenshot(animations="disabled", caret="hide")
     if hide:
         page.evaluate("hide => document.querySelectorAll(hide).forEach(e => e.style.visibility = '')", hide)
@@ -174,7 +179,8 @@ def test_reseller_billing_ticket_refused_with_why(page: Page):
     subscription = form.get_by_label("Subscription")
     subscription.select_option(subscription.locator("option", has_text="woodgrove-prod").get_attribute("value"))
     form.get_by_label("Problem type").select_option(
-        label="Billing — Add or update VAT, tax id, PO number or profile information")
+        label="Billing — Add or update VAT, tax id, PO number or profile information"
+    )
     form.get_by_label("Title").fill("Invoice question")
     form.get_by_label("Description").fill("Please add our PO number to the invoice.")
     screenshot(page, "azure-support-form", top="#new-h")
@@ -244,8 +250,7 @@ def test_clock_advance_expires_gdap(page: Page):
     expect(page.get_by_role("heading", name="Coho Winery", level=1)).to_be_visible()
     refused = page.get_by_role("region", name="Service health refused by GDAP")
     expect(refused.locator(".reason")).to_contain_text("AADSTS50020")
-    expect(refused.locator(".reason")).to_contain_text(
-        "GDAP relationship 'Northwind read-only'")
+    expect(refused.locator(".reason")).to_contain_text("GDAP relationship 'Northwind read-only'")
     expect(refused.locator(".reason")).to_contain_text("is expired since 2026-09-01T00:00:00Z")
     expect(refused.locator("li.fail")).to_contain_text("expired")
     screenshot(page, "gdap-expired", top="#health", hide="section.why p.muted")

@@ -1,6 +1,7 @@
 """The training UI's Partner Center pages: customers with relationship, subscriptions and GDAP; a customer's
 page with access assignments and service health (R5); "Service requests > New request" (R4); filing with its
 denials (R1, R2, R3, R9, R11); service requests with notes."""
+
 from __future__ import annotations
 
 import html
@@ -21,7 +22,7 @@ NORTHWIND_ADMIN = "admin@northwindcloud.onmicrosoft.com"
 def text_of(response) -> str:
     """The page's main content as a person reads it: tags dropped, entities decoded, spaces collapsed."""
     page = response.get_data(as_text=True)
-    main = page[page.find("<main"):page.find("</main>")]
+    main = page[page.find("<main") : page.find("</main>")]
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
 
 
@@ -40,6 +41,7 @@ def as_user(client):
         response = client.post("/ui/persona", data={"user": user_id(tenant, user)})
         assert response.status_code == 302
         return client
+
     return choose
 
 
@@ -52,9 +54,17 @@ def customer_url(key: str, tail: str = "") -> str:
     return f"/ui/partnercenter/customers/{tenant_id(key)}{tail}"
 
 
-FILING = {"title": "Mail is delayed", "description": "Users see delays of 30 minutes.", "severity": "moderate",
-          "topic": EXCHANGE_TOPIC, "product": "", "first_name": "Northwind", "last_name": "Admin",
-          "email": NORTHWIND_ADMIN, "phone": "+1 425-555-0100"}
+FILING = {
+    "title": "Mail is delayed",
+    "description": "Users see delays of 30 minutes.",
+    "severity": "moderate",
+    "topic": EXCHANGE_TOPIC,
+    "product": "",
+    "first_name": "Northwind",
+    "last_name": "Admin",
+    "email": NORTHWIND_ADMIN,
+    "phone": "+1 425-555-0100",
+}
 
 
 # --- who may see Partner Center ---------------------------------------------------------------------------------
@@ -111,8 +121,9 @@ def test_an_indirect_reseller_sees_its_customer(as_user):
 
 
 def test_a_trial_switched_by_the_trainer_shows_its_badge(northwind):
-    switched = northwind.patch(f"/sim/worlds/default/subscriptions/{subscription_id('contoso-m365')}",
-                               json={"trial": True})
+    switched = northwind.patch(
+        f"/sim/worlds/default/subscriptions/{subscription_id('contoso-m365')}", json={"trial": True}
+    )
     assert switched.status_code == 200, switched.get_json()
     response = northwind.get("/ui/partnercenter/customers")
     assert "contoso-m365 ×25 Trial" in row_of(response, "Contoso Ltd")
@@ -135,7 +146,7 @@ def test_customers_in_another_world(northwind):
         northwind.post("/ui/persona", data={"user": user_id("northwind", "admin")})
         response = northwind.get("/ui/partnercenter/customers")
         assert "active Northwind support" in row_of(response, "Contoso Ltd")
-        assert f"<option value=\"{world}\" selected>" in response.get_data(as_text=True)
+        assert f'<option value="{world}" selected>' in response.get_data(as_text=True)
     finally:
         northwind.delete(f"/sim/worlds/{world}")
 
@@ -215,16 +226,29 @@ def portal_page(client, endpoint: str, **args) -> str | None:
 
 
 # --- filing for a customer and its denials ---------------------------------------------------------------------
-@pytest.mark.parametrize("who, customer, change, rule, reason", [
-    ("admin", "woodgrove", {}, "R1", "Northwind Cloud has no relationship with this customer"),
-    ("admin", "contoso", {"topic": PARTNER_CENTER_TOPIC}, "R2", "not for 'partnercenter'"),
-    ("helpdesk", "contoso", {}, "R3", "lacks the Partner Center AdminAgent role"),
-    ("admin", "tailwind", {}, "R3", "holds no GDAP role in this customer"),
-    ("admin", "contoso", {"email": "tammy.foster@contoso.onmicrosoft.com"}, "R9",
-     "The contact details must be the partner's, not the customer's"),
-    ("admin", "margie", {"product": subscription_id("margie-trey-backup")}, "R11",
-     "Contact its publisher, Trey Research"),
-])
+@pytest.mark.parametrize(
+    "who, customer, change, rule, reason",
+    [
+        ("admin", "woodgrove", {}, "R1", "Northwind Cloud has no relationship with this customer"),
+        ("admin", "contoso", {"topic": PARTNER_CENTER_TOPIC}, "R2", "not for 'partnercenter'"),
+        ("helpdesk", "contoso", {}, "R3", "lacks the Partner Center AdminAgent role"),
+        ("admin", "tailwind", {}, "R3", "holds no GDAP role in this customer"),
+        (
+            "admin",
+            "contoso",
+            {"email": "tammy.foster@contoso.onmicrosoft.com"},
+            "R9",
+            "The contact details must be the partner's, not the customer's",
+        ),
+        (
+            "admin",
+            "margie",
+            {"product": subscription_id("margie-trey-backup")},
+            "R11",
+            "Contact its publisher, Trey Research",
+        ),
+    ],
+)
 def test_filing_refused_shows_rule_reason_and_trace(as_user, who, customer, change, rule, reason):
     client = as_user("northwind", who)
     response = client.post(customer_url(customer, "/servicerequests/new"), data=FILING | change)
@@ -246,8 +270,11 @@ def test_file_add_a_note_and_close(northwind):
     assert "Mail is delayed" in page and "Office 365 - Exchange Online" in page and "open" in page
     assert "Northwind Admin · admin@northwindcloud.onmicrosoft.com · +1 425-555-0100" in page
 
-    noted = northwind.post(f"/ui/partnercenter/servicerequests/{request_id}/notes",
-                           data={"text": "Called the customer: mail flows again."}, follow_redirects=True)
+    noted = northwind.post(
+        f"/ui/partnercenter/servicerequests/{request_id}/notes",
+        data={"text": "Called the customer: mail flows again."},
+        follow_redirects=True,
+    )
     page = text_of(noted)
     assert "Note added." in page and "Called the customer: mail flows again." in page
     assert "Northwind Admin" in page.split("Notes")[1]
@@ -294,10 +321,19 @@ def test_the_world_selector_lists_this_browsers_worlds_not_every_test_world(nort
 def test_why_names_tenants_not_only_their_ids(northwind):
     with northwind.application.test_request_context():
         from flask import g
-        g.ui = {"personas": [views.Persona("u", "a@x", "A", tenant_id("fabrikam"), "Fabrikam Distribution", "partner",
-                                           "public", [], [])]}
+
+        g.ui = {
+            "personas": [
+                views.Persona(
+                    "u", "a@x", "A", tenant_id("fabrikam"), "Fabrikam Distribution", "partner", "public", [], []
+                )
+            ]
+        }
         assert views.facts(tenant_id("fabrikam")) == f"Fabrikam Distribution ({tenant_id('fabrikam')})"
-        assert views.facts({"provider": tenant_id("fabrikam")}) == f"provider Fabrikam Distribution ({tenant_id('fabrikam')})"
+        assert (
+            views.facts({"provider": tenant_id("fabrikam")})
+            == f"provider Fabrikam Distribution ({tenant_id('fabrikam')})"
+        )
 
 
 def test_a_customer_page_shows_service_health_near_the_top(northwind):

@@ -2,6 +2,7 @@
 communications and notes), the trainer controls (clock, reset, trial/paid, service health, new worlds) and the
 guided tours. The pages act through the surfaces as the chosen persona: what they refuse, the page shows with
 its rule."""
+
 from __future__ import annotations
 
 import html
@@ -25,7 +26,7 @@ NORTHWIND_SUPPORT = "support@northwindcloud.onmicrosoft.com"
 def text_of(response) -> str:
     """The page's main content as a person reads it: tags dropped, entities decoded, spaces collapsed."""
     page = response.get_data(as_text=True)
-    main = page[page.find("<main"):page.find("</main>")]
+    main = page[page.find("<main") : page.find("</main>")]
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
 
 
@@ -35,6 +36,7 @@ def as_user(client):
         response = client.post("/ui/persona", data={"user": user_id(tenant, user)})
         assert response.status_code == 302
         return client
+
     return choose
 
 
@@ -42,23 +44,46 @@ def as_user(client):
 def stored_tickets(app):
     def rows(tenant: str) -> list[Ticket]:
         with app.extensions["pcsim"].store.session() as session:
-            return session.scalars(select(Ticket).where(Ticket.world_id == "default",
-                                                        Ticket.tenant_id == tenant_id(tenant))).all()
+            return session.scalars(
+                select(Ticket).where(Ticket.world_id == "default", Ticket.tenant_id == tenant_id(tenant))
+            ).all()
+
     return rows
 
 
 def azure_form(sub_key: str, problem: str, email: str, **overrides) -> dict:
-    return {"subscription": subscription_id(sub_key), "problem": problem, "title": "Cannot reach the web VM",
-            "description": "RDP times out since 08:00 UTC.", "severity": "moderate",
-            "supportPlanId": "Cloud Solution Provider", "firstName": "Pat", "lastName": "Partner", "email": email,
-            "phone": "", "contactMethod": "email", "timezone": "Pacific Standard Time", "country": "usa",
-            "language": "en-US", "consent": "Yes", "context": "customer"} | overrides
+    return {
+        "subscription": subscription_id(sub_key),
+        "problem": problem,
+        "title": "Cannot reach the web VM",
+        "description": "RDP times out since 08:00 UTC.",
+        "severity": "moderate",
+        "supportPlanId": "Cloud Solution Provider",
+        "firstName": "Pat",
+        "lastName": "Partner",
+        "email": email,
+        "phone": "",
+        "contactMethod": "email",
+        "timezone": "Pacific Standard Time",
+        "country": "usa",
+        "language": "en-US",
+        "consent": "Yes",
+        "context": "customer",
+    } | overrides
 
 
 def m365_form(email: str, **overrides) -> dict:
-    return {"workload": "microsoft365", "topicCategoryId": "email-and-calendar", "title": "Mail delayed",
-            "description": "Since 06:30 UTC mail takes 30 minutes.", "severity": "moderate", "name": "Ann Beebe",
-            "email": email, "phone": "", "productId": ""} | overrides
+    return {
+        "workload": "microsoft365",
+        "topicCategoryId": "email-and-calendar",
+        "title": "Mail delayed",
+        "description": "Since 06:30 UTC mail takes 30 minutes.",
+        "severity": "moderate",
+        "name": "Ann Beebe",
+        "email": email,
+        "phone": "",
+        "productId": "",
+    } | overrides
 
 
 def azure_url(tenant: str, tail: str = "") -> str:
@@ -74,8 +99,7 @@ def test_pages_need_a_persona_and_are_in_the_navigation(client, as_user):
     response = client.get("/ui/azure")
     assert response.status_code == 302 and "/ui/?next=/ui/azure" in response.headers["Location"]
     page = as_user("northwind").get("/ui/trainer").get_data(as_text=True)
-    for href, label in (("/ui/azure", "Azure portal"), ("/ui/m365", "Microsoft 365 admin"),
-                        ("/ui/trainer", "Trainer")):
+    for href, label in (("/ui/azure", "Azure portal"), ("/ui/m365", "Microsoft 365 admin"), ("/ui/trainer", "Trainer")):
         assert f'<a href="{href}">{label}</a>' in page
 
 
@@ -98,15 +122,21 @@ def test_the_support_form_is_prefilled_as_the_real_one(as_user):
     assert "woodgrove-prod" in page and "through GDAP" in page
     assert 'value="Cloud Solution Provider"' in body
     assert 'value="admin@tailspinit.onmicrosoft.com"' in body and 'value="Tailspin"' in body
-    for problem_type in ("Billing", "Subscription management", "Service and subscription limits (quotas)",
-                         "Virtual Machine running Windows"):
+    for problem_type in (
+        "Billing",
+        "Subscription management",
+        "Service and subscription limits (quotas)",
+        "Virtual Machine running Windows",
+    ):
         assert f'<optgroup label="{problem_type}">' in body
 
 
 def test_a_resellers_billing_ticket_is_refused_with_r6(as_user, stored_tickets):
     client = as_user("tailspin")
-    response = client.post(azure_url("woodgrove", "/tickets"),
-                           data=azure_form("woodgrove-prod", BILLING_PROBLEM, "admin@tailspinit.onmicrosoft.com"))
+    response = client.post(
+        azure_url("woodgrove", "/tickets"),
+        data=azure_form("woodgrove-prod", BILLING_PROBLEM, "admin@tailspinit.onmicrosoft.com"),
+    )
     page = text_of(response)
     assert response.status_code == 200
     assert "Support request refused by R6" in page
@@ -115,16 +145,20 @@ def test_a_resellers_billing_ticket_is_refused_with_r6(as_user, stored_tickets):
     assert 'value="Cannot reach the web VM"' in response.get_data(as_text=True)  # the form keeps its values
     assert stored_tickets("woodgrove") == []
     # A technical one is Tailspin's to file.
-    filed = client.post(azure_url("woodgrove", "/tickets"),
-                        data=azure_form("woodgrove-prod", VM_PROBLEM, "admin@tailspinit.onmicrosoft.com"))
+    filed = client.post(
+        azure_url("woodgrove", "/tickets"),
+        data=azure_form("woodgrove-prod", VM_PROBLEM, "admin@tailspinit.onmicrosoft.com"),
+    )
     assert filed.status_code == 302
     assert len(stored_tickets("woodgrove")) == 1
 
 
 def test_northwind_files_a_technical_ticket_on_contoso_and_finds_it_listed(as_user):
     client = as_user("northwind")
-    response = client.post(azure_url("contoso", "/tickets"),
-                           data=azure_form("contoso-prod", VM_PROBLEM, "admin@northwindcloud.onmicrosoft.com"))
+    response = client.post(
+        azure_url("contoso", "/tickets"),
+        data=azure_form("contoso-prod", VM_PROBLEM, "admin@northwindcloud.onmicrosoft.com"),
+    )
     assert response.status_code == 302
     detail = client.get(response.headers["Location"])
     page = text_of(detail)
@@ -143,7 +177,8 @@ def test_northwind_files_a_technical_ticket_on_contoso_and_finds_it_listed(as_us
 
 def test_customer_contact_is_refused_with_r8(as_user):
     response = as_user("northwind").post(
-        azure_url("contoso", "/tickets"), data=azure_form("contoso-prod", VM_PROBLEM, "admin@contoso.onmicrosoft.com"))
+        azure_url("contoso", "/tickets"), data=azure_form("contoso-prod", VM_PROBLEM, "admin@contoso.onmicrosoft.com")
+    )
     page = text_of(response)
     assert "Support request refused by R8" in page and "Cloud Solution Provider" in page
 
@@ -152,15 +187,18 @@ def test_no_rbac_role_is_refused_with_r7(as_user):
     client = as_user("northwind")
     page = text_of(client.get(azure_url("alpine")))
     assert "Known from Partner Center only" in page and "alpine-prod" in page
-    response = client.post(azure_url("alpine", "/tickets"),
-                           data=azure_form("alpine-prod", VM_PROBLEM, "admin@northwindcloud.onmicrosoft.com"))
+    response = client.post(
+        azure_url("alpine", "/tickets"),
+        data=azure_form("alpine-prod", VM_PROBLEM, "admin@northwindcloud.onmicrosoft.com"),
+    )
     assert "Support request refused by R7" in text_of(response)
 
 
 def test_the_partners_own_tenant_token_is_refused_with_r12(as_user):
     response = as_user("northwind").post(
         azure_url("contoso", "/tickets"),
-        data=azure_form("contoso-prod", VM_PROBLEM, "admin@northwindcloud.onmicrosoft.com", context="own"))
+        data=azure_form("contoso-prod", VM_PROBLEM, "admin@northwindcloud.onmicrosoft.com", context="own"),
+    )
     assert "R12" in text_of(response)
 
 
@@ -177,8 +215,9 @@ def test_trial_customer_sees_its_partner_only_and_paid_customer_microsoft_too(as
 
 def test_a_trial_customers_request_with_microsoft_is_refused_with_r10(as_user, stored_tickets):
     client = as_user("adatum")
-    response = client.post(m365_url("adatum", "/new"), data=m365_form("admin@adatum.onmicrosoft.com", **{
-        "from": "support"}))
+    response = client.post(
+        m365_url("adatum", "/new"), data=m365_form("admin@adatum.onmicrosoft.com", **{"from": "support"})
+    )
     page = text_of(response)
     assert "Request refused by R10" in page and "Contact Northwind Cloud" in page and NORTHWIND_SUPPORT in page
     assert "Your support options" in page  # back on the support page
@@ -241,8 +280,10 @@ def test_a_marketplace_product_shows_the_publishers_contact_r11(as_user):
     client = as_user("northwind")
     form = client.get(m365_url("margie", "/new")).get_data(as_text=True)
     assert subscription_id("margie-trey-backup") in form and "Trey Research" in form
-    response = client.post(m365_url("margie", "/new"), data=m365_form(
-        "admin@northwindcloud.onmicrosoft.com", productId=subscription_id("margie-trey-backup")))
+    response = client.post(
+        m365_url("margie", "/new"),
+        data=m365_form("admin@northwindcloud.onmicrosoft.com", productId=subscription_id("margie-trey-backup")),
+    )
     page = text_of(response)
     assert "Request refused by R11" in page
     assert "Contact the publisher" in page and "backup-support@treyresearch.example" in page
@@ -291,9 +332,13 @@ def test_toggle_a_service_incident(app, as_user):
     client = as_user("northwind")
     assert "Restore the service" in text_of(client.get("/ui/trainer"))  # Contoso's Exchange is degraded
     with app.extensions["pcsim"].store.session() as session:
-        exchange = session.scalars(select(ServiceHealth).where(
-            ServiceHealth.world_id == "default", ServiceHealth.tenant_id == tenant_id("contoso"),
-            ServiceHealth.service_name.like("Exchange%"))).one()
+        exchange = session.scalars(
+            select(ServiceHealth).where(
+                ServiceHealth.world_id == "default",
+                ServiceHealth.tenant_id == tenant_id("contoso"),
+                ServiceHealth.service_name.like("Exchange%"),
+            )
+        ).one()
         service_id = exchange.service_id
     client.post(f"/ui/trainer/health/{tenant_id('contoso')}/{service_id}", data={"status": "serviceOperational"})
     with app.extensions["pcsim"].store.session() as session:
@@ -302,8 +347,9 @@ def test_toggle_a_service_incident(app, as_user):
 
 def test_a_new_world_from_a_fixture(client, as_user):
     as_user("northwind")
-    response = client.post("/ui/trainer/worlds", data={"scenario": "default", "id": "ui-portals-test",
-                                                       "frozen": "true"})
+    response = client.post(
+        "/ui/trainer/worlds", data={"scenario": "default", "id": "ui-portals-test", "frozen": "true"}
+    )
     try:
         assert response.status_code == 302 and "pcsim_ui_world=ui-portals-test" in response.headers["Set-Cookie"]
         page = text_of(client.get(response.headers["Location"]))
@@ -329,8 +375,10 @@ steps:
     expect: {status: 403, rule: R6, body: {error.code: NonTechnicalTicketRequiresProvider}}
   - advance: P400D
   - edit: {method: PATCH, path: "/subscriptions/{sub:adatum-m365-direct-trial}", body: {trial: false}}
-""".replace("TICKET_PATH", "/azure/subscriptions/{sub:woodgrove-prod}/providers/Microsoft.Support/supportTickets/b"
-                          "?api-version=2024-04-01")
+""".replace(
+    "TICKET_PATH",
+    "/azure/subscriptions/{sub:woodgrove-prod}/providers/Microsoft.Support/supportTickets/b?api-version=2024-04-01",
+)
 
 
 @pytest.fixture

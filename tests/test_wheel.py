@@ -7,6 +7,7 @@ One test, so that pytest-xdist runs the whole build once, beside the rest of the
 it installing the dependencies, from pip's cache when it has them). Marked ``wheel``: ``-m 'not wheel'`` leaves
 it out.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "simulator", "client_sdk", "fixtures", "scenarios")
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 
-PARTNER_TOOL_TESTS = '''
+PARTNER_TOOL_TESTS = """
 import pytest
 
 ADMIN, PASSWORD = "admin@northwindcloud.onmicrosoft.com", "Pcsim-Passw0rd!"
@@ -63,21 +64,29 @@ def test_the_clock_expires_gdap(pcsim_world, pcsim_client):
     coho.expire_token("graph")
     with pytest.raises(Exception, match="50020"):
         coho.get_token("graph")
-'''
+"""
 
 
 def clean_env(venv: Path) -> dict[str, str]:
     """This machine's environment without what points Python, pytest or pcsim at this checkout or its venv."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "PYTEST", "PCSIM_", "VIRTUAL_ENV", "COV_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "PCSIM_", "VIRTUAL_ENV", "COV_"))
+    }
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
 def run(args: list, cwd: Path, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, f"{' '.join(map(str, args))}: exit {done.returncode}\n{done.stdout}{done.stderr}"
     return done
 
@@ -88,13 +97,30 @@ def build_wheel(tmp: Path) -> Path:
     for name in SOURCES:
         origin = ROOT / name
         if origin.is_dir():  # the links of simulator/data stay links (relative: they point into the copy)
-            shutil.copytree(origin, source / name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+            shutil.copytree(
+                origin,
+                source / name,
+                symlinks=True,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"),
+            )
         else:
             source.mkdir(exist_ok=True)
             shutil.copy2(origin, source / name)
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-         "-w", tmp / "dist", source], cwd=tmp)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-w",
+            tmp / "dist",
+            source,
+        ],
+        cwd=tmp,
+    )
     wheels = list((tmp / "dist").glob("pcsim-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -105,8 +131,12 @@ def install(tmp: Path, wheel: Path) -> tuple[Path, dict[str, str]]:
     venv = tmp / "venv"
     run([sys.executable, "-m", "venv", venv], cwd=tmp)
     env = clean_env(venv)
-    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel,
-         "pytest"], cwd=tmp, env=env, timeout=900)
+    run(
+        [venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel, "pytest"],
+        cwd=tmp,
+        env=env,
+        timeout=900,
+    )
     return venv, env
 
 
@@ -115,8 +145,14 @@ def serve(venv: Path, env: dict, cwd: Path) -> tuple[subprocess.Popen, str, Path
     for _ in range(3):  # the free port may be taken by someone else between our check and the bind
         port = free_port()
         with open(log, "w") as out:
-            process = subprocess.Popen([venv / "bin" / "pcsim", "serve", "--port", str(port)], cwd=cwd, env=env,
-                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                [venv / "bin" / "pcsim", "serve", "--port", str(port)],
+                cwd=cwd,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and process.poll() is None:
@@ -143,12 +179,23 @@ def stop(process: subprocess.Popen) -> None:
 
 def check_server(base: str) -> None:
     assert requests.get(f"{base}/health", timeout=30).status_code == 200
-    token = requests.post(f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", timeout=30, data={
-        "grant_type": "password", "client_id": CLI_CLIENT_ID, "username": upn("northwind"), "password": PASSWORD,
-        "scope": PC_SCOPE})
+    token = requests.post(
+        f"{base}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+        timeout=30,
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": upn("northwind"),
+            "password": PASSWORD,
+            "scope": PC_SCOPE,
+        },
+    )
     assert token.status_code == 200, token.text
-    customers = requests.get(f"{base}/partnercenter/v1/customers", timeout=30,
-                             headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    customers = requests.get(
+        f"{base}/partnercenter/v1/customers",
+        timeout=30,
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+    )
     assert customers.status_code == 200, customers.text
     assert "Contoso Ltd" in {c["companyProfile"]["companyName"] for c in customers.json()["items"]}
 
@@ -173,10 +220,14 @@ def test_the_wheel_installs_and_runs_anywhere(tmp_path):
     wheel = build_wheel(tmp_path)
     timings["build"] = time.perf_counter() - started
     names = subprocess.run([sys.executable, "-m", "zipfile", "-l", wheel], capture_output=True, text=True).stdout
-    for data in ("simulator/py.typed", "simulator/data/fixtures/default.yaml",
-                 "simulator/data/scenarios/rules/r01-advisor-files-allowed.yaml",
-                 "simulator/surfaces/ui/templates/ui/base.html", "simulator/surfaces/ui/static/style.css",
-                 "simulator/surfaces/ui/static/favicon.png"):
+    for data in (
+        "simulator/py.typed",
+        "simulator/data/fixtures/default.yaml",
+        "simulator/data/scenarios/rules/r01-advisor-files-allowed.yaml",
+        "simulator/surfaces/ui/templates/ui/base.html",
+        "simulator/surfaces/ui/static/style.css",
+        "simulator/surfaces/ui/static/favicon.png",
+    ):
         assert data in names, f"{data} is not in {wheel.name}"
 
     started = time.perf_counter()
@@ -187,8 +238,16 @@ def test_the_wheel_installs_and_runs_anywhere(tmp_path):
 
     started = time.perf_counter()
     assert run([venv / "bin" / "pcsim", "--version"], work, env).stdout.strip() == f"pcsim {VERSION}"
-    located = run([venv / "bin" / "python", "-c", "import simulator, simulator.data as d; "
-                   "print(simulator.__file__); print(d.fixtures_dir()); print(d.scenarios_dir())"], work, env)
+    located = run(
+        [
+            venv / "bin" / "python",
+            "-c",
+            "import simulator, simulator.data as d; "
+            "print(simulator.__file__); print(d.fixtures_dir()); print(d.scenarios_dir())",
+        ],
+        work,
+        env,
+    )
     for line in located.stdout.split():
         assert Path(line).is_relative_to(venv), f"not the installed package: {located.stdout}"
 
@@ -209,8 +268,7 @@ def test_the_wheel_installs_and_runs_anywhere(tmp_path):
 
     started = time.perf_counter()
     (work / "test_partner_tool.py").write_text(PARTNER_TOOL_TESTS, encoding="utf-8")
-    tested = run([venv / "bin" / "python", "-m", "pytest", "-p", "no:cacheprovider", "test_partner_tool.py"],
-                 work, env)
+    tested = run([venv / "bin" / "python", "-m", "pytest", "-p", "no:cacheprovider", "test_partner_tool.py"], work, env)
     assert re.search(r"\b3 passed\b", tested.stdout), tested.stdout[-3000:]
     # The README's "testing your tool": the example partner tool's own suite, as its checkout has it.
     example = shutil.copytree(ROOT / "examples" / "ticket_sync", work / "ticket_sync")

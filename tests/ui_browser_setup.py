@@ -5,6 +5,7 @@ Playwright's own browser download is not available here, so the tests launch the
 (``make system-deps``); pytest never installs anything: run alone on a machine without the browser, the browser
 tests are skipped, and say how to install it.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,14 @@ CHROMIUM = os.environ.get("PCSIM_CHROMIUM", "/usr/bin/chromium")
 # What is known to work here (headless, as root, on a machine with no network beyond its package mirrors):
 # without the background-networking flags Chromium keeps trying to reach Google's hosts.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 HOW_TO_INSTALL = (
@@ -40,8 +47,10 @@ def _playwright():
     try:
         from playwright import sync_api
     except ImportError:
-        pytest.fail("The browser tests need the Python package `playwright` (the `test` extra): "
-                    "pip install -e '.[test]'", pytrace=False)
+        pytest.fail(
+            "The browser tests need the Python package `playwright` (the `test` extra): pip install -e '.[test]'",
+            pytrace=False,
+        )
     return sync_api
 
 
@@ -63,8 +72,10 @@ def browser(chromium_executable):
         try:
             chromium = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
         except sync_api.Error as error:  # a broken install: say so rather than a bare traceback
-            pytest.fail(f"Could not start {chromium_executable}: {error}\n\n"
-                        + HOW_TO_INSTALL.format(path=chromium_executable), pytrace=False)
+            pytest.fail(
+                f"Could not start {chromium_executable}: {error}\n\n" + HOW_TO_INSTALL.format(path=chromium_executable),
+                pytrace=False,
+            )
         yield chromium
         chromium.close()
 
@@ -72,8 +83,7 @@ def browser(chromium_executable):
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context (no cookies: nobody signed in) on the live server, 1280x800."""
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-US",
-                                  timezone_id="UTC")
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-US", timezone_id="UTC")
     context.set_default_timeout(30_000)  # a loaded CI machine renders the busier pages slowly
     page = context.new_page()
     yield page

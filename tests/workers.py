@@ -1,5 +1,6 @@
 """Which gunicorn worker answered: ``pcsim serve --workers N`` tags every answer with the worker's process id
 (``x-pcsim-worker``, simulator/server.py), so a test can prove that two processes answered, not assume it."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -16,8 +17,9 @@ def worker(response: requests.Response) -> str:
     return pid
 
 
-def from_both_workers(send: Callable[[int], requests.Response], at_least: int = 12, each: int = 2,
-                      limit: int = 200) -> list[requests.Response]:
+def from_both_workers(
+    send: Callable[[int], requests.Response], at_least: int = 12, each: int = 2, limit: int = 200
+) -> list[requests.Response]:
     """``send(0)``, ``send(1)``, ... (each on a new connection: gunicorn hands connections to whichever worker
     accepts first) until at least ``at_least`` answers, ``each`` of them at least from each of two workers.
     Fails if more than two processes answered (a worker restarted) or one never did within ``limit`` calls."""

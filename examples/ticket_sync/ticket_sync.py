@@ -5,9 +5,11 @@ an Azure support ticket on behalf of one of them (Azure Resource Manager, ``Micr
 for the customer's tenant through GDAP) and reads it back. It knows nothing of pcsim: point its base URLs at
 Microsoft, or at a pcsim world (see tests/test_ticket_sync.py).
 
-    python ticket_sync.py --login https://login.microsoftonline.com --partner-center https://api.partnercenter.microsoft.com/v1 \\
-        --arm https://management.azure.com --tenant contoso-partner.onmicrosoft.com --username ... --customer ...
+    TICKET_SYNC_PASSWORD=... python ticket_sync.py --login https://login.microsoftonline.com \\
+        --partner-center https://api.partnercenter.microsoft.com/v1 --arm https://management.azure.com \\
+        --tenant contoso-partner.onmicrosoft.com --username ... --customer ... --subscription ...
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,19 +41,27 @@ class ToolError(Exception):
 class PartnerTool:
     """The tool's configuration: where the three services are, and whom it signs in as."""
 
-    login: str            # Entra ID authority host, e.g. https://login.microsoftonline.com
-    partner_center: str   # Partner Center REST base, e.g. https://api.partnercenter.microsoft.com/v1
-    arm: str              # Azure Resource Manager, e.g. https://management.azure.com
-    tenant: str           # the partner's tenant (domain or id)
+    login: str  # Entra ID authority host, e.g. https://login.microsoftonline.com
+    partner_center: str  # Partner Center REST base, e.g. https://api.partnercenter.microsoft.com/v1
+    arm: str  # Azure Resource Manager, e.g. https://management.azure.com
+    tenant: str  # the partner's tenant (domain or id)
     username: str
     password: str
     http: requests.Session = field(default_factory=requests.Session)
 
     def token(self, scope: str, tenant: str | None = None) -> str:
         """An access token for ``scope`` in ``tenant`` (the partner's own by default)."""
-        response = self.http.post(f"{self.login}/{tenant or self.tenant}/oauth2/v2.0/token", data={
-            "grant_type": "password", "client_id": AZURE_CLI_CLIENT_ID, "username": self.username,
-            "password": self.password, "scope": scope}, timeout=30)
+        response = self.http.post(
+            f"{self.login}/{tenant or self.tenant}/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": AZURE_CLI_CLIENT_ID,
+                "username": self.username,
+                "password": self.password,
+                "scope": scope,
+            },
+            timeout=30,
+        )
         if not response.ok:
             raise ToolError(response)
         return response.json()["access_token"]
@@ -69,14 +79,25 @@ class PartnerTool:
         page = self._call("GET", f"{self.partner_center}/customers?size=100", token)
         items = list(page["items"])
         while page.get("continuationToken"):
-            page = self._call("GET", f"{self.partner_center}/customers", token,
-                              params={"seekOperation": "Next", "size": 100},
-                              headers={"MS-ContinuationToken": page["continuationToken"]})
+            page = self._call(
+                "GET",
+                f"{self.partner_center}/customers",
+                token,
+                params={"seekOperation": "Next", "size": 100},
+                headers={"MS-ContinuationToken": page["continuationToken"]},
+            )
             items += page["items"]
         return items
 
-    def file_azure_ticket(self, customer_domain: str, subscription_id: str, title: str, description: str,
-                          contact_email: str, service_name: str = SERVICE_NAME) -> dict:
+    def file_azure_ticket(
+        self,
+        customer_domain: str,
+        subscription_id: str,
+        title: str,
+        description: str,
+        contact_email: str,
+        service_name: str = SERVICE_NAME,
+    ) -> dict:
         """An Azure technical support ticket on the customer's subscription, filed through GDAP: the service and
         its first problem classification are looked up by name, as the Azure portal's form does."""
         token = self.token("https://management.azure.com/.default", tenant=customer_domain)
@@ -85,13 +106,26 @@ class PartnerTool:
         services = self._call("GET", f"{support}/services", token, params=version)["value"]
         service = next(s for s in services if s["properties"]["displayName"] == service_name)
         problems = self._call("GET", f"{self.arm}{service['id']}/problemClassifications", token, params=version)
-        body = {"properties": {
-            "title": title, "description": description, "serviceId": service["id"],
-            "problemClassificationId": problems["value"][0]["id"], "severity": "moderate",
-            "advancedDiagnosticConsent": "Yes", "supportPlanId": "Cloud Solution Provider",
-            "contactDetails": {"firstName": "Ann", "lastName": "Beebe", "preferredContactMethod": "email",
-                               "primaryEmailAddress": contact_email, "preferredTimeZone": "UTC", "country": "usa",
-                               "preferredSupportLanguage": "en-US"}}}
+        body = {
+            "properties": {
+                "title": title,
+                "description": description,
+                "serviceId": service["id"],
+                "problemClassificationId": problems["value"][0]["id"],
+                "severity": "moderate",
+                "advancedDiagnosticConsent": "Yes",
+                "supportPlanId": "Cloud Solution Provider",
+                "contactDetails": {
+                    "firstName": "Ann",
+                    "lastName": "Beebe",
+                    "preferredContactMethod": "email",
+                    "primaryEmailAddress": contact_email,
+                    "preferredTimeZone": "UTC",
+                    "country": "usa",
+                    "preferredSupportLanguage": "en-US",
+                },
+            }
+        }
         name = f"ticket-sync-{uuid.uuid4().hex[:12]}"
         return self._call("PUT", self._ticket_url(subscription_id, name), token, json=body)
 
@@ -105,8 +139,10 @@ class PartnerTool:
         return self._call("GET", self._ticket_url(subscription_id, name), token)
 
     def _ticket_url(self, subscription_id: str, name: str) -> str:
-        return (f"{self.arm}/subscriptions/{subscription_id}/providers/Microsoft.Support/supportTickets/{name}"
-                f"?api-version={SUPPORT_API_VERSION}")
+        return (
+            f"{self.arm}/subscriptions/{subscription_id}/providers/Microsoft.Support/supportTickets/{name}"
+            f"?api-version={SUPPORT_API_VERSION}"
+        )
 
 
 def main() -> None:
@@ -114,11 +150,13 @@ def main() -> None:
     for option in ("login", "partner-center", "arm", "tenant", "username", "customer", "subscription"):
         parser.add_argument(f"--{option}", required=True)
     args = parser.parse_args()
-    tool = PartnerTool(args.login, args.partner_center, args.arm, args.tenant, args.username,
-                       os.environ["TICKET_SYNC_PASSWORD"])
+    tool = PartnerTool(
+        args.login, args.partner_center, args.arm, args.tenant, args.username, os.environ["TICKET_SYNC_PASSWORD"]
+    )
     print(f"{len(tool.customers())} customers")
-    filed = tool.file_azure_ticket(args.customer, args.subscription, "ticket-sync check", "Filed by ticket-sync.",
-                                   args.username)
+    filed = tool.file_azure_ticket(
+        args.customer, args.subscription, "ticket-sync check", "Filed by ticket-sync.", args.username
+    )
     print(json.dumps(tool.ticket(args.customer, args.subscription, filed["name"])["properties"], indent=2))
 
 

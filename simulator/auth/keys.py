@@ -1,4 +1,5 @@
 """The RSA key that signs every token, kept in the database so every worker signs and verifies alike."""
+
 from __future__ import annotations
 
 import base64
@@ -18,17 +19,18 @@ from ..domain.clock import utcnow
 from ..store import Store
 from ..store.models import SigningKey
 
-
 # One generated key per process: every store created in this process (tests make many) reuses it
 # instead of paying for a new RSA key each time. A store that already holds a key keeps its own.
 _generated_pem: str | None = None
 _generated_lock = threading.Lock()
 _generating: subprocess.Popen | None = None  # see generate_in_background
-_GENERATE = ("import sys\n"
-             "from cryptography.hazmat.primitives import serialization as s\n"
-             "from cryptography.hazmat.primitives.asymmetric import rsa\n"
-             "key = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
-             "sys.stdout.write(key.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()).decode())\n")
+_GENERATE = (
+    "import sys\n"
+    "from cryptography.hazmat.primitives import serialization as s\n"
+    "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+    "key = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
+    "sys.stdout.write(key.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()).decode())\n"
+)
 
 
 def generate_in_background() -> None:
@@ -40,8 +42,12 @@ def generate_in_background() -> None:
         if _generated_pem is not None or _generating is not None or (os.cpu_count() or 1) < 2:
             return
         try:
-            _generating = subprocess.Popen([sys.executable, "-c", _GENERATE], stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            _generating = subprocess.Popen(
+                [sys.executable, "-c", _GENERATE],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
         except OSError:
             _generating = None
 
@@ -75,8 +81,9 @@ def _new_private_pem() -> str:
             _generated_pem = _collect_generated(use=True)
         if _generated_pem is None:
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            _generated_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()).decode("ascii")
+            _generated_pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode("ascii")
         return _generated_pem
 
 
@@ -139,8 +146,19 @@ class KeyRing:
     def jwks(self) -> dict:
         self._load()
         numbers = self._public.public_numbers()
-        return {"keys": [{"kty": "RSA", "use": "sig", "kid": self.kid, "x5t": self.kid, "alg": "RS256",
-                          "n": _b64(numbers.n), "e": _b64(numbers.e)}]}
+        return {
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "use": "sig",
+                    "kid": self.kid,
+                    "x5t": self.kid,
+                    "alg": "RS256",
+                    "n": _b64(numbers.n),
+                    "e": _b64(numbers.e),
+                }
+            ]
+        }
 
 
 def b64json(value: dict) -> str:

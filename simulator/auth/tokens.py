@@ -3,6 +3,7 @@
 A partner user gets a token in a customer tenant only through GDAP (an active, unexpired relationship
 with an active access assignment to a group the user is in); the token carries the effective roles.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,9 +77,12 @@ def parse_scope(scope: str | None, resource: str | None = None) -> Scope:
     if resource and not rest:
         rest = [resource.rstrip("/") + "/.default"]
     if not rest:
-        raise OAuthError("invalid_scope", 70011,
-                         "The provided value for the input parameter 'scope' is not valid. "
-                         "Name a resource, e.g. 'https://api.partnercenter.microsoft.com/.default'.")
+        raise OAuthError(
+            "invalid_scope",
+            70011,
+            "The provided value for the input parameter 'scope' is not valid. "
+            "Name a resource, e.g. 'https://api.partnercenter.microsoft.com/.default'.",
+        )
     resources = set()
     for w in rest:
         if "://" in w:
@@ -87,15 +91,21 @@ def parse_scope(scope: str | None, resource: str | None = None) -> Scope:
         else:
             resources.add(GRAPH_SHORT_SCOPE_RESOURCE)
     if len(resources) > 1:
-        raise OAuthError("invalid_request", 28000,
-                         f"Provided value for the input parameter scope is not valid because it contains more than "
-                         f"one resource: {' '.join(sorted(resources))}.")
+        raise OAuthError(
+            "invalid_request",
+            28000,
+            f"Provided value for the input parameter scope is not valid because it contains more than "
+            f"one resource: {' '.join(sorted(resources))}.",
+        )
     wanted = resources.pop()
     found = resource_for(wanted)
     if found is None:
-        raise OAuthError("invalid_resource", 500011,
-                         f"The resource principal named {wanted} was not found in the tenant. pcsim knows: "
-                         + ", ".join(sorted({a for c in catalog.RESOURCES.values() for a in c.values()})))
+        raise OAuthError(
+            "invalid_resource",
+            500011,
+            f"The resource principal named {wanted} was not found in the tenant. pcsim knows: "
+            + ", ".join(sorted({a for c in catalog.RESOURCES.values() for a in c.values()})),
+        )
     cloud, surface, aud = found
     return Scope(aud, cloud, surface, " ".join(rest), oidc)
 
@@ -115,54 +125,107 @@ class TokenService:
         return issuer(world_id, tenant_id, self.default_world)
 
     # --- grants -------------------------------------------------------------------------------
-    def client_credentials(self, session: Session, world: str, tenant: Tenant, client_id: str,
-                           client_secret: str, scope: Scope, now: datetime) -> dict:
+    def client_credentials(
+        self,
+        session: Session,
+        world: str,
+        tenant: Tenant,
+        client_id: str,
+        client_secret: str,
+        scope: Scope,
+        now: datetime,
+    ) -> dict:
         app = queries.app_by_client_id(session, world, client_id)
         if app is None:
-            raise OAuthError("unauthorized_client", 700016,
-                             f"Application with identifier '{client_id}' was not found in the directory "
-                             f"'{tenant.name}'.")
+            raise OAuthError(
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory '{tenant.name}'.",
+            )
         if not client_secret or not _secret_matches(client_secret, app.secret_hash):
-            raise OAuthError("invalid_client", 7000215,
-                             "Invalid client secret provided. Ensure the secret being sent in the request is the "
-                             f"client secret value, not the client secret ID, for a secret added to app '{client_id}'.",
-                             status=401)
+            raise OAuthError(
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the "
+                f"client secret value, not the client secret ID, for a secret added to app '{client_id}'.",
+                status=401,
+            )
         if app.tenant_id != tenant.id:
-            raise OAuthError("unauthorized_client", 700016,
-                             f"Application with identifier '{client_id}' was not found in the directory "
-                             f"'{tenant.name}'. pcsim: app-only tokens are issued in the app's own tenant only.")
+            raise OAuthError(
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory "
+                f"'{tenant.name}'. pcsim: app-only tokens are issued in the app's own tenant only.",
+            )
         if not scope.text.endswith("/.default"):
-            raise OAuthError("invalid_scope", 1002012,
-                             f"The provided value for scope {scope.text} is not valid. Client credential flows must "
-                             "have a scope value with /.default suffixed to the resource identifier (application ID URI).")
+            raise OAuthError(
+                "invalid_scope",
+                1002012,
+                f"The provided value for scope {scope.text} is not valid. Client credential flows must "
+                "have a scope value with /.default suffixed to the resource identifier (application ID URI).",
+            )
         self._check_cloud(tenant, scope)
         claims = self._base_claims(world, tenant, scope, now) | {
-            "oid": app.id, "sub": app.id, "azp": app.id, "appid": app.id, "idtyp": "app",
-            "roles": list(app.roles), "app_displayname": app.display_name,
+            "oid": app.id,
+            "sub": app.id,
+            "azp": app.id,
+            "appid": app.id,
+            "idtyp": "app",
+            "roles": list(app.roles),
+            "app_displayname": app.display_name,
         }
         return self._response(claims, scope, now)
 
-    def password(self, session: Session, world: str, tenant: Tenant | None, client_id: str, username: str,
-                 password: str, scope: Scope, now: datetime, client_info: bool = False) -> dict:
+    def password(
+        self,
+        session: Session,
+        world: str,
+        tenant: Tenant | None,
+        client_id: str,
+        username: str,
+        password: str,
+        scope: Scope,
+        now: datetime,
+        client_info: bool = False,
+    ) -> dict:
         user = queries.user_by_upn(session, world, username or "")
         if user is None:
-            raise OAuthError("invalid_grant", 50034,
-                             f"The user account {username} does not exist in the directory. To sign into this "
-                             "application, the account must be added to the directory.")
+            raise OAuthError(
+                "invalid_grant",
+                50034,
+                f"The user account {username} does not exist in the directory. To sign into this "
+                "application, the account must be added to the directory.",
+            )
         if not _secret_matches(password or "", user.password_hash):
-            raise OAuthError("invalid_grant", 50126, "Error validating credentials due to invalid username or password.")
+            raise OAuthError(
+                "invalid_grant", 50126, "Error validating credentials due to invalid username or password."
+            )
         self._check_client(session, world, client_id)
         return self.user_token(session, world, tenant, user, client_id, scope, now, client_info=client_info)
 
-    def refresh(self, session: Session, world: str, tenant: Tenant | None, client_id: str, refresh_token: str,
-                scope: Scope | None, now: datetime, client_info: bool = False) -> dict:
+    def refresh(
+        self,
+        session: Session,
+        world: str,
+        tenant: Tenant | None,
+        client_id: str,
+        refresh_token: str,
+        scope: Scope | None,
+        now: datetime,
+        client_info: bool = False,
+    ) -> dict:
         claims = self._decode(refresh_token, now, audience=None, refresh=True)
         if claims.get("pcsim_world") != world:
-            raise OAuthError("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid: the "
-                             "refresh token was issued in another pcsim world.")
+            raise OAuthError(
+                "invalid_grant",
+                9002313,
+                "Invalid request. Request is malformed or invalid: the "
+                "refresh token was issued in another pcsim world.",
+            )
         if claims.get("azp") != client_id:
-            raise OAuthError("invalid_grant", 70000, "Provided grant is invalid: the refresh token was issued to "
-                             "another client.")
+            raise OAuthError(
+                "invalid_grant", 70000, "Provided grant is invalid: the refresh token was issued to another client."
+            )
         user = queries.user(session, world, claims["sub"])
         if user is None:
             raise OAuthError("invalid_grant", 50034, "The user account no longer exists in the directory.")
@@ -170,8 +233,17 @@ class TokenService:
         scope = scope or parse_scope(claims["scp_resource"] + "/.default")
         return self.user_token(session, world, target, user, client_id, scope, now, client_info=client_info)
 
-    def user_token(self, session: Session, world: str, tenant: Tenant | None, user: User, client_id: str,
-                   scope: Scope, now: datetime, client_info: bool = False) -> dict:
+    def user_token(
+        self,
+        session: Session,
+        world: str,
+        tenant: Tenant | None,
+        user: User,
+        client_id: str,
+        scope: Scope,
+        now: datetime,
+        client_info: bool = False,
+    ) -> dict:
         home = queries.tenant(session, world, user.tenant_id)
         target = tenant or home  # 'common' and 'organizations' mean the user's home tenant
         self._check_cloud(target, scope)
@@ -181,52 +253,104 @@ class TokenService:
             granted = self.gdap_roles(session, world, home, target, user, now)
             roles = sorted(granted.roles)
             extra = {"idp": f"https://sts.windows.net/{home.id}/", "home_tid": home.id}
-        claims = self._base_claims(world, target, scope, now) | extra | {
-            "oid": user.id, "sub": hashlib.sha256(f"{user.id}:{client_id}".encode()).hexdigest()[:43],
-            "upn": user.upn, "preferred_username": user.upn, "unique_name": user.upn, "name": user.display_name,
-            "given_name": user.given_name, "family_name": user.surname, "azp": client_id, "appid": client_id,
-            "scp": "user_impersonation" if scope.text.endswith("/.default") else " ".join(
-                s.rpartition("/")[2] for s in scope.text.split()),
-            "wids": roles, "idtyp": "user",
-        }
+        claims = (
+            self._base_claims(world, target, scope, now)
+            | extra
+            | {
+                "oid": user.id,
+                "sub": hashlib.sha256(f"{user.id}:{client_id}".encode()).hexdigest()[:43],
+                "upn": user.upn,
+                "preferred_username": user.upn,
+                "unique_name": user.upn,
+                "name": user.display_name,
+                "given_name": user.given_name,
+                "family_name": user.surname,
+                "azp": client_id,
+                "appid": client_id,
+                "scp": "user_impersonation"
+                if scope.text.endswith("/.default")
+                else " ".join(s.rpartition("/")[2] for s in scope.text.split()),
+                "wids": roles,
+                "idtyp": "user",
+            }
+        )
         response = self._response(claims, scope, now)
         refresh_claims = {
-            "iss": claims["iss"], "sub": user.id, "tid": target.id, "azp": client_id, "pcsim_world": world,
-            "scp_resource": scope.resource.rstrip("/"), "iat": claims["iat"], "nbf": claims["nbf"],
-            "exp": int((now + REFRESH_TOKEN_LIFETIME).timestamp()), "uti": uuid.uuid4().hex,
+            "iss": claims["iss"],
+            "sub": user.id,
+            "tid": target.id,
+            "azp": client_id,
+            "pcsim_world": world,
+            "scp_resource": scope.resource.rstrip("/"),
+            "iat": claims["iat"],
+            "nbf": claims["nbf"],
+            "exp": int((now + REFRESH_TOKEN_LIFETIME).timestamp()),
+            "uti": uuid.uuid4().hex,
         }
         response["refresh_token"] = self.keys.sign(refresh_claims, typ="RT")
         if scope.oidc & {"openid", "profile"} or client_info:
-            response["id_token"] = self.keys.sign({
-                "iss": claims["iss"], "aud": client_id, "sub": claims["sub"], "oid": user.id, "tid": target.id,
-                "preferred_username": user.upn, "upn": user.upn, "name": user.display_name,
-                "iat": claims["iat"], "nbf": claims["nbf"], "exp": claims["exp"], "ver": "2.0",
-            })
+            response["id_token"] = self.keys.sign(
+                {
+                    "iss": claims["iss"],
+                    "aud": client_id,
+                    "sub": claims["sub"],
+                    "oid": user.id,
+                    "tid": target.id,
+                    "preferred_username": user.upn,
+                    "upn": user.upn,
+                    "name": user.display_name,
+                    "iat": claims["iat"],
+                    "nbf": claims["nbf"],
+                    "exp": claims["exp"],
+                    "ver": "2.0",
+                }
+            )
         if client_info:
             response["client_info"] = b64json({"uid": user.id, "utid": home.id})
         return response
 
-    def gdap_roles(self, session: Session, world: str, home: Tenant, target: Tenant, user: User,
-                   now: datetime) -> EffectiveRoles:
+    def gdap_roles(
+        self, session: Session, world: str, home: Tenant, target: Tenant, user: User, now: datetime
+    ) -> EffectiveRoles:
         """A user's roles in a foreign tenant: only a partner user, only through GDAP."""
-        refusal = (f"User account '{user.upn}' from identity provider 'https://sts.windows.net/{home.id}/' does not "
-                   f"exist in tenant '{target.name}' and cannot access the application in that tenant. ")
+        refusal = (
+            f"User account '{user.upn}' from identity provider 'https://sts.windows.net/{home.id}/' does not "
+            f"exist in tenant '{target.name}' and cannot access the application in that tenant. "
+        )
         if home.kind != "partner" or target.kind != "customer":
-            raise OAuthError("invalid_grant", 50020, refusal + "pcsim: only a partner user may act in another "
-                             "tenant, and only in a customer tenant, through GDAP.")
+            raise OAuthError(
+                "invalid_grant",
+                50020,
+                refusal + "pcsim: only a partner user may act in another "
+                "tenant, and only in a customer tenant, through GDAP.",
+            )
         groups = queries.user_groups(session, world, user.id)
         facts = queries.gdap_facts(session, world, home.id, target.id)
         granted = effective_roles(facts, set(groups), now)
-        reason = (f"user {user.upn} is in no security group of {home.name}" if not groups and facts
-                  else granted.denial_reason())
+        reason = (
+            f"user {user.upn} is in no security group of {home.name}"
+            if not groups and facts
+            else granted.denial_reason()
+        )
         d = Decision("login.customerTenantToken")
         try:
-            d.require("GDAP", bool(granted.roles), f"{user.upn} holds no role in {target.name}: {reason}",
-                      f"{user.upn} holds {', '.join(granted.role_names)} in {target.name} through GDAP",
-                      groups=sorted(groups.values()), findings=granted.findings,
-                      grants=[{"relationship": g.relationship_name, "accessAssignment": g.assignment_id,
-                               "group": g.group_name, "roles": sorted(ENTRA_ROLE_NAMES.get(r, r) for r in g.roles)}
-                              for g in granted.grants])
+            d.require(
+                "GDAP",
+                bool(granted.roles),
+                f"{user.upn} holds no role in {target.name}: {reason}",
+                f"{user.upn} holds {', '.join(granted.role_names)} in {target.name} through GDAP",
+                groups=sorted(groups.values()),
+                findings=granted.findings,
+                grants=[
+                    {
+                        "relationship": g.relationship_name,
+                        "accessAssignment": g.assignment_id,
+                        "group": g.group_name,
+                        "roles": sorted(ENTRA_ROLE_NAMES.get(r, r) for r in g.roles),
+                    }
+                    for g in granted.grants
+                ],
+            )
         except Denied:
             raise OAuthError("invalid_grant", 50020, refusal + f"pcsim (GDAP): {reason}.") from None
         return granted
@@ -239,14 +363,18 @@ class TokenService:
         except OAuthError as exc:
             raise TokenRejected(exc.description) from None
         if claims.get("iss") != self.issuer(world, claims.get("tid", "")):
-            raise TokenRejected(f"the token's issuer {claims.get('iss')!r} is not this world's "
-                                f"({self.issuer(world, claims.get('tid', ''))!r})")
+            raise TokenRejected(
+                f"the token's issuer {claims.get('iss')!r} is not this world's "
+                f"({self.issuer(world, claims.get('tid', ''))!r})"
+            )
         return claims
 
     def _decode(self, token: str, now: datetime, *, audience: str | None, refresh: bool = False) -> dict:
         def bad(reason: str):
             if refresh:
-                return OAuthError("invalid_grant", 9002313, f"Invalid request. Request is malformed or invalid: {reason}.")
+                return OAuthError(
+                    "invalid_grant", 9002313, f"Invalid request. Request is malformed or invalid: {reason}."
+                )
             return OAuthError("invalid_token", 0, reason)
 
         header, claims = self._verified.get(token, (None, None))
@@ -264,9 +392,12 @@ class TokenService:
             raise bad("the token is not signed by a key of this server")
         if claims is None:
             try:
-                claims = jwt.decode(token, key, algorithms=["RS256"],
-                                    options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                                             "verify_aud": False})
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=["RS256"],
+                    options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False},
+                )
             except jwt.InvalidSignatureError:
                 raise bad("the token's signature is invalid") from None
             except jwt.PyJWTError as exc:
@@ -290,26 +421,44 @@ class TokenService:
     def _check_client(self, session: Session, world: str, client_id: str) -> None:
         if client_id == catalog.AZURE_CLI_CLIENT_ID or queries.app_by_client_id(session, world, client_id or ""):
             return
-        raise OAuthError("unauthorized_client", 700016,
-                         f"Application with identifier '{client_id}' was not found in the directory. pcsim accepts "
-                         f"the Azure CLI's public client id ({catalog.AZURE_CLI_CLIENT_ID}) or an app registration "
-                         "of the world.")
+        raise OAuthError(
+            "unauthorized_client",
+            700016,
+            f"Application with identifier '{client_id}' was not found in the directory. pcsim accepts "
+            f"the Azure CLI's public client id ({catalog.AZURE_CLI_CLIENT_ID}) or an app registration "
+            "of the world.",
+        )
 
     @staticmethod
     def _check_cloud(tenant: Tenant, scope: Scope) -> None:
         if tenant.cloud != scope.cloud:
-            raise OAuthError("invalid_resource", 500011,
-                             f"The resource principal named {scope.resource} was not found in the tenant named "
-                             f"{tenant.name}: the tenant is in the {tenant.cloud} cloud, the resource in the "
-                             f"{scope.cloud} cloud (R14).")
+            raise OAuthError(
+                "invalid_resource",
+                500011,
+                f"The resource principal named {scope.resource} was not found in the tenant named "
+                f"{tenant.name}: the tenant is in the {tenant.cloud} cloud, the resource in the "
+                f"{scope.cloud} cloud (R14).",
+            )
 
     def _base_claims(self, world: str, tenant: Tenant, scope: Scope, now: datetime) -> dict:
         iat = int(now.timestamp())
-        return {"aud": scope.resource, "iss": self.issuer(world, tenant.id), "iat": iat, "nbf": iat,
-                "exp": iat + int(ACCESS_TOKEN_LIFETIME.total_seconds()), "tid": tenant.id, "ver": "2.0",
-                "uti": uuid.uuid4().hex}
+        return {
+            "aud": scope.resource,
+            "iss": self.issuer(world, tenant.id),
+            "iat": iat,
+            "nbf": iat,
+            "exp": iat + int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+            "tid": tenant.id,
+            "ver": "2.0",
+            "uti": uuid.uuid4().hex,
+        }
 
     def _response(self, claims: dict, scope: Scope, now: datetime) -> dict:
         lifetime = claims["exp"] - claims["iat"]
-        return {"token_type": "Bearer", "scope": scope.text, "expires_in": lifetime, "ext_expires_in": lifetime,
-                "access_token": self.keys.sign(claims)}
+        return {
+            "token_type": "Bearer",
+            "scope": scope.text,
+            "expires_in": lifetime,
+            "ext_expires_in": lifetime,
+            "access_token": self.keys.sign(claims),
+        }

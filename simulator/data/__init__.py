@@ -5,6 +5,7 @@ In the repository they stay at the top level, where people look for them; ``simu
 ``[tool.setuptools.package-data]`` in pyproject.toml). Every reader finds them through :mod:`importlib.resources`,
 so a source checkout, an editable install and an installed wheel all read them the same way.
 """
+
 from __future__ import annotations
 
 import atexit

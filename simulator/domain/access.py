@@ -3,6 +3,7 @@
 The functions take plain facts (dataclasses the store builds) and return results that carry the
 relationships, access assignments and groups they used, so a denial can say exactly what is missing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Fixed vocabularies: Entra role templates, Partner Center roles, clouds, workloads, enums."""
+
 from __future__ import annotations
 
 # Entra ID built-in role template ids (the roleDefinitionId GDAP grants).
@@ -42,18 +43,39 @@ SUBSCRIPTION_STATUSES = ("active", "suspended", "deleted", "pending", "none")
 RBAC_ROLES = ("Owner", "Contributor", "Support Request Contributor", "Reader")
 
 GDAP_STATUSES = (
-    "activating", "active", "approvalPending", "approved", "created", "expired", "expiring",
-    "terminated", "terminating", "terminationRequested",
+    "activating",
+    "active",
+    "approvalPending",
+    "approved",
+    "created",
+    "expired",
+    "expiring",
+    "terminated",
+    "terminating",
+    "terminationRequested",
 )
 ACCESS_ASSIGNMENT_STATUSES = ("pending", "active", "deleting", "deleted", "error")
 
 SUPPORT_PLAN_TYPES = ("partnerAgreement", "premier", "unified", "azureSupportPlan")
 
 SERVICE_HEALTH_STATUSES = (
-    "serviceOperational", "investigating", "restoringService", "verifyingService", "serviceRestored",
-    "postIncidentReviewPublished", "serviceDegradation", "serviceInterruption", "extendedRecovery",
-    "falsePositive", "investigationSuspended", "resolved", "mitigatedExternal", "mitigated",
-    "resolvedExternal", "confirmed", "reported",
+    "serviceOperational",
+    "investigating",
+    "restoringService",
+    "verifyingService",
+    "serviceRestored",
+    "postIncidentReviewPublished",
+    "serviceDegradation",
+    "serviceInterruption",
+    "extendedRecovery",
+    "falsePositive",
+    "investigationSuspended",
+    "resolved",
+    "mitigatedExternal",
+    "mitigated",
+    "resolvedExternal",
+    "confirmed",
+    "reported",
 )
 ISSUE_CLASSIFICATIONS = ("advisory", "incident")
 

@@ -3,6 +3,7 @@
 A denial raises :class:`Denied` carrying the decision, so a surface can show which rule refused and a
 trace can show every rule that was looked at.
 """
+
 from __future__ import annotations
 
 from contextvars import ContextVar
@@ -62,5 +63,8 @@ class Decision:
         self.checks.append(Check(rule, True, reason, facts))
 
     def as_dict(self) -> dict:
-        return {"action": self.action, "allowed": all(c.passed for c in self.checks),
-                "checks": [c.as_dict() for c in self.checks]}
+        return {
+            "action": self.action,
+            "allowed": all(c.passed for c in self.checks),
+            "checks": [c.as_dict() for c in self.checks],
+        }

@@ -1,4 +1,5 @@
 """Typed domain errors. Each surface maps them to its own error body."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

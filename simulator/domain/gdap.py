@@ -1,4 +1,5 @@
 """GDAP relationship lifecycle: who may move a relationship from one status to the next, and when."""
+
 from __future__ import annotations
 
 import base64
@@ -25,12 +26,14 @@ def check_duration(text: str) -> timedelta:
 
 def check_auto_extend(auto_extend: str, role_ids: set[str]) -> None:
     if auto_extend not in ("PT0S", "P0D") and GLOBAL_ADMINISTRATOR in role_ids:
-        raise Invalid("a relationship that grants Global Administrator cannot auto-extend (autoExtendDuration "
-                      "must be PT0S)")
+        raise Invalid(
+            "a relationship that grants Global Administrator cannot auto-extend (autoExtendDuration must be PT0S)"
+        )
 
 
-def next_status(action: str, status: str, *, actor_is_partner: bool, actor_is_customer_global_admin: bool,
-                has_customer: bool) -> str:
+def next_status(
+    action: str, status: str, *, actor_is_partner: bool, actor_is_customer_global_admin: bool, has_customer: bool
+) -> str:
     """The status after a relationship request ``action`` (lockForApproval, approve, terminate)."""
     if action == "lockForApproval":
         if not actor_is_partner:
@@ -42,8 +45,10 @@ def next_status(action: str, status: str, *, actor_is_partner: bool, actor_is_cu
         return "approvalPending"
     if action == "approve":
         if not actor_is_customer_global_admin:
-            raise Denied("only a Global Administrator of the relationship's customer approves it (pcsim stands in "
-                         "for the Microsoft 365 admin center's approval page)")
+            raise Denied(
+                "only a Global Administrator of the relationship's customer approves it (pcsim stands in "
+                "for the Microsoft 365 admin center's approval page)"
+            )
         if status != "approvalPending":
             raise Conflict(f"a relationship can be approved only while 'approvalPending'; it is '{status}'")
         return "active"
@@ -65,12 +70,15 @@ def check_assignment_roles(roles: list[str], relationship_roles: list[str], rela
     """An access assignment holds only roles its relationship grants."""
     missing = [ENTRA_ROLE_NAMES.get(r, r) for r in roles if r not in relationship_roles]
     if missing:
-        raise Invalid(f"roles {', '.join(missing)} are not granted by the relationship '{relationship_name}'; an "
-                      "access assignment can only hold a subset of the relationship's roles")
+        raise Invalid(
+            f"roles {', '.join(missing)} are not granted by the relationship '{relationship_name}'; an "
+            "access assignment can only hold a subset of the relationship's roles"
+        )
 
 
-def check_manager(name: str, *, own_partner_tenant: bool, app_roles: frozenset[str] | None,
-                  partner_roles: frozenset[str], write: bool) -> None:
+def check_manager(
+    name: str, *, own_partner_tenant: bool, app_roles: frozenset[str] | None, partner_roles: frozenset[str], write: bool
+) -> None:
     """Who manages GDAP: a caller of the partner's own tenant; writes need the AdminAgent role (users, R3) or the
     ReadWrite.All application permission (apps: ``app_roles`` is None for a user)."""
     if not own_partner_tenant:
@@ -79,8 +87,7 @@ def check_manager(name: str, *, own_partner_tenant: bool, app_roles: frozenset[s
         if not (app_roles & ({WRITE_ROLE} if write else {WRITE_ROLE, READ_ROLE})):
             raise Denied(f"the app lacks the {WRITE_ROLE if write else READ_ROLE} application permission")
     elif write and "AdminAgent" not in partner_roles:
-        raise Denied(f"{name} lacks the Partner Center AdminAgent role needed to manage GDAP relationships",
-                     rule="R3")
+        raise Denied(f"{name} lacks the Partner Center AdminAgent role needed to manage GDAP relationships", rule="R3")
 
 
 def check_customer(ref: str, kind: str | None, cloud: str | None, partner_cloud: str) -> None:

@@ -1,4 +1,5 @@
 """Partner-customer relationships (R1) and what a partner sees of a customer."""
+
 from __future__ import annotations
 
 from .catalog import PROVIDER_TYPES
@@ -16,11 +17,16 @@ PARTNER_RELATIONSHIP_TYPE = {
 def require_relationship(partner_name: str, partner_id: str, customer_id: str, types: set[str]) -> None:
     """R1: a partner acts for a customer only through a relationship (advisor, reseller, provider)."""
     Decision("partnercenter.customer.access").require(
-        "R1", bool(types),
+        "R1",
+        bool(types),
         f"The partner id {partner_id} has no commerce relationship with the customer id {customer_id}. "
         f"{partner_name} is neither advisor, indirect reseller, direct provider nor indirect provider of this "
-        "customer.", f"{partner_name} is {' and '.join(sorted(types))} of the customer",
-        partner=partner_id, customer=customer_id, relationships=sorted(types))
+        "customer.",
+        f"{partner_name} is {' and '.join(sorted(types))} of the customer",
+        partner=partner_id,
+        customer=customer_id,
+        relationships=sorted(types),
+    )
 
 
 def relationship_to_partner(types: set[str]) -> str:

@@ -5,6 +5,7 @@ The three non-technical Azure service ids (billing, subscription management, quo
 problem classification ids are the real ones; the rest of the catalogue is pcsim's, real-looking and
 stable (uuid5 of their names).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,12 @@ def _id(*parts: str) -> str:
 
 
 # Workloads on which a partner files on behalf of a customer with the CSP entitlement (R2).
-CSP_SUPPORT_WORKLOADS = {"azure": "Azure", "microsoft365": "Microsoft 365 (Office 365)",
-                         "dynamics": "Dynamics CRM Online", "ems": "Enterprise Mobility Suite"}
+CSP_SUPPORT_WORKLOADS = {
+    "azure": "Azure",
+    "microsoft365": "Microsoft 365 (Office 365)",
+    "dynamics": "Dynamics CRM Online",
+    "ems": "Enterprise Mobility Suite",
+}
 
 
 # --- Partner Center support topics ---------------------------------------------------------------------
@@ -43,8 +48,12 @@ SUPPORT_TOPICS: tuple[SupportTopic, ...] = (
     SupportTopic(32444682, "Dynamics CRM Online - Administration", "Users, security roles, instances.", "dynamics"),
     SupportTopic(32444691, "Enterprise Mobility Suite - Intune", "Device enrolment, compliance, apps.", "ems"),
     SupportTopic(32444692, "Enterprise Mobility Suite - Entra ID P1/P2", "Conditional access, identity.", "ems"),
-    SupportTopic(32444667, "Partner Center Issues", "Office 365 questions from the CSP partner about Partner "
-                 "Center itself (the partner's own account).", "partnercenter"),
+    SupportTopic(
+        32444667,
+        "Partner Center Issues",
+        "Office 365 questions from the CSP partner about Partner Center itself (the partner's own account).",
+        "partnercenter",
+    ),
     SupportTopic(32444668, "Partner Center - Onboarding", "Enrolment, agreements, partner profile.", "partnercenter"),
     SupportTopic(32444669, "Partner Center - Incentives and billing", "The partner's own invoices.", "partnercenter"),
 )
@@ -55,8 +64,11 @@ TOPICS_BY_ID = {t.id: t for t in SUPPORT_TOPICS}
 BILLING_SERVICE = "517f2da6-78fd-0498-4e22-ad26996b1dfc"
 SUBSCRIPTION_MANAGEMENT_SERVICE = "f3dc5421-79ef-1efa-41a5-42bf3cbb52c6"
 QUOTA_SERVICE = "06bfd9d3-516b-d5c6-5802-169c800dec89"
-NON_TECHNICAL_SERVICES = {BILLING_SERVICE: "billing", SUBSCRIPTION_MANAGEMENT_SERVICE: "subscription management",
-                          QUOTA_SERVICE: "quota"}
+NON_TECHNICAL_SERVICES = {
+    BILLING_SERVICE: "billing",
+    SUBSCRIPTION_MANAGEMENT_SERVICE: "subscription management",
+    QUOTA_SERVICE: "quota",
+}
 
 
 @dataclass(frozen=True)
@@ -71,27 +83,58 @@ class AzureService:
         return self.id not in NON_TECHNICAL_SERVICES
 
 
-def _service(name: str, resource_types: tuple[str, ...], problems: tuple[str, ...], sid: str | None = None,
-             fixed: dict[str, str] | None = None) -> AzureService:
+def _service(
+    name: str,
+    resource_types: tuple[str, ...],
+    problems: tuple[str, ...],
+    sid: str | None = None,
+    fixed: dict[str, str] | None = None,
+) -> AzureService:
     sid = sid or _id("service", name)
     fixed = fixed or {}
-    return AzureService(sid, name, resource_types,
-                        tuple((fixed.get(p) or _id("problem", name, p), p) for p in problems))
+    return AzureService(
+        sid, name, resource_types, tuple((fixed.get(p) or _id("problem", name, p), p) for p in problems)
+    )
 
 
 AZURE_SERVICES: tuple[AzureService, ...] = (
-    _service("Billing", (), ("Add or update VAT, tax id, PO number or profile information",
-                              "Refund request", "Understand my bill", "Payment issues"), BILLING_SERVICE,
-             {"Add or update VAT, tax id, PO number or profile information": "3ec1a070-f242-9ecf-5a7c-e1a88ce029ef",
-              "Refund request": "d0f16bf7-e011-3f3b-1c26-3147f84e0896"}),
-    _service("Subscription management", (), ("Cancel my subscription", "Transfer ownership",
-                                             "Change subscription name"), SUBSCRIPTION_MANAGEMENT_SERVICE),
-    _service("Service and subscription limits (quotas)", (), ("Compute-VM (cores-vCPUs) subscription limit increases",
-                                                             "Storage: Azure Storage", "Networking"), QUOTA_SERVICE),
-    _service("Virtual Machine running Windows", ("MICROSOFT.COMPUTE/VIRTUALMACHINES",),
-             ("Cannot connect to my VM", "VM start, stop or restart", "Performance")),
-    _service("Virtual Machine running Linux", ("MICROSOFT.COMPUTE/VIRTUALMACHINES",),
-             ("Cannot connect to my VM", "VM start, stop or restart", "Performance")),
+    _service(
+        "Billing",
+        (),
+        (
+            "Add or update VAT, tax id, PO number or profile information",
+            "Refund request",
+            "Understand my bill",
+            "Payment issues",
+        ),
+        BILLING_SERVICE,
+        {
+            "Add or update VAT, tax id, PO number or profile information": "3ec1a070-f242-9ecf-5a7c-e1a88ce029ef",
+            "Refund request": "d0f16bf7-e011-3f3b-1c26-3147f84e0896",
+        },
+    ),
+    _service(
+        "Subscription management",
+        (),
+        ("Cancel my subscription", "Transfer ownership", "Change subscription name"),
+        SUBSCRIPTION_MANAGEMENT_SERVICE,
+    ),
+    _service(
+        "Service and subscription limits (quotas)",
+        (),
+        ("Compute-VM (cores-vCPUs) subscription limit increases", "Storage: Azure Storage", "Networking"),
+        QUOTA_SERVICE,
+    ),
+    _service(
+        "Virtual Machine running Windows",
+        ("MICROSOFT.COMPUTE/VIRTUALMACHINES",),
+        ("Cannot connect to my VM", "VM start, stop or restart", "Performance"),
+    ),
+    _service(
+        "Virtual Machine running Linux",
+        ("MICROSOFT.COMPUTE/VIRTUALMACHINES",),
+        ("Cannot connect to my VM", "VM start, stop or restart", "Performance"),
+    ),
     _service("App Service - Web Apps", ("MICROSOFT.WEB/SITES",), ("Availability and performance", "Deployment")),
     _service("Azure SQL Database", ("MICROSOFT.SQL/SERVERS",), ("Connectivity", "Performance", "Backup and restore")),
     _service("Storage Account Management", ("MICROSOFT.STORAGE/STORAGEACCOUNTS",), ("Access keys", "Data loss")),
@@ -138,10 +181,17 @@ MORE_CATEGORY_ID = "more"
 
 # --- R4: each workload's own portal, opened in the partner's context for the customer tenant ------------------
 PORTALS = {
-    "azure": ("Azure portal", "https://portal.azure.com/#@{domain}/blade/Microsoft_Azure_Support/HelpAndSupportBlade/newsupportrequest"),
-    "microsoft365": ("Microsoft 365 admin center",
-                     "https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={tenant_id}&CSDEST=o365admincenter"),
+    "azure": (
+        "Azure portal",
+        "https://portal.azure.com/#@{domain}/blade/Microsoft_Azure_Support/HelpAndSupportBlade/newsupportrequest",
+    ),
+    "microsoft365": (
+        "Microsoft 365 admin center",
+        "https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={tenant_id}&CSDEST=o365admincenter",
+    ),
     "ems": ("Microsoft Intune admin center", "https://intune.microsoft.com/{domain}#home"),
-    "dynamics": ("Power Platform admin center (Dynamics)",
-                 "https://admin.powerplatform.microsoft.com/support?tenant={tenant_id}"),
+    "dynamics": (
+        "Power Platform admin center (Dynamics)",
+        "https://admin.powerplatform.microsoft.com/support?tenant={tenant_id}",
+    ),
 }

@@ -4,6 +4,7 @@ A new ticket is ``open``. A day later a Microsoft engineer asks for information:
 A note from the partner or customer puts it back to ``open``; left unanswered for seven days it is
 ``closed``. Closing by hand is always possible; a closed ticket takes no more notes.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -17,8 +18,10 @@ PC_SEVERITIES = ("unknown", "critical", "moderate", "minimal")
 ATTENTION_AFTER = timedelta(days=1)
 CLOSE_AFTER = timedelta(days=7)
 ENGINEER = "Microsoft Support"
-ENGINEER_QUESTION = ("Thank you for contacting Microsoft Support. Could you share the exact time the issue "
-                     "started and the affected users or resources?")
+ENGINEER_QUESTION = (
+    "Thank you for contacting Microsoft Support. Could you share the exact time the issue "
+    "started and the affected users or resources?"
+)
 AUTO_CLOSE_NOTE = "Closing this request: we did not hear back within seven days. Reply to reopen a new request."
 
 

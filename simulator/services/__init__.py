@@ -5,6 +5,7 @@ returns plain data (rows or dicts) for the surface to render in its API's shape;
 (``simulator.domain.errors``) carrying its rule and Decision. Nothing here knows Flask or HTTP: a surface
 builds a :class:`Scope` and a :class:`Principal` from the request and calls one use case.
 """
+
 from __future__ import annotations
 
 from .scope import Principal, Scope

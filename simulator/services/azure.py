@@ -6,6 +6,7 @@ A refusal is a domain error; when ARM names it more precisely than by its rule o
 ``support_plan``, ``contact``) and ``target`` (the request property at fault), which the surface maps to ARM's
 error code and target.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,8 @@ from ..domain.catalog import CLOUD_PREFIX, GLOBAL_ADMINISTRATOR
 from ..domain.decision import Decision
 from ..domain.errors import Denied, DomainError, Invalid, NotFound
 from ..domain.support_catalog import AZURE_SERVICES, SERVICES_BY_ID, AzureService
-from ..store import azure as store, queries
+from ..store import azure as store
+from ..store import queries
 from ..store.facts import RowView
 from ..store.models import Subscription
 from .scope import Principal, Scope
@@ -40,7 +42,7 @@ def naming(problem: str, target: str | None = None):
     try:
         yield
     except Denied as exc:
-        raise refuse(exc, problem, target)
+        raise refuse(exc, problem, target) from None
 
 
 # --- who may act where -------------------------------------------------------------------------------------
@@ -63,8 +65,9 @@ class SupportScope:
         return f"/subscriptions/{self.sub.id}" if self.sub else "the tenant"
 
 
-def support_scope(scope: Scope, principal: Principal, subscription_id: str | None, action: str,
-                  write: bool) -> SupportScope:
+def support_scope(
+    scope: Scope, principal: Principal, subscription_id: str | None, action: str, write: bool
+) -> SupportScope:
     """A subscription's tickets: R14 (its cloud), R12 (the token's tenant), then R7 (GDAP for a partner user in a
     customer tenant, then RBAC on the subscription). Without a subscription, the token's tenant's: R7's GDAP half
     only (no subscription, so no RBAC)."""
@@ -85,17 +88,25 @@ def support_scope(scope: Scope, principal: Principal, subscription_id: str | Non
 def _azure_subscription(scope: Scope, subscription_id: str) -> rules.AzureSubscriptionFacts:
     """The subscription's facts: 400 for a malformed id, 404 when it does not exist in this cloud (R14)."""
     if not GUID.match(subscription_id):
-        raise refuse(Invalid(f"The provided subscription identifier '{subscription_id}' is malformed or invalid."),
-                     "subscription_id")
+        raise refuse(
+            Invalid(f"The provided subscription identifier '{subscription_id}' is malformed or invalid."),
+            "subscription_id",
+        )
     sub = queries.azure_subscription(scope.db, scope.world_id, subscription_id)
     if sub is None:
         raise refuse(NotFound(f"The subscription '{subscription_id}' could not be found."), "subscription")
     owner = queries.tenant(scope.db, scope.world_id, sub.tenant_id)
     if owner.cloud != scope.cloud:
-        raise refuse(NotFound(
-            f"The subscription '{subscription_id}' could not be found in the {scope.cloud} cloud: it belongs to the "
-            f"{owner.cloud} cloud, served under {CLOUD_PREFIX[owner.cloud]}/azure (R14).", rule="R14",
-            facts={"subscriptionCloud": owner.cloud, "surfaceCloud": scope.cloud}), "subscription")
+        raise refuse(
+            NotFound(
+                f"The subscription '{subscription_id}' could not be found in the "
+                f"{scope.cloud} cloud: it belongs to the "
+                f"{owner.cloud} cloud, served under {CLOUD_PREFIX[owner.cloud]}/azure (R14).",
+                rule="R14",
+                facts={"subscriptionCloud": owner.cloud, "surfaceCloud": scope.cloud},
+            ),
+            "subscription",
+        )
     return sub
 
 
@@ -106,8 +117,9 @@ def principal_id(principal: Principal) -> str:
 def _gdap(scope: Scope, principal: Principal, caller: rules.Caller):
     if not caller.is_guest or principal.user is None:
         return None
-    return queries.gdap_roles(scope.db, scope.world_id, principal.user.id, caller.home_tenant_id, caller.tenant_id,
-                              scope.now)
+    return queries.gdap_roles(
+        scope.db, scope.world_id, principal.user.id, caller.home_tenant_id, caller.tenant_id, scope.now
+    )
 
 
 def _rbac(scope: Scope, principal: Principal, subscription_id: str) -> list[dict]:
@@ -116,8 +128,11 @@ def _rbac(scope: Scope, principal: Principal, subscription_id: str) -> list[dict
 
 def _sees(scope: Scope, principal: Principal, subscription_id: str) -> bool:
     """A tenant's own Global Administrator sees all its subscriptions; anyone else those it holds a role on."""
-    own_admin = (principal.user is not None and principal.user.tenant_id == principal.tenant.id
-                 and GLOBAL_ADMINISTRATOR in principal.roles)
+    own_admin = (
+        principal.user is not None
+        and principal.user.tenant_id == principal.tenant.id
+        and GLOBAL_ADMINISTRATOR in principal.roles
+    )
     return own_admin or bool(_rbac(scope, principal, subscription_id))
 
 
@@ -125,8 +140,11 @@ def _sees(scope: Scope, principal: Principal, subscription_id: str) -> bool:
 def list_subscriptions(scope: Scope, principal: Principal) -> list[Subscription]:
     """The Azure subscriptions the token can see: its tenant's, on which the caller holds an RBAC role (all of
     them for the tenant's own Global Administrators)."""
-    return [s for s in store.azure_subscriptions(scope.db, scope.world_id, principal.tenant.id)
-            if _sees(scope, principal, s.id)]
+    return [
+        s
+        for s in store.azure_subscriptions(scope.db, scope.world_id, principal.tenant.id)
+        if _sees(scope, principal, s.id)
+    ]
 
 
 def get_subscription(scope: Scope, principal: Principal, subscription_id: str) -> Subscription:
@@ -134,9 +152,11 @@ def get_subscription(scope: Scope, principal: Principal, subscription_id: str) -
     sub = _azure_subscription(scope, subscription_id)
     rules.check_azure_visibility(Decision(READ_SUBSCRIPTION), principal.caller(scope), sub)
     if not _sees(scope, principal, sub.id):
-        raise Denied(f"The client '{principal.name}' with object id '{principal_id(principal)}' does not have "
-                     f"authorization to perform action '{READ_SUBSCRIPTION}' over scope '/subscriptions/{sub.id}' or "
-                     "the scope is invalid.")
+        raise Denied(
+            f"The client '{principal.name}' with object id '{principal_id(principal)}' does not have "
+            f"authorization to perform action '{READ_SUBSCRIPTION}' over scope '/subscriptions/{sub.id}' or "
+            "the scope is invalid."
+        )
     return store.subscription(scope.db, scope.world_id, sub.id)
 
 
@@ -150,8 +170,7 @@ def list_services() -> tuple[AzureService, ...]:
 def get_service(service_name: str) -> AzureService:
     service = SERVICES_BY_ID.get(service_name.lower())
     if service is None:
-        raise NotFound(f"The service '{service_name}' was not found. List the services with "
-                       f"GET {PROVIDER}/services.")
+        raise NotFound(f"The service '{service_name}' was not found. List the services with GET {PROVIDER}/services.")
     return service
 
 
@@ -161,5 +180,6 @@ def get_classification(service_name: str, classification_name: str) -> tuple[Azu
     for pid, name in service.classifications:
         if pid == classification_name.lower():
             return service, pid, name
-    raise NotFound(f"The problem classification '{classification_name}' was not found for service "
-                   f"'{service.display_name}'.")
+    raise NotFound(
+        f"The problem classification '{classification_name}' was not found for service '{service.display_name}'."
+    )

@@ -6,6 +6,7 @@ request's input through the callable the surface passes (``read_body``, ``read_q
 raising the surface's own error), so that a caller without access learns nothing about its input's faults, as on
 ARM. The order of the checks is the rule book's: R12, R7, then the input, R6, R8 or R13.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ from ..domain.catalog import PROVIDER_TYPES
 from ..domain.clock import iso
 from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.support_catalog import SERVICES_BY_ID, AzureService
-from ..store import azure as azure_store, queries, tickets as store
+from ..store import azure as azure_store
+from ..store import queries
+from ..store import tickets as store
 from ..store.models import Ticket, TicketNote
 from .azure import PROVIDER, SupportScope, naming, refuse, support_scope
 from .scope import Principal, Scope
@@ -33,10 +36,19 @@ WRITE_COMMUNICATIONS = "Microsoft.Support/supportTickets/communications/write"
 CHECK_NAME = "Microsoft.Support/checkNameAvailability/action"
 SERVICE_ID = re.compile(r"^(?:/providers/microsoft\.support/services/)?([^/]+)$", re.I)
 CLASSIFICATION_ID = re.compile(
-    r"^(?:/providers/microsoft\.support/services/([^/]+)/problemclassifications/)?([^/]+)$", re.I)
+    r"^(?:/providers/microsoft\.support/services/([^/]+)/problemclassifications/)?([^/]+)$", re.I
+)
 FORBIDDEN_NAME_CHARS = re.compile(r"[<>%&:\\?/#*\x00-\x1f]")
-DETAILS = ("advancedDiagnosticConsent", "require24X7Response", "problemScopingQuestions", "fileWorkspaceName",
-           "enrollmentId", "technicalTicketDetails", "quotaTicketDetails", "secondaryConsent")
+DETAILS = (
+    "advancedDiagnosticConsent",
+    "require24X7Response",
+    "problemScopingQuestions",
+    "fileWorkspaceName",
+    "enrollmentId",
+    "technicalTicketDetails",
+    "quotaTicketDetails",
+    "secondaryConsent",
+)
 _COMPARE = {"ge": datetime.__ge__, "gt": datetime.__gt__, "le": datetime.__le__, "lt": datetime.__lt__}
 
 Body = Callable[[], dict]
@@ -67,8 +79,14 @@ def guid_of(resource_id: str | None) -> str:
 
 def check_name(name: str, kind: str) -> None:
     if not name or len(name) > 200 or FORBIDDEN_NAME_CHARS.search(name) or name.endswith((".", " ")):
-        raise refuse(Invalid(f"The {kind} name '{name}' is invalid: 1 to 200 characters, none of <>%&:\\?/#*, not "
-                             "ending with a period or a space."), "resource_name", "name")
+        raise refuse(
+            Invalid(
+                f"The {kind} name '{name}' is invalid: 1 to 200 characters, none of <>%&:\\?/#*, not "
+                "ending with a period or a space."
+            ),
+            "resource_name",
+            "name",
+        )
 
 
 def resolve_classification(service_id: str, classification_id: str) -> tuple[AzureService, str, str]:
@@ -76,16 +94,27 @@ def resolve_classification(service_id: str, classification_id: str) -> tuple[Azu
     m = SERVICE_ID.match(service_id.strip())
     service = SERVICES_BY_ID.get(m.group(1).lower()) if m else None
     if service is None:
-        raise refuse(Invalid(f"The serviceId '{service_id}' is not a known Azure support service: use an id from "
-                             f"GET {PROVIDER}/services."), "parameter", "properties.serviceId")
+        raise refuse(
+            Invalid(
+                f"The serviceId '{service_id}' is not a known Azure support service: use an id from "
+                f"GET {PROVIDER}/services."
+            ),
+            "parameter",
+            "properties.serviceId",
+        )
     m = CLASSIFICATION_ID.match(classification_id.strip())
     names = dict(service.classifications)
     pc = m.group(2).lower() if m else None
     if not m or (m.group(1) and m.group(1).lower() != service.id) or pc not in names:
-        raise refuse(Invalid(
-            f"The problemClassificationId '{classification_id}' does not belong to service '{service.display_name}' "
-            f"({service.id}): use an id from GET {PROVIDER}/services/{service.id}/problemClassifications."),
-            "parameter", "properties.problemClassificationId")
+        raise refuse(
+            Invalid(
+                f"The problemClassificationId '{classification_id}' does not belong to "
+                f"service '{service.display_name}' "
+                f"({service.id}): use an id from GET {PROVIDER}/services/{service.id}/problemClassifications."
+            ),
+            "parameter",
+            "properties.problemClassificationId",
+        )
     return service, f"{PROVIDER}/services/{service.id}/problemClassifications/{pc}", names[pc]
 
 
@@ -112,26 +141,37 @@ def check_ticket_name(scope: Scope, principal: Principal, subscription_id: str |
     where = support_scope(scope, principal, subscription_id, CHECK_NAME, False)
     data = read_body()
     if data["type"] != TICKET_TYPE:
-        raise refuse(Invalid(f"This checkNameAvailability is for '{TICKET_TYPE}'; check a communication name on its "
-                             "ticket: .../supportTickets/{name}/checkNameAvailability."), "parameter", "type")
+        raise refuse(
+            Invalid(
+                f"This checkNameAvailability is for '{TICKET_TYPE}'; check a communication name on its "
+                "ticket: .../supportTickets/{name}/checkNameAvailability."
+            ),
+            "parameter",
+            "type",
+        )
     return not _name_taken(scope, where, data["name"])
 
 
-def list_tickets(scope: Scope, principal: Principal, subscription_id: str | None,
-                 read_query: Callable[[], ListQuery]) -> Page:
+def list_tickets(
+    scope: Scope, principal: Principal, subscription_id: str | None, read_query: Callable[[], ListQuery]
+) -> Page:
     """The scope's tickets, newest first, filtered and paged in the database."""
     where = support_scope(scope, principal, subscription_id, READ_ACTION, False)
     store.advance(scope.db, scope.world_id, scope.now)
     q = read_query()
-    filters = [(f, op, v.lower() if f == "status" else guid_of(v) if f in ("serviceid", "problemclassificationid")
-                else v) for f, op, v in q.filters]
-    rows, more = azure_store.ticket_page(scope.db, scope.world_id, where.subscription_id, where.tenant.id, filters,
-                                         q.start, q.top)
+    filters = [
+        (f, op, v.lower() if f == "status" else guid_of(v) if f in ("serviceid", "problemclassificationid") else v)
+        for f, op, v in q.filters
+    ]
+    rows, more = azure_store.ticket_page(
+        scope.db, scope.world_id, where.subscription_id, where.tenant.id, filters, q.start, q.top
+    )
     return Page(rows, q.start, q.top, more)
 
 
-def create_ticket(scope: Scope, principal: Principal, subscription_id: str | None, name: str,
-                  read_body: Body) -> Ticket:
+def create_ticket(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, read_body: Body
+) -> Ticket:
     """File a ticket. Checks, in order: R12 and R7 (:func:`support_scope`), the name and the body, R6
     (non-technical only by the provider), then R8 (on behalf of a customer: plan 'Cloud Solution Provider', the
     partner's contact) or R13 (the partner's own subscription or tenant: its own entitlement)."""
@@ -140,37 +180,68 @@ def create_ticket(scope: Scope, principal: Principal, subscription_id: str | Non
     data = read_body()["properties"]
     service, pc_id, pc_name = resolve_classification(data["serviceId"], data["problemClassificationId"])
     if where.sub is None and service.technical:
-        raise refuse(Invalid(
-            f"'{service.display_name}' is a technical service: tenant-level (no subscription) tickets are for "
-            "billing, subscription management and quota issues. File it on a subscription: "
-            f"PUT /subscriptions/{{id}}{PROVIDER}/supportTickets/{name}."), None, "properties.serviceId")
+        raise refuse(
+            Invalid(
+                f"'{service.display_name}' is a technical service: tenant-level (no subscription) tickets are for "
+                "billing, subscription management and quota issues. File it on a subscription: "
+                f"PUT /subscriptions/{{id}}{PROVIDER}/supportTickets/{name}."
+            ),
+            None,
+            "properties.serviceId",
+        )
     where.decision.note("R2", "Azure is a CSP support workload")
     plan = _check_filing(scope, where, service, data)
     if _name_taken(scope, where, name):
-        raise refuse(Conflict(f"A support ticket named '{name}' already exists for {where.path}: ticket names are "
-                              "unique (check one with checkNameAvailability)."), None, "name")
+        raise refuse(
+            Conflict(
+                f"A support ticket named '{name}' already exists for {where.path}: ticket names are "
+                "unique (check one with checkNameAvailability)."
+            ),
+            None,
+            "name",
+        )
     details = {k: data[k] for k in DETAILS if k in data}
     if "problemStartTime" in data:
         details["problemStartTime"] = iso(data["problemStartTime"])
     details["serviceDisplayName"] = service.display_name
     contact, caller, tenant = data["contactDetails"], where.caller, where.tenant
     return store.create_ticket(
-        scope.db, scope.world_id, scope.now, name=name, origin="azure", tenant_id=tenant.id,
+        scope.db,
+        scope.world_id,
+        scope.now,
+        name=name,
+        origin="azure",
+        tenant_id=tenant.id,
         customer_id=tenant.id if tenant.kind == "customer" else None,
         partner_id=caller.home_tenant_id if caller.home_kind == "partner" else None,
-        subscription_id=where.subscription_id, workload="azure", title=data["title"],
-        description=data["description"], severity=data["severity"], topic_id=pc_id, topic_name=pc_name,
-        service_id=f"{PROVIDER}/services/{service.id}", support_plan=plan,
-        support_plan_id=data.get("supportPlanId") or plan, contact=contact, product_id=None, created_by=caller.name,
-        country=contact["country"].upper()[:3], locale=contact["preferredSupportLanguage"][:10], details=details)
+        subscription_id=where.subscription_id,
+        workload="azure",
+        title=data["title"],
+        description=data["description"],
+        severity=data["severity"],
+        topic_id=pc_id,
+        topic_name=pc_name,
+        service_id=f"{PROVIDER}/services/{service.id}",
+        support_plan=plan,
+        support_plan_id=data.get("supportPlanId") or plan,
+        contact=contact,
+        product_id=None,
+        created_by=caller.name,
+        country=contact["country"].upper()[:3],
+        locale=contact["preferredSupportLanguage"][:10],
+        details=details,
+    )
 
 
 def _check_filing(scope: Scope, where: SupportScope, service: AzureService, data: dict) -> str:
     """R6, then R8 on behalf of a customer or R13 in the partner's own subscription or tenant: the ticket's
     support plan."""
     caller, tenant, d = where.caller, where.tenant, where.decision
-    types = (queries.relationship_types(scope.db, scope.world_id, caller.home_tenant_id, tenant.id)
-             if caller.is_guest else set())
+    types = (
+        queries.relationship_types(scope.db, scope.world_id, caller.home_tenant_id, tenant.id)
+        if caller.is_guest
+        else set()
+    )
     facts = _scope_facts(scope, where, types)
     rules.check_non_technical(d, caller, facts, service.id, types)
     given = data.get("supportPlanId")
@@ -179,9 +250,12 @@ def _check_filing(scope: Scope, where: SupportScope, service: AzureService, data
             plan = rules.check_csp_plan(d, given)
         contact = data["contactDetails"]
         with naming("contact", "properties.contactDetails"):
-            rules.check_contact_is_partners(d, "R8", [contact["primaryEmailAddress"],
-                                                      *contact.get("additionalEmailAddresses", [])],
-                                            queries.tenant_domains(scope.db, scope.world_id, tenant.id))
+            rules.check_contact_is_partners(
+                d,
+                "R8",
+                [contact["primaryEmailAddress"], *contact.get("additionalEmailAddresses", [])],
+                queries.tenant_domains(scope.db, scope.world_id, tenant.id),
+            )
         return plan
     if tenant.kind == "partner":
         held = rules.own_entitlements(tenant.mpn_id, queries.support_plans(scope.db, scope.world_id, tenant.id))
@@ -200,20 +274,23 @@ def _scope_facts(scope: Scope, where: SupportScope, relationship_types: set[str]
     t = where.tenant
     plan = azure_store.first_support_plan(scope.db, scope.world_id, t.id) if t.kind == "partner" else None
     provider = where.caller.home_tenant_id if relationship_types & set(PROVIDER_TYPES) else None
-    return rules.AzureSubscriptionFacts(t.id, f"tenant {t.name}", t.id, t.kind,
-                                        "csp" if t.kind == "customer" else "direct", provider, None, plan)
+    return rules.AzureSubscriptionFacts(
+        t.id, f"tenant {t.name}", t.id, t.kind, "csp" if t.kind == "customer" else "direct", provider, None, plan
+    )
 
 
-def update_ticket(scope: Scope, principal: Principal, subscription_id: str | None, name: str,
-                  read_body: Body) -> Ticket:
+def update_ticket(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, read_body: Body
+) -> Ticket:
     """Change severity or contact details, or close (``status: closed``); a closed ticket is not reopened, and takes
     no other change."""
     where = support_scope(scope, principal, subscription_id, WRITE_ACTION, True)
     t = _find_ticket(scope, where, name)
     data = read_body()
     if not data:
-        raise Invalid("Nothing to update: set severity, status, contactDetails, advancedDiagnosticConsent or "
-                      "secondaryConsent.")
+        raise Invalid(
+            "Nothing to update: set severity, status, contactDetails, advancedDiagnosticConsent or secondaryConsent."
+        )
     if t.status == "closed" and set(data) - {"status"}:
         raise Invalid(f"The support ticket '{t.name}' is closed: it cannot be updated. File a new ticket.")
     changes: dict = {}
@@ -238,8 +315,12 @@ def _updated_contact(scope: Scope, where: SupportScope, t: Ticket, given: dict) 
     if where.caller.is_guest and where.tenant.kind == "customer":
         emails = [contact.get("primaryEmailAddress"), *contact.get("additionalEmailAddresses", [])]
         with naming("contact", "contactDetails"):
-            rules.check_contact_is_partners(where.decision, "R8", [e for e in emails if e],
-                                            queries.tenant_domains(scope.db, scope.world_id, where.tenant.id))
+            rules.check_contact_is_partners(
+                where.decision,
+                "R8",
+                [e for e in emails if e],
+                queries.tenant_domains(scope.db, scope.world_id, where.tenant.id),
+            )
     return contact
 
 
@@ -248,8 +329,9 @@ def _find_communication(scope: Scope, t: Ticket, name: str) -> TicketNote | None
     return next((n for n in store.notes(scope.db, t) if n.name.lower() == name.lower()), None)
 
 
-def list_communications(scope: Scope, principal: Principal, subscription_id: str | None, name: str,
-                        read_query: Callable[[], ListQuery]) -> tuple[Ticket, Page]:
+def list_communications(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, read_query: Callable[[], ListQuery]
+) -> tuple[Ticket, Page]:
     """The ticket's communications, newest first (``communicationtype``: only ``web`` exists)."""
     where = support_scope(scope, principal, subscription_id, READ_COMMUNICATIONS, False)
     t = _find_ticket(scope, where, name)
@@ -260,11 +342,12 @@ def list_communications(scope: Scope, principal: Principal, subscription_id: str
             notes = notes if value.lower() == "web" else []
         else:
             notes = [n for n in notes if _COMPARE[op](n.created_at, value)]
-    return t, Page(notes[q.start:q.start + q.top], q.start, q.top, q.start + q.top < len(notes))
+    return t, Page(notes[q.start : q.start + q.top], q.start, q.top, q.start + q.top < len(notes))
 
 
-def get_communication(scope: Scope, principal: Principal, subscription_id: str | None, name: str,
-                      communication_name: str) -> tuple[Ticket, TicketNote]:
+def get_communication(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, communication_name: str
+) -> tuple[Ticket, TicketNote]:
     where = support_scope(scope, principal, subscription_id, READ_COMMUNICATIONS, False)
     t = _find_ticket(scope, where, name)
     n = _find_communication(scope, t, communication_name)
@@ -273,29 +356,45 @@ def get_communication(scope: Scope, principal: Principal, subscription_id: str |
     return t, n
 
 
-def create_communication(scope: Scope, principal: Principal, subscription_id: str | None, name: str,
-                         communication_name: str, read_body: Body) -> tuple[Ticket, TicketNote]:
+def create_communication(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, communication_name: str, read_body: Body
+) -> tuple[Ticket, TicketNote]:
     """Add a communication (a note); it answers Microsoft Support, so the ticket is open again."""
     where = support_scope(scope, principal, subscription_id, WRITE_COMMUNICATIONS, True)
     check_name(communication_name, "communication")
     t = _find_ticket(scope, where, name)
     data = read_body()["properties"]
     if principal.kind == "app" and not data.get("sender"):
-        raise refuse(Invalid("The property 'properties.sender' is required when the caller is a service principal."),
-                     "parameter", "properties.sender")
+        raise refuse(
+            Invalid("The property 'properties.sender' is required when the caller is a service principal."),
+            "parameter",
+            "properties.sender",
+        )
     if _find_communication(scope, t, communication_name) is not None:
-        raise refuse(Conflict(f"A communication named '{communication_name}' already exists on support ticket "
-                              f"'{t.name}'."), None, "name")
+        raise refuse(
+            Conflict(f"A communication named '{communication_name}' already exists on support ticket '{t.name}'."),
+            None,
+            "name",
+        )
     if t.status == "closed":
         raise Invalid(f"The support ticket '{t.name}' is closed: it takes no more communications. File a new ticket.")
     kind = "partner" if where.caller.home_kind == "partner" else "customer"
-    n = store.add_note(scope.db, t, scope.now, data.get("sender") or where.caller.name, kind, data["body"],
-                       subject=data["subject"], name=communication_name)
+    n = store.add_note(
+        scope.db,
+        t,
+        scope.now,
+        data.get("sender") or where.caller.name,
+        kind,
+        data["body"],
+        subject=data["subject"],
+        name=communication_name,
+    )
     return t, n
 
 
-def check_communication_name(scope: Scope, principal: Principal, subscription_id: str | None, name: str,
-                             read_body: Body) -> bool:
+def check_communication_name(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, read_body: Body
+) -> bool:
     """Whether a communication name is free on the ticket."""
     where = support_scope(scope, principal, subscription_id, CHECK_NAME, False)
     t = _find_ticket(scope, where, name)

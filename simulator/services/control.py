@@ -1,6 +1,7 @@
 """The control plane's use cases: worlds' clocks, fault rules, the journal, and world edits for test set-up.
 
 They take the session to work in and the world the path names (not the request's world)."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,8 +14,20 @@ from ..domain.clock import WorldClock, parse_datetime, parse_duration, utcnow
 from ..domain.errors import Invalid, NotFound
 from ..store import control as store
 from ..store import directory
-from ..store.models import (FaultRule, GdapAccessAssignment, GdapRelationship, Group, GroupMember, JournalEntry,
-                            RbacAssignment, ServiceHealth, Subscription, Tenant, User, World)
+from ..store.models import (
+    FaultRule,
+    GdapAccessAssignment,
+    GdapRelationship,
+    Group,
+    GroupMember,
+    JournalEntry,
+    RbacAssignment,
+    ServiceHealth,
+    Subscription,
+    Tenant,
+    User,
+    World,
+)
 from ..worlds.builder import hash_secret
 
 
@@ -30,8 +43,9 @@ def live_worlds(db: Session) -> list[World]:
     return store.live_worlds(db)
 
 
-def change_clock(db: Session, world_id: str, advance: str | None = None, set_to: str | None = None,
-                 frozen: bool | None = None) -> tuple[datetime, bool]:
+def change_clock(
+    db: Session, world_id: str, advance: str | None = None, set_to: str | None = None, frozen: bool | None = None
+) -> tuple[datetime, bool]:
     """Advance the world's clock by a duration, set it, and/or freeze it; returns (now, frozen)."""
     w = world(db, world_id)
     wall = utcnow()
@@ -51,11 +65,24 @@ def add_fault(db: Session, world_id: str, spec: dict) -> FaultRule:
     """A fault rule from its (validated) description: a status, added latency, or a dropped connection."""
     world(db, world_id)
     kind = "status" if spec.get("status") else "latency" if spec.get("latencyMs") else "drop"
-    rule = FaultRule(world_id=world_id, id=str(uuid.uuid4()), surface=spec["surface"], method=spec["method"],
-                     path=spec["path"], tenant_id=spec.get("tenant"), kind=kind, status=spec.get("status"),
-                     retry_after=spec.get("retryAfter"), latency_ms=spec.get("latencyMs") or 0,
-                     remaining=spec.get("count"), probability=spec["probability"], seed=spec["seed"], seen=0,
-                     fired=0, created_seq=store.next_fault_seq(db, world_id))
+    rule = FaultRule(
+        world_id=world_id,
+        id=str(uuid.uuid4()),
+        surface=spec["surface"],
+        method=spec["method"],
+        path=spec["path"],
+        tenant_id=spec.get("tenant"),
+        kind=kind,
+        status=spec.get("status"),
+        retry_after=spec.get("retryAfter"),
+        latency_ms=spec.get("latencyMs") or 0,
+        remaining=spec.get("count"),
+        probability=spec["probability"],
+        seed=spec["seed"],
+        seen=0,
+        fired=0,
+        created_seq=store.next_fault_seq(db, world_id),
+    )
     store.add(db, rule)
     return rule
 
@@ -78,8 +105,9 @@ def delete_fault(db: Session, world_id: str, fault_id: str) -> None:
 
 
 # --- journal ------------------------------------------------------------------------------------------------
-def journal(db: Session, world_id: str, top: int, status: int | None = None, rule: str | None = None,
-            surface: str | None = None) -> list[JournalEntry]:
+def journal(
+    db: Session, world_id: str, top: int, status: int | None = None, rule: str | None = None, surface: str | None = None
+) -> list[JournalEntry]:
     world(db, world_id)
     return store.journal(db, world_id, top, status, rule, surface)
 
@@ -169,12 +197,23 @@ def add_rbac(db: Session, world_id: str, subscription_id: str, principal: str, r
     if s.workload != "azure":
         raise Invalid("only an Azure subscription has RBAC assignments")
     principal = principal.lower()
-    kind = ("group" if store.row(db, Group, (world_id, principal)) else
-            "user" if store.row(db, User, (world_id, principal)) else None)
+    kind = (
+        "group"
+        if store.row(db, Group, (world_id, principal))
+        else "user"
+        if store.row(db, User, (world_id, principal))
+        else None
+    )
     if kind is None:
         raise Invalid(f"principal {principal!r} is no group or user of world {world_id!r}")
-    assignment = RbacAssignment(world_id=world_id, id=str(uuid.uuid4()), subscription_id=s.id,
-                                principal_id=principal, principal_type=kind, role=role)
+    assignment = RbacAssignment(
+        world_id=world_id,
+        id=str(uuid.uuid4()),
+        subscription_id=s.id,
+        principal_id=principal,
+        principal_type=kind,
+        role=role,
+    )
     store.add(db, assignment)
     return assignment
 
@@ -208,6 +247,9 @@ def example_partner_user(db: Session, world_id: str) -> str | None:
     """The UPN of an AdminAgent of the partner with the most customers (ties: by domain), for examples."""
     counts = directory.customer_counts(db, world_id)
     partners = {t.id: t for t in directory.tenants(db, world_id) if t.kind == "partner"}
-    agents = sorted((-counts.get(u.tenant_id, 0), u.upn) for u in directory.users(db, world_id)
-                    if u.tenant_id in partners and "AdminAgent" in (u.partner_roles or []))
+    agents = sorted(
+        (-counts.get(u.tenant_id, 0), u.upn)
+        for u in directory.users(db, world_id)
+        if u.tenant_id in partners and "AdminAgent" in (u.partner_roles or [])
+    )
     return agents[0][1] if agents else None

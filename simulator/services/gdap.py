@@ -5,6 +5,7 @@ partner's security groups some of a relationship's roles, and the partner's dele
 A request body is read through ``read_body`` (a function of no argument returning the validated body) once the
 checks that come before it in the real API have passed: a refused caller learns nothing of its body's faults.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -54,15 +55,27 @@ class Assignment:
 # --- facts and checks --------------------------------------------------------------------------------------------
 def _partner(p: Principal, write: bool = False) -> Principal:
     """A caller of the partner's own tenant; writes need AdminAgent (users) or ReadWrite.All (apps)."""
-    rules.check_manager(p.name, own_partner_tenant=p.tenant.kind == "partner" and p.home_tenant_id == p.tenant.id,
-                        app_roles=p.app_roles if p.kind == "app" else None,
-                        partner_roles=frozenset(p.user.partner_roles or []) if p.user else frozenset(), write=write)
+    rules.check_manager(
+        p.name,
+        own_partner_tenant=p.tenant.kind == "partner" and p.home_tenant_id == p.tenant.id,
+        app_roles=p.app_roles if p.kind == "app" else None,
+        partner_roles=frozenset(p.user.partner_roles or []) if p.user else frozenset(),
+        write=write,
+    )
     return p
 
 
 def _status(r: GdapRelationship, now: datetime) -> tuple[str, datetime | None]:
-    facts = GdapRelationshipFacts(r.id, r.display_name, r.partner_id, r.customer_id, r.status, r.end_at,
-                                  r.auto_extend_duration, frozenset(r.roles))
+    facts = GdapRelationshipFacts(
+        r.id,
+        r.display_name,
+        r.partner_id,
+        r.customer_id,
+        r.status,
+        r.end_at,
+        r.auto_extend_duration,
+        frozenset(r.roles),
+    )
     return effective_status(facts, now)
 
 
@@ -79,8 +92,7 @@ def _view(s: Scope, r: GdapRelationship, customer_name: str | None) -> Relations
 def _relationship(s: Scope, p: Principal, rel_id: str) -> GdapRelationship:
     """The relationship, seen by its partner or by its customer."""
     r = store.relationship(s.db, s.world_id, rel_id)
-    if r is None or not (r.partner_id == p.tenant.id or (
-            p.tenant.kind == "customer" and r.customer_id == p.tenant.id)):
+    if r is None or not (r.partner_id == p.tenant.id or (p.tenant.kind == "customer" and r.customer_id == p.tenant.id)):
         raise NotFound(f"The delegated admin relationship with id '{rel_id}' was not found.")
     return r
 
@@ -121,10 +133,23 @@ def create_relationship(s: Scope, p: Principal, read_body: ReadBody) -> Relation
         raise Conflict(f"A relationship named '{data['displayName']}' already exists.")
     rel_id = f"{uuid.uuid4()}-{customer_id or uuid.UUID(int=0)}"
     row = store.add_relationship(
-        s.db, world_id=s.world_id, id=rel_id, key=rel_id, partner_id=p.tenant.id, customer_id=customer_id,
-        display_name=data["displayName"], status="created", duration=data["duration"],
-        auto_extend_duration=auto_extend, roles=list(dict.fromkeys(roles)), created_at=s.now,
-        activated_at=None, end_at=None, last_modified_at=s.now, version=1)
+        s.db,
+        world_id=s.world_id,
+        id=rel_id,
+        key=rel_id,
+        partner_id=p.tenant.id,
+        customer_id=customer_id,
+        display_name=data["displayName"],
+        status="created",
+        duration=data["duration"],
+        auto_extend_duration=auto_extend,
+        roles=list(dict.fromkeys(roles)),
+        created_at=s.now,
+        activated_at=None,
+        end_at=None,
+        last_modified_at=s.now,
+        version=1,
+    )
     return _view(s, row, _customer_name(s, customer_id))
 
 
@@ -136,8 +161,7 @@ def get_relationship(s: Scope, p: Principal, rel_id: str) -> Relationship:
     return _view(s, r, _customer_name(s, r.customer_id))
 
 
-def update_relationship(s: Scope, p: Principal, rel_id: str, if_match: str | None,
-                        read_body: ReadBody) -> Relationship:
+def update_relationship(s: Scope, p: Principal, rel_id: str, if_match: str | None, read_body: ReadBody) -> Relationship:
     """Change a relationship while it is ``created`` (its auto-extension may change while active)."""
     _partner(p, write=True)
     r = _relationship(s, p, rel_id)
@@ -178,10 +202,19 @@ def request_action(s: Scope, p: Principal, rel_id: str, read_body: ReadBody) -> 
     is_partner = p.tenant.id == r.partner_id and p.home_tenant_id == r.partner_id
     if is_partner and action != "approve":
         _partner(p, write=True)
-    is_customer_admin = (p.tenant.id == r.customer_id and p.user is not None and p.user.tenant_id == r.customer_id
-                         and GLOBAL_ADMINISTRATOR in (p.user.directory_roles or []))
-    new = rules.next_status(action, _status(r, s.now)[0], actor_is_partner=is_partner,
-                            actor_is_customer_global_admin=is_customer_admin, has_customer=bool(r.customer_id))
+    is_customer_admin = (
+        p.tenant.id == r.customer_id
+        and p.user is not None
+        and p.user.tenant_id == r.customer_id
+        and GLOBAL_ADMINISTRATOR in (p.user.directory_roles or [])
+    )
+    new = rules.next_status(
+        action,
+        _status(r, s.now)[0],
+        actor_is_partner=is_partner,
+        actor_is_customer_global_admin=is_customer_admin,
+        has_customer=bool(r.customer_id),
+    )
     if new == "active":
         r.activated_at, r.end_at = rules.activation(s.now, r.duration)
     if new == "terminated":
@@ -220,9 +253,18 @@ def create_assignment(s: Scope, p: Principal, rel_id: str, read_body: ReadBody) 
     existing = store.active_assignment(s.db, s.world_id, r.id, group_id)
     if existing:
         raise Conflict(f"The security group already has an active access assignment ({existing.id}).")
-    a = store.add_assignment(s.db, world_id=s.world_id, id=str(uuid.uuid4()), relationship_id=r.id,
-                             group_id=group_id, roles=roles, status="active", created_at=s.now,
-                             last_modified_at=s.now, version=1)
+    a = store.add_assignment(
+        s.db,
+        world_id=s.world_id,
+        id=str(uuid.uuid4()),
+        relationship_id=r.id,
+        group_id=group_id,
+        roles=roles,
+        status="active",
+        created_at=s.now,
+        last_modified_at=s.now,
+        version=1,
+    )
     return Assignment(a, r.id)
 
 
@@ -231,8 +273,9 @@ def get_assignment(s: Scope, p: Principal, rel_id: str, assignment_id: str) -> G
     return _assignment(s, _relationship(s, p, rel_id), assignment_id)
 
 
-def update_assignment(s: Scope, p: Principal, rel_id: str, assignment_id: str, if_match: str | None,
-                      read_body: ReadBody) -> GdapAccessAssignment:
+def update_assignment(
+    s: Scope, p: Principal, rel_id: str, assignment_id: str, if_match: str | None, read_body: ReadBody
+) -> GdapAccessAssignment:
     """Change the roles of an active access assignment (a subset of the relationship's)."""
     _partner(p, write=True)
     r = _relationship(s, p, rel_id)

@@ -1,5 +1,6 @@
 """Service health (R5): a tenant's health overviews and service issues, for its admins, for a partner user there
 through GDAP with a health role, or for an app holding ServiceHealth.Read.All."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -92,7 +93,7 @@ def list_issues(s: Scope, p: Principal, top: str | None, skip: str | None) -> Is
     if not 1 <= count <= 1000 or first < 0:
         raise Invalid("$top is between 1 and 1000; $skip is not negative")
     issues = _issues(s, tenant_id)
-    return IssuePage(issues[first:first + count], count, first, first + count < len(issues))
+    return IssuePage(issues[first : first + count], count, first, first + count < len(issues))
 
 
 def get_issue(s: Scope, p: Principal, issue_id: str) -> Issue:

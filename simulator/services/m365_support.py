@@ -6,6 +6,7 @@ of the customer (:func:`support.check_file_on_behalf` with R9's GDAP role); a cu
 Microsoft only when its support options include Microsoft (R10); a partner user signed in to its own tenant acts
 in its own context (R12) and files under its own entitlement, never the CSP one (R13). Nobody files about a
 commercial marketplace product (R11)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,8 +25,12 @@ from ..store import service_requests as store
 from .scope import Principal, Scope
 
 CUSTOMER_SUPPORT_PLAN = "Microsoft 365 standard support"
-OWN_PLAN_NAMES = {"partnerAgreement": "Partner program agreement", "premier": "Premier", "unified": "Unified",
-                  "azureSupportPlan": "Azure support plan"}
+OWN_PLAN_NAMES = {
+    "partnerAgreement": "Partner program agreement",
+    "premier": "Premier",
+    "unified": "Unified",
+    "azureSupportPlan": "Azure support plan",
+}
 
 
 @dataclass
@@ -47,8 +52,11 @@ class Acting:
 def acting(scope: Scope, principal: Principal) -> Acting:
     """Who acts, and in which context; an app-only token is refused."""
     admin_center.require_user(principal.user is not None)
-    home = principal.tenant if principal.home_tenant_id == principal.tenant.id else queries.tenant(
-        scope.db, scope.world_id, principal.home_tenant_id)
+    home = (
+        principal.tenant
+        if principal.home_tenant_id == principal.tenant.id
+        else queries.tenant(scope.db, scope.world_id, principal.home_tenant_id)
+    )
     kind = admin_center.acting_kind(principal.tenant.kind, home.id, principal.tenant.id)
     return Acting(principal, principal.user, principal.caller(scope), kind, principal.tenant, home)
 
@@ -85,40 +93,51 @@ def topic_categories(scope: Scope, principal: Principal, workload: str, more: bo
 
 
 # --- filing ------------------------------------------------------------------------------------------------------
-def _as_partner(scope: Scope, a: Acting, d: Decision, form: dict, category: TopicCategory, product,
-                contact: dict) -> tuple[str, str | None, str | None]:
+def _as_partner(
+    scope: Scope, a: Acting, d: Decision, form: dict, category: TopicCategory, product, contact: dict
+) -> tuple[str, str | None, str | None]:
     """On behalf of the customer, with the CSP entitlement (R1, R2, the category, R11, R9)."""
     db, world = scope.db, scope.world_id
     request = support.OnBehalf(
-        a.tenant.id, form.get("workload") or category.workload, queries.relationship_types(db, world, a.home.id,
-                                                                                           a.tenant.id),
-        _gdap(scope, a), named_workload=form.get("workload"), category=category, product=lambda: product,
-        contact_emails=(contact["email"],), customer_domains=queries.tenant_domains(db, world, a.tenant.id))
+        a.tenant.id,
+        form.get("workload") or category.workload,
+        queries.relationship_types(db, world, a.home.id, a.tenant.id),
+        _gdap(scope, a),
+        named_workload=form.get("workload"),
+        category=category,
+        product=lambda: product,
+        contact_emails=(contact["email"],),
+        customer_domains=queries.tenant_domains(db, world, a.tenant.id),
+    )
     support.check_file_on_behalf(d, a.caller, request, authority="R9")
     return support.CSP_SUPPORT_PLAN, None, a.home.id
 
 
-def _as_customer(scope: Scope, a: Acting, d: Decision, form: dict, category: TopicCategory, product,
-                 contact: dict) -> tuple[str, str | None, str | None]:
+def _as_customer(
+    scope: Scope, a: Acting, d: Decision, form: dict, category: TopicCategory, product, contact: dict
+) -> tuple[str, str | None, str | None]:
     """A customer's admin, with Microsoft (the category, R11, R10)."""
     _check_write(scope, a, d)
     support.check_category_workload(form.get("workload"), category)
     support.check_marketplace(d, product)
-    support.check_customer_may_file_with_microsoft(d, queries.customer_support_facts(scope.db, scope.world_id,
-                                                                                     a.tenant.id))
+    support.check_customer_may_file_with_microsoft(
+        d, queries.customer_support_facts(scope.db, scope.world_id, a.tenant.id)
+    )
     return CUSTOMER_SUPPORT_PLAN, None, None
 
 
-def _as_own(scope: Scope, a: Acting, d: Decision, form: dict, category: TopicCategory, product,
-            contact: dict) -> tuple[str, str | None, str | None]:
+def _as_own(
+    scope: Scope, a: Acting, d: Decision, form: dict, category: TopicCategory, product, contact: dict
+) -> tuple[str, str | None, str | None]:
     """A partner in its own tenant, under its own entitlement (the category, R11, R13)."""
     _check_write(scope, a, d)
     support.check_category_workload(form.get("workload"), category)
     support.check_marketplace(d, product)
     partner = a.home
     held = support.own_entitlements(partner.mpn_id, queries.support_plans(scope.db, scope.world_id, partner.id))
-    chosen = support.check_own_entitlement(d, f"tenant ({partner.name})", form.get("supportPlanId"), held,
-                                           f"partnerAgreement:{partner.mpn_id}")
+    chosen = support.check_own_entitlement(
+        d, f"tenant ({partner.name})", form.get("supportPlanId"), held, f"partnerAgreement:{partner.mpn_id}"
+    )
     return OWN_PLAN_NAMES.get(chosen.partition(":")[0], chosen), chosen, partner.id
 
 
@@ -132,22 +151,39 @@ def file_request(scope: Scope, principal: Principal, form: dict):
     product, subscription = queries.resolve_product(scope.db, scope.world_id, a.tenant.id, form.get("productId"))
     contact = {k: form["contact"][k] for k in ("name", "email", "phone") if form["contact"].get(k)}
     if form.get("supportPlanId") and a.kind != admin_center.OWN:
-        raise Invalid("supportPlanId is only for a partner's own tenant: on behalf of a customer the plan is "
-                      f"'{support.CSP_SUPPORT_PLAN}', for a customer's own request its Microsoft 365 support.")
+        raise Invalid(
+            "supportPlanId is only for a partner's own tenant: on behalf of a customer the plan is "
+            f"'{support.CSP_SUPPORT_PLAN}', for a customer's own request its Microsoft 365 support."
+        )
     d = Decision("m365admin.serviceRequests.create")
     plan, plan_id, partner_id = FILERS[a.kind](scope, a, d, form, category, product, contact)
     return tickets.create_ticket(
-        scope.db, scope.world_id, scope.now, origin="m365admin", tenant_id=a.tenant.id,
-        customer_id=a.tenant.id if a.kind != admin_center.OWN else None, partner_id=partner_id,
-        subscription_id=subscription.id if subscription else None, workload=category.workload,
-        title=form["title"], description=form["description"], severity=form["severity"], topic_id=category.id,
-        topic_name=category.display_name, support_plan=plan, support_plan_id=plan_id, contact=contact,
-        product_id=product.id if product else None, created_by=a.principal.name, details={"filedAs": a.kind})
+        scope.db,
+        scope.world_id,
+        scope.now,
+        origin="m365admin",
+        tenant_id=a.tenant.id,
+        customer_id=a.tenant.id if a.kind != admin_center.OWN else None,
+        partner_id=partner_id,
+        subscription_id=subscription.id if subscription else None,
+        workload=category.workload,
+        title=form["title"],
+        description=form["description"],
+        severity=form["severity"],
+        topic_id=category.id,
+        topic_name=category.display_name,
+        support_plan=plan,
+        support_plan_id=plan_id,
+        contact=contact,
+        product_id=product.id if product else None,
+        created_by=a.principal.name,
+        details={"filedAs": a.kind},
+    )
 
 
 # --- reading, notes, closing ---------------------------------------------------------------------------------------
 def list_requests(scope: Scope, principal: Principal, equals: Callable[[], list[tuple[str, str]]]) -> list:
-    """"View all support tickets": the tenant's requests of every origin but Azure, newest first. ``equals``
+    """ "View all support tickets": the tenant's requests of every origin but Azure, newest first. ``equals``
     reads the request's (status | workload | origin, value) conditions once the caller may read (someone who may
     not is refused as such, whatever the filter)."""
     a = acting(scope, principal)

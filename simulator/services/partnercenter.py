@@ -1,5 +1,6 @@
 """Partner Center's use cases: the partner's customers (R1: only those it has a relationship with), their
 profiles, subscriptions and relationships, the partner's own relationships and profile."""
+
 from __future__ import annotations
 
 import base64
@@ -66,16 +67,25 @@ def _customer_filter(raw: str | None) -> tuple[str, str, str] | None:
         spec = json.loads(raw)
         field, value, operator = spec["Field"], str(spec["Value"]), spec.get("Operator", "starts_with")
     except (ValueError, KeyError, TypeError):
-        raise Invalid('filter must be JSON like {"Field": "CompanyName", "Value": "Con", "Operator": "starts_with"}'
-                      ) from None
+        raise Invalid(
+            'filter must be JSON like {"Field": "CompanyName", "Value": "Con", "Operator": "starts_with"}'
+        ) from None
     if field not in FILTER_FIELDS or operator not in FILTER_OPERATORS:
-        raise Invalid(f"Unsupported filter {field} {operator}: fields CompanyName, Domain, IndirectReseller; "
-                      "operators starts_with, equals")
+        raise Invalid(
+            f"Unsupported filter {field} {operator}: fields CompanyName, Domain, IndirectReseller; "
+            "operators starts_with, equals"
+        )
     return field, value.lower(), operator
 
 
-def list_customers(scope: Scope, principal: Principal, size: int, filter: str | None = None, seek: bool = False,
-                   continuation: str | None = None) -> CustomerPage:
+def list_customers(
+    scope: Scope,
+    principal: Principal,
+    size: int,
+    filter: str | None = None,
+    seek: bool = False,
+    continuation: str | None = None,
+) -> CustomerPage:
     """The partner's customers, ``size`` at a time, by id; ``seek`` with the previous page's ``continuation``
     token for the next page (the token keeps the filter)."""
     state = {"after": ""}
@@ -85,8 +95,9 @@ def list_customers(scope: Scope, principal: Principal, size: int, filter: str | 
         state = _decode_token(continuation)
         filter = filter or state.get("filter")
     partner_id = principal.tenant.id
-    total, page = store.customer_page(scope.db, scope.world_id, partner_id, _customer_filter(filter),
-                                      state["after"], size + 1)
+    total, page = store.customer_page(
+        scope.db, scope.world_id, partner_id, _customer_filter(filter), state["after"], size + 1
+    )
     more, page = len(page) > size, page[:size]
     types = store.relationship_types(scope.db, scope.world_id, partner_id, [t.id for t in page])
     token = _encode_token({"after": page[-1].id, **({"filter": filter} if filter else {})}) if more else None
@@ -100,13 +111,19 @@ def customer_subscriptions(scope: Scope, principal: Principal, customer_id: str)
     for s in store.csp_subscriptions(scope.db, scope.world_id, customer.id):
         if rules.sees_subscription(principal.tenant.id, s.provider_id, s.reseller_id):
             reseller = queries.tenant(scope.db, scope.world_id, s.reseller_id) if s.reseller_id else None
-            sold.append(SoldSubscription(s, reseller.mpn_id if reseller else None,
-                                         store.product_publisher(scope.db, scope.world_id, s.product_id)))
+            sold.append(
+                SoldSubscription(
+                    s,
+                    reseller.mpn_id if reseller else None,
+                    store.product_publisher(scope.db, scope.world_id, s.product_id),
+                )
+            )
     return customer, sold
 
 
-def customer_subscription(scope: Scope, principal: Principal, customer_id: str,
-                          subscription_id: str) -> tuple[Any, SoldSubscription]:
+def customer_subscription(
+    scope: Scope, principal: Principal, customer_id: str, subscription_id: str
+) -> tuple[Any, SoldSubscription]:
     customer, sold = customer_subscriptions(scope, principal, customer_id)
     for item in sold:
         if item.subscription.id == subscription_id.lower():

@@ -1,4 +1,5 @@
 """What every use case works in (:class:`Scope`) and who acts (:class:`Principal`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,8 +48,18 @@ class Principal:
 
     def caller(self, scope: Scope) -> Caller:
         """The caller as the support rules see it."""
-        home = self.tenant if self.home_tenant_id == self.tenant.id else queries.tenant(
-            scope.db, scope.world_id, self.home_tenant_id)
-        return Caller(name=self.name, is_user=self.user is not None, home_tenant_id=home.id, home_kind=home.kind,
-                      tenant_id=self.tenant.id, partner_roles=frozenset(self.user.partner_roles or []) if self.user
-                      else frozenset(), roles=self.roles, partner_name=home.name if home.kind == "partner" else "")
+        home = (
+            self.tenant
+            if self.home_tenant_id == self.tenant.id
+            else queries.tenant(scope.db, scope.world_id, self.home_tenant_id)
+        )
+        return Caller(
+            name=self.name,
+            is_user=self.user is not None,
+            home_tenant_id=home.id,
+            home_kind=home.kind,
+            tenant_id=self.tenant.id,
+            partner_roles=frozenset(self.user.partner_roles or []) if self.user else frozenset(),
+            roles=self.roles,
+            partner_name=home.name if home.kind == "partner" else "",
+        )

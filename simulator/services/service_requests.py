@@ -1,6 +1,7 @@
 """Partner Center's service requests: the partner's own (R3), on behalf of a customer (R1, R2, R4, R11, R3, R9),
 listing, reading, notes and status; the "New request" hand-off to the workload's portal (R4); and the service
 incidents of the customers in which the user has GDAP access (R5)."""
+
 from __future__ import annotations
 
 import functools
@@ -77,8 +78,11 @@ def _gdap(scope: Scope, principal: Principal, customer_id: str):
 
 def _default_contact(principal: Principal) -> dict:
     user = principal.user
-    return {"firstName": user.given_name, "lastName": user.surname, "email": user.upn,
-            "phoneNumber": user.phone} if user else {}
+    return (
+        {"firstName": user.given_name, "lastName": user.surname, "email": user.upn, "phoneNumber": user.phone}
+        if user
+        else {}
+    )
 
 
 def _view(scope: Scope, ticket, notes: list) -> RequestView:
@@ -86,19 +90,42 @@ def _view(scope: Scope, ticket, notes: list) -> RequestView:
     return RequestView(ticket, notes, partner)
 
 
-def _create(scope: Scope, principal: Principal, customer_id: str | None, topic: SupportTopic, form: dict,
-            locale: str, plan: str, subscription=None) -> RequestView:
+def _create(
+    scope: Scope,
+    principal: Principal,
+    customer_id: str | None,
+    topic: SupportTopic,
+    form: dict,
+    locale: str,
+    plan: str,
+    subscription=None,
+) -> RequestView:
     contact = {k: v for k, v in (form.get("primaryContact") or {}).items() if v} or _default_contact(principal)
     ticket = tickets.create_ticket(
-        scope.db, scope.world_id, scope.now, origin="partnercenter", tenant_id=customer_id or principal.tenant.id,
-        customer_id=customer_id, partner_id=principal.tenant.id,
-        subscription_id=subscription.id if subscription else None, workload=topic.workload,
-        title=form["title"], description=form["description"], severity=form["severity"],
-        topic_id=str(topic.id), topic_name=topic.name, service_id=None, support_plan=plan,
-        support_plan_id=None, contact=contact, product_id=subscription.id if subscription else None,
+        scope.db,
+        scope.world_id,
+        scope.now,
+        origin="partnercenter",
+        tenant_id=customer_id or principal.tenant.id,
+        customer_id=customer_id,
+        partner_id=principal.tenant.id,
+        subscription_id=subscription.id if subscription else None,
+        workload=topic.workload,
+        title=form["title"],
+        description=form["description"],
+        severity=form["severity"],
+        topic_id=str(topic.id),
+        topic_name=topic.name,
+        service_id=None,
+        support_plan=plan,
+        support_plan_id=None,
+        contact=contact,
+        product_id=subscription.id if subscription else None,
         created_by=principal.name,
         country=(form.get("countryCode") or principal.tenant.profile["address"]["country"])[:3],
-        locale=locale, details={})
+        locale=locale,
+        details={},
+    )
     return _view(scope, ticket, [])  # a new request has no notes yet
 
 
@@ -106,15 +133,16 @@ def file_partner_request(scope: Scope, principal: Principal, locale: str, form: 
     """A request about the partner's own Partner Center account (a 'Partner Center' topic): R3 (AdminAgent)."""
     topic = _topic(form["supportTopicId"])
     if topic.workload != "partnercenter":
-        raise Invalid(f"Support topic '{topic.name}' is about a customer's workload: file it for the customer "
-                      "with POST /v1/customers/{customer-id}/servicerequests/{locale} (pcsim) or through the "
-                      "workload's portal (GET /v1/customers/{customer-id}/servicerequests/newrequest/{workload}).")
+        raise Invalid(
+            f"Support topic '{topic.name}' is about a customer's workload: file it for the customer "
+            "with POST /v1/customers/{customer-id}/servicerequests/{locale} (pcsim) or through the "
+            "workload's portal (GET /v1/customers/{customer-id}/servicerequests/newrequest/{workload})."
+        )
     support.check_admin_agent(Decision("partnercenter.serviceRequest.create"), principal.caller(scope))
     return _create(scope, principal, None, topic, form, locale, "Partner Center")
 
 
-def file_customer_request(scope: Scope, principal: Principal, customer_id: str, locale: str,
-                          form: dict) -> RequestView:
+def file_customer_request(scope: Scope, principal: Principal, customer_id: str, locale: str, form: dict) -> RequestView:
     """File on behalf of a customer with the CSP entitlement (:func:`support.check_file_on_behalf`, R3)."""
     topic = _topic(form["supportTopicId"])
     customer = _customer(scope, customer_id)
@@ -122,17 +150,41 @@ def file_customer_request(scope: Scope, principal: Principal, customer_id: str, 
     about = functools.cache(lambda: queries.resolve_product(db, world, customer.id, form.get("productId")))
     contact = form.get("primaryContact") or _default_contact(principal)
     request = support.OnBehalf(
-        customer.id, topic.workload, queries.relationship_types(db, world, principal.tenant.id, customer.id),
-        _gdap(scope, principal, customer.id), product=lambda: about()[0], contact_emails=(contact.get("email", ""),),
-        customer_domains=queries.tenant_domains(db, world, customer.id))
-    support.check_file_on_behalf(Decision("partnercenter.customerServiceRequest.create"), principal.caller(scope),
-                                 request, authority="R3", refuse_azure=True)
-    return _create(scope, principal, customer.id, topic, form | {"primaryContact": contact}, locale,
-                   support.CSP_SUPPORT_PLAN, about()[1])
+        customer.id,
+        topic.workload,
+        queries.relationship_types(db, world, principal.tenant.id, customer.id),
+        _gdap(scope, principal, customer.id),
+        product=lambda: about()[0],
+        contact_emails=(contact.get("email", ""),),
+        customer_domains=queries.tenant_domains(db, world, customer.id),
+    )
+    support.check_file_on_behalf(
+        Decision("partnercenter.customerServiceRequest.create"),
+        principal.caller(scope),
+        request,
+        authority="R3",
+        refuse_azure=True,
+    )
+    return _create(
+        scope,
+        principal,
+        customer.id,
+        topic,
+        form | {"primaryContact": contact},
+        locale,
+        support.CSP_SUPPORT_PLAN,
+        about()[1],
+    )
 
 
-def list_requests(scope: Scope, principal: Principal, customer_id: str | None = None, status: str | None = None,
-                  offset: int = 0, size: int = 100) -> RequestPage:
+def list_requests(
+    scope: Scope,
+    principal: Principal,
+    customer_id: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    size: int = 100,
+) -> RequestPage:
     """The service requests the partner filed (for one customer, R1, when given), newest first."""
     if customer_id is not None:
         customer_id = visible_customer(scope, principal, customer_id)[0].id
@@ -157,8 +209,15 @@ def get_request(scope: Scope, principal: Principal, request_id: str, customer_id
     return _view(scope, t, tickets.notes(scope.db, t))
 
 
-def update_request(scope: Scope, principal: Principal, request_id: str, customer_id: str | None = None,
-                   note: str | None = None, severity: str | None = None, status: str | None = None) -> RequestView:
+def update_request(
+    scope: Scope,
+    principal: Principal,
+    request_id: str,
+    customer_id: str | None = None,
+    note: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+) -> RequestView:
     """Add a note, change the severity, or change the status (close it)."""
     t = _ticket(scope, principal, request_id, customer_id)
     if note:
@@ -178,13 +237,21 @@ def new_request(scope: Scope, principal: Principal, customer_id: str, workload: 
     """R4: the workload's portal for the customer, refused as filing would be (R1, R2, R3)."""
     customer = _customer(scope, customer_id)
     request = support.OnBehalf(
-        customer.id, workload, queries.relationship_types(scope.db, scope.world_id, principal.tenant.id, customer.id),
-        _gdap(scope, principal, customer.id), filing=False)
-    support.check_file_on_behalf(Decision("partnercenter.newRequest"), principal.caller(scope), request,
-                                 authority="R3")
+        customer.id,
+        workload,
+        queries.relationship_types(scope.db, scope.world_id, principal.tenant.id, customer.id),
+        _gdap(scope, principal, customer.id),
+        filing=False,
+    )
+    support.check_file_on_behalf(Decision("partnercenter.newRequest"), principal.caller(scope), request, authority="R3")
     portal, url = PORTALS[workload]
-    return HandOff(workload, portal, url.format(domain=customer.default_domain, tenant_id=customer.id), customer,
-                   _next_call(scope, customer, workload))
+    return HandOff(
+        workload,
+        portal,
+        url.format(domain=customer.default_domain, tenant_id=customer.id),
+        customer,
+        _next_call(scope, customer, workload),
+    )
 
 
 def _next_call(scope: Scope, customer, workload: str) -> dict:
@@ -192,16 +259,26 @@ def _next_call(scope: Scope, customer, workload: str) -> dict:
     prefix, resources = catalog.CLOUD_PREFIX[scope.cloud], catalog.RESOURCES[scope.cloud]
     nxt: dict[str, Any]
     if workload == "azure":
-        nxt = {"surface": "azure", "method": "PUT", "scope": resources["arm"] + ".default",
-               "path": f"{prefix}/azure/subscriptions/{{subscriptionId}}/providers/Microsoft.Support/"
-                       "supportTickets/{supportTicketName}?api-version=2024-04-01",
-               "subscriptions": pc_store.azure_subscription_ids(scope.db, scope.world_id, customer.id)}
+        nxt = {
+            "surface": "azure",
+            "method": "PUT",
+            "scope": resources["arm"] + ".default",
+            "path": f"{prefix}/azure/subscriptions/{{subscriptionId}}/providers/Microsoft.Support/"
+            "supportTickets/{supportTicketName}?api-version=2024-04-01",
+            "subscriptions": pc_store.azure_subscription_ids(scope.db, scope.world_id, customer.id),
+        }
     else:
-        nxt = {"surface": "m365admin", "method": "POST", "scope": resources["m365admin"] + "/.default",
-               "path": f"{prefix}/m365admin/v1.0/support/serviceRequests",
-               "topicCategories": f"{prefix}/m365admin/v1.0/support/topicCategories?workload={workload}"}
-    nxt["signIn"] = {"tenant": customer.default_domain,
-                     "path": f"{prefix}/login/{customer.default_domain}/oauth2/v2.0/token"}
+        nxt = {
+            "surface": "m365admin",
+            "method": "POST",
+            "scope": resources["m365admin"] + "/.default",
+            "path": f"{prefix}/m365admin/v1.0/support/serviceRequests",
+            "topicCategories": f"{prefix}/m365admin/v1.0/support/topicCategories?workload={workload}",
+        }
+    nxt["signIn"] = {
+        "tenant": customer.default_domain,
+        "path": f"{prefix}/login/{customer.default_domain}/oauth2/v2.0/token",
+    }
     return nxt
 
 
@@ -209,8 +286,12 @@ def _next_call(scope: Scope, customer, workload: str) -> dict:
 def _check_health_access(scope: Scope, principal: Principal, customer) -> None:
     """R5: the user holds a role that may view the customer's service health through GDAP."""
     gdap = _gdap(scope, principal, customer.id)
-    health.check_health_access(Decision("partnercenter.serviceIncidents"), principal.caller(scope),
-                               gdap.roles if gdap else frozenset(), via_gdap=True)
+    health.check_health_access(
+        Decision("partnercenter.serviceIncidents"),
+        principal.caller(scope),
+        gdap.roles if gdap else frozenset(),
+        via_gdap=True,
+    )
 
 
 def service_incidents(scope: Scope, principal: Principal, customer_id: str | None = None) -> tuple[list, list]:

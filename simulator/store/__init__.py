@@ -1,4 +1,5 @@
 """Storage: SQLAlchemy models and the queries, in one place."""
+
 from .db import DEFAULT_DATABASE_URL, Store
 
 __all__ = ["Store", "DEFAULT_DATABASE_URL"]

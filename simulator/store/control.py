@@ -1,4 +1,5 @@
 """The control plane's reads and writes: worlds, fault rules, the journal, and rows edited for test set-up."""
+
 from __future__ import annotations
 
 from typing import TypeVar
@@ -36,16 +37,22 @@ def next_fault_seq(session: Session, world_id: str) -> int:
 
 
 def fault_rules(session: Session, world_id: str) -> list[FaultRule]:
-    return list(session.scalars(select(FaultRule).where(FaultRule.world_id == world_id)
-                                .order_by(FaultRule.created_seq)))
+    return list(
+        session.scalars(select(FaultRule).where(FaultRule.world_id == world_id).order_by(FaultRule.created_seq))
+    )
 
 
-def journal(session: Session, world_id: str, top: int, status: int | None = None, rule: str | None = None,
-            surface: str | None = None) -> list[JournalEntry]:
+def journal(
+    session: Session,
+    world_id: str,
+    top: int,
+    status: int | None = None,
+    rule: str | None = None,
+    surface: str | None = None,
+) -> list[JournalEntry]:
     """A world's journal, newest first, filtered by status, rule and surface when given."""
     query = select(JournalEntry).where(JournalEntry.world_id == world_id)
-    for value, column in ((status, JournalEntry.status), (rule, JournalEntry.rule),
-                          (surface, JournalEntry.surface)):
+    for value, column in ((status, JournalEntry.status), (rule, JournalEntry.rule), (surface, JournalEntry.surface)):
         if value not in (None, ""):
             query = query.where(column == value)
     return list(session.scalars(query.order_by(JournalEntry.seq.desc()).limit(top)))

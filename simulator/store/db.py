@@ -1,12 +1,13 @@
 """The one place that talks to the database: engine, sessions, and whole-world operations."""
+
 from __future__ import annotations
 
 import hashlib
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import create_engine, delete, event, func, insert, literal, select
 from sqlalchemy.engine import Engine
@@ -85,8 +86,9 @@ def _without_nul(_connection, _cursor, statement, parameters, _context, executem
     if isinstance(parameters, dict):
         parameters = {k: _no_nul(v) for k, v in parameters.items()}
     elif isinstance(parameters, (list, tuple)):
-        parameters = type(parameters)({k: _no_nul(v) for k, v in p.items()} if isinstance(p, dict) else _no_nul(p)
-                                      for p in parameters)
+        parameters = type(parameters)(
+            {k: _no_nul(v) for k, v in p.items()} if isinstance(p, dict) else _no_nul(p) for p in parameters
+        )
     return statement, parameters
 
 
@@ -100,8 +102,8 @@ def indexes_deferred(connection, table) -> Iterator[None]:
         yield
         return
     indexes = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-        (table.name,)).all()  # without the primary key's own index (its sql is NULL)
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table.name,)
+    ).all()  # without the primary key's own index (its sql is NULL)
     quote = connection.dialect.identifier_preparer.quote_identifier
     for name, _ in indexes:
         connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
@@ -187,8 +189,9 @@ class Store:
     def delete_world_rows(self, session: Session, world_id: str, *, data_only: bool = False) -> None:
         """Delete a world's rows: its data only (reset, restore), or everything (journal and faults too)."""
         for table in DATA_TABLES if data_only else WORLD_TABLES:
-            session.execute(delete(table).where(table.c.world_id == world_id),
-                            execution_options={"facts_handled": True})
+            session.execute(
+                delete(table).where(table.c.world_id == world_id), execution_options={"facts_handled": True}
+            )
         facts.facts_changed(session, [world_id])
 
     def world(self, session: Session, world_id: str) -> World | None:

@@ -1,4 +1,5 @@
 """Whole-world reads of the directory and its subscriptions, for views that show a world (the training UI)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -19,8 +20,13 @@ def groups(session: Session, world: str, ids: set[str]) -> list[Group]:
     return list(session.scalars(select(Group).where(Group.world_id == world, Group.id.in_(ids))))
 
 
-def subscriptions(session: Session, world: str, tenant_id: str | None = None, channel: str | None = None,
-                  not_workload: str | None = None) -> list[Subscription]:
+def subscriptions(
+    session: Session,
+    world: str,
+    tenant_id: str | None = None,
+    channel: str | None = None,
+    not_workload: str | None = None,
+) -> list[Subscription]:
     """A world's subscriptions, of one tenant, one channel, or not of one workload when given."""
     query = select(Subscription).where(Subscription.world_id == world)
     if tenant_id is not None:
@@ -38,7 +44,9 @@ def service_health(session: Session, world: str) -> list[ServiceHealth]:
 
 def customer_counts(session: Session, world: str) -> dict[str, int]:
     """How many customers each partner has a relationship with."""
-    rows = session.execute(select(PartnerRelationship.partner_id, func.count(func.distinct(
-        PartnerRelationship.customer_id))).where(PartnerRelationship.world_id == world)
-        .group_by(PartnerRelationship.partner_id))
+    rows = session.execute(
+        select(PartnerRelationship.partner_id, func.count(func.distinct(PartnerRelationship.customer_id)))
+        .where(PartnerRelationship.world_id == world)
+        .group_by(PartnerRelationship.partner_id)
+    )
     return {partner_id: count for partner_id, count in rows}

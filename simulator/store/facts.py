@@ -9,12 +9,14 @@ the change. Tickets, notes, the journal and fault rules are not facts: changing 
 
 Cached values are shared by every request of the process: they are read-only views, never ORM rows.
 """
+
 from __future__ import annotations
 
 import threading
 import uuid
 from collections import OrderedDict
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -106,6 +108,7 @@ def facts_changed(session: Session, world_ids=None) -> None:
     """Give each world (every world when None) a new facts version, in the session's transaction; the
     session stops using the cache."""
     from .models import World
+
     statement = update(World.__table__).values(facts_version=new_version())
     if world_ids is not None:
         world_ids = set(world_ids)
@@ -129,7 +132,10 @@ def do_orm_execute(state) -> None:
 
 def before_flush(session: Session, _context, _instances) -> None:
     """A flush that adds, edits or deletes a fact row changes its world's facts version."""
-    worlds = {obj.world_id for obj in (*session.new, *session.dirty, *session.deleted)
-              if getattr(obj, "__tablename__", "worlds") not in NOT_FACTS}
+    worlds = {
+        obj.world_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if getattr(obj, "__tablename__", "worlds") not in NOT_FACTS
+    }
     if worlds:
         facts_changed(session, worlds)

@@ -1,5 +1,6 @@
 """What Microsoft Graph reads and writes: GDAP relationships and their access assignments, the partner's GDAP
 customers, and a tenant's service health and issues."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,16 +23,24 @@ def relationship(session: Session, world: str, rel_id: str) -> GdapRelationship 
 
 def partner_relationships(session: Session, world: str, partner_id: str) -> list[GdapRelationship]:
     """The partner's relationships, oldest first."""
-    return list(session.scalars(select(GdapRelationship).where(
-        GdapRelationship.world_id == world, GdapRelationship.partner_id == partner_id)
-        .order_by(GdapRelationship.created_at, GdapRelationship.id)))
+    return list(
+        session.scalars(
+            select(GdapRelationship)
+            .where(GdapRelationship.world_id == world, GdapRelationship.partner_id == partner_id)
+            .order_by(GdapRelationship.created_at, GdapRelationship.id)
+        )
+    )
 
 
 def relationship_named(session: Session, world: str, partner_id: str, name: str) -> str | None:
     """The id of the partner's relationship of this display name, if there is one."""
-    return session.scalars(select(GdapRelationship.id).where(
-        GdapRelationship.world_id == world, GdapRelationship.partner_id == partner_id,
-        GdapRelationship.display_name == name)).first()
+    return session.scalars(
+        select(GdapRelationship.id).where(
+            GdapRelationship.world_id == world,
+            GdapRelationship.partner_id == partner_id,
+            GdapRelationship.display_name == name,
+        )
+    ).first()
 
 
 def add_relationship(session: Session, **values) -> GdapRelationship:
@@ -47,16 +56,19 @@ def delete(session: Session, row) -> None:
 
 def tenant_names(session: Session, world: str, tenant_ids: set[str]) -> dict[str, str]:
     """Tenant id -> name, for the ids that exist."""
-    return {t.id: t.name for t in session.scalars(select(Tenant).where(
-        Tenant.world_id == world, Tenant.id.in_(tenant_ids)))}
+    return {
+        t.id: t.name for t in session.scalars(select(Tenant).where(Tenant.world_id == world, Tenant.id.in_(tenant_ids)))
+    }
 
 
 def gdap_customers(session: Session, world: str, partner_id: str) -> list[Tenant]:
     """The customers with which the partner has a GDAP relationship, by name."""
     ids = select(GdapRelationship.customer_id).where(
-        GdapRelationship.world_id == world, GdapRelationship.partner_id == partner_id)
-    return list(session.scalars(select(Tenant).where(Tenant.world_id == world, Tenant.id.in_(ids))
-                                .order_by(Tenant.name)))
+        GdapRelationship.world_id == world, GdapRelationship.partner_id == partner_id
+    )
+    return list(
+        session.scalars(select(Tenant).where(Tenant.world_id == world, Tenant.id.in_(ids)).order_by(Tenant.name))
+    )
 
 
 # --- access assignments -------------------------------------------------------------------------------------
@@ -66,16 +78,25 @@ def assignment(session: Session, world: str, assignment_id: str) -> GdapAccessAs
 
 def assignments(session: Session, world: str, rel_id: str) -> list[GdapAccessAssignment]:
     """A relationship's access assignments (deleted ones too), oldest first."""
-    return list(session.scalars(select(GdapAccessAssignment).where(
-        GdapAccessAssignment.world_id == world, GdapAccessAssignment.relationship_id == rel_id)
-        .order_by(GdapAccessAssignment.created_at, GdapAccessAssignment.id)))
+    return list(
+        session.scalars(
+            select(GdapAccessAssignment)
+            .where(GdapAccessAssignment.world_id == world, GdapAccessAssignment.relationship_id == rel_id)
+            .order_by(GdapAccessAssignment.created_at, GdapAccessAssignment.id)
+        )
+    )
 
 
 def active_assignment(session: Session, world: str, rel_id: str, group_id: str) -> GdapAccessAssignment | None:
     """The group's active access assignment on the relationship, if it has one."""
-    return session.scalars(select(GdapAccessAssignment).where(
-        GdapAccessAssignment.world_id == world, GdapAccessAssignment.relationship_id == rel_id,
-        GdapAccessAssignment.group_id == group_id, GdapAccessAssignment.status == "active")).first()
+    return session.scalars(
+        select(GdapAccessAssignment).where(
+            GdapAccessAssignment.world_id == world,
+            GdapAccessAssignment.relationship_id == rel_id,
+            GdapAccessAssignment.group_id == group_id,
+            GdapAccessAssignment.status == "active",
+        )
+    ).first()
 
 
 def add_assignment(session: Session, **values) -> GdapAccessAssignment:
@@ -92,8 +113,13 @@ def group(session: Session, world: str, group_id: str) -> Group | None:
 # --- service health ----------------------------------------------------------------------------------------
 def services(session: Session, world: str, tenant_id: str) -> list[ServiceHealth]:
     """The tenant's service health, one row per service, by service id."""
-    return list(session.scalars(select(ServiceHealth).where(
-        ServiceHealth.world_id == world, ServiceHealth.tenant_id == tenant_id).order_by(ServiceHealth.service_id)))
+    return list(
+        session.scalars(
+            select(ServiceHealth)
+            .where(ServiceHealth.world_id == world, ServiceHealth.tenant_id == tenant_id)
+            .order_by(ServiceHealth.service_id)
+        )
+    )
 
 
 def issues(session: Session, world: str, tenant_id: str, service_id: str | None = None) -> list[ServiceIssue]:

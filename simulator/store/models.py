@@ -4,11 +4,10 @@ There are no foreign keys between entity tables: the fixture loader checks every
 row is written, and keeping the tables independent lets a world be copied table by table with one
 ``INSERT ... SELECT`` each (see :func:`simulator.store.db.Store.clone_world`).
 """
+
 from __future__ import annotations
 
-from datetime import datetime
-
-from datetime import timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -25,11 +24,11 @@ class UtcDateTime(TypeDecorator):
 
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -252,9 +251,6 @@ class ServiceIssue(WorldRow, Base):
     last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-
-
-
 class Ticket(WorldRow, Base):
     """One support ticket, whichever surface filed it: Partner Center, Azure support or Microsoft 365 admin."""
 
@@ -273,7 +269,9 @@ class Ticket(WorldRow, Base):
     status: Mapped[str] = mapped_column(String(20))  # open | attention_needed | closed
     status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     next_transition_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    topic_id: Mapped[str | None] = mapped_column(String(200))  # PC support topic, ARM problem classification, M365 category
+    topic_id: Mapped[str | None] = mapped_column(
+        String(200)
+    )  # PC support topic, ARM problem classification, M365 category
     topic_name: Mapped[str | None] = mapped_column(String(200))
     service_id: Mapped[str | None] = mapped_column(String(200))
     support_plan: Mapped[str] = mapped_column(String(100))

@@ -3,6 +3,7 @@
 The lookups every request makes (the caller, its groups, GDAP, RBAC, subscriptions, relationships) go through
 the world's facts cache (:mod:`simulator.store.facts`): they return read-only views and frozen facts.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, select, update
@@ -10,8 +11,21 @@ from sqlalchemy.orm import Session
 
 from ..domain.access import AccessAssignmentFacts, GdapRelationshipFacts
 from .facts import RowView, cached, view
-from .models import (App, Domain, FaultRule, GdapAccessAssignment, GdapRelationship, Group, GroupMember,
-                     JournalEntry, PartnerRelationship, Subscription, Tenant, User, World)
+from .models import (
+    App,
+    Domain,
+    FaultRule,
+    GdapAccessAssignment,
+    GdapRelationship,
+    Group,
+    GroupMember,
+    JournalEntry,
+    PartnerRelationship,
+    Subscription,
+    Tenant,
+    User,
+    World,
+)
 
 _WORLD_ROW = select(World.__table__).where(World.__table__.c.id == bindparam("id"))
 
@@ -25,9 +39,11 @@ def world(session: Session, world_id: str) -> RowView | None:
 # Every request reads the fault rules and writes a journal entry: Core statements built once.
 _FAULTS = FaultRule.__table__
 _FAULT_RULES = select(_FAULTS).where(_FAULTS.c.world_id == bindparam("world")).order_by(_FAULTS.c.created_seq)
-_FAULT_COUNTS = (update(_FAULTS).where(_FAULTS.c.world_id == bindparam("world"), _FAULTS.c.id == bindparam("rule"))
-                 .values(seen=bindparam("new_seen"), fired=bindparam("new_fired"),
-                         remaining=bindparam("new_remaining")))
+_FAULT_COUNTS = (
+    update(_FAULTS)
+    .where(_FAULTS.c.world_id == bindparam("world"), _FAULTS.c.id == bindparam("rule"))
+    .values(seen=bindparam("new_seen"), fired=bindparam("new_fired"), remaining=bindparam("new_remaining"))
+)
 _INSERT_JOURNAL = insert(JournalEntry.__table__)
 
 
@@ -37,8 +53,10 @@ def fault_rules(session: Session, world: str) -> list:
 
 
 def count_fault(session: Session, world: str, rule_id: str, seen: int, fired: int, remaining: int | None) -> None:
-    session.connection().execute(_FAULT_COUNTS, {"world": world, "rule": rule_id, "new_seen": seen,
-                                                 "new_fired": fired, "new_remaining": remaining})
+    session.connection().execute(
+        _FAULT_COUNTS,
+        {"world": world, "rule": rule_id, "new_seen": seen, "new_fired": fired, "new_remaining": remaining},
+    )
 
 
 def touch_world(session: Session, world: str, wall_time) -> None:
@@ -70,47 +88,84 @@ def tenant_by_ref(session: Session, world: str, ref: str):
             domain = session.get(Domain, (world, ref))
             found = session.get(Tenant, (world, domain.tenant_id)) if domain else None
         return view(found)
+
     return cached(session, world, ("tenant_by_ref", ref), load)
 
 
 def user_by_upn(session: Session, world: str, upn: str):
     upn = upn.lower()
-    return cached(session, world, ("user_by_upn", upn), lambda: view(session.scalars(
-        select(User).where(User.world_id == world, User.upn == upn)).first()))
+    return cached(
+        session,
+        world,
+        ("user_by_upn", upn),
+        lambda: view(session.scalars(select(User).where(User.world_id == world, User.upn == upn)).first()),
+    )
 
 
 def user_groups(session: Session, world: str, user_id: str) -> dict[str, str]:
     """The user's security groups, id -> display name (shared: read, never change it)."""
-    return cached(session, world, ("groups", user_id), lambda: dict(session.execute(
-        select(Group.id, Group.display_name).join(
-            GroupMember, (GroupMember.world_id == Group.world_id) & (GroupMember.group_id == Group.id))
-        .where(Group.world_id == world, GroupMember.user_id == user_id)).all()))
+    return cached(
+        session,
+        world,
+        ("groups", user_id),
+        lambda: dict(
+            session.execute(
+                select(Group.id, Group.display_name)
+                .join(GroupMember, (GroupMember.world_id == Group.world_id) & (GroupMember.group_id == Group.id))
+                .where(Group.world_id == world, GroupMember.user_id == user_id)
+            ).all()
+        ),
+    )
 
 
 def gdap_facts(session: Session, world: str, partner_id: str, customer_id: str) -> tuple[GdapRelationshipFacts, ...]:
     """The partner's GDAP relationships with one customer, with their access assignments."""
-    return cached(session, world, ("gdap", partner_id, customer_id),
-                  lambda: _load_gdap_facts(session, world, partner_id, customer_id))
+    return cached(
+        session,
+        world,
+        ("gdap", partner_id, customer_id),
+        lambda: _load_gdap_facts(session, world, partner_id, customer_id),
+    )
 
 
 def _load_gdap_facts(session: Session, world: str, partner_id: str, customer_id: str):
-    rels = session.scalars(select(GdapRelationship).where(
-        GdapRelationship.world_id == world, GdapRelationship.partner_id == partner_id,
-        GdapRelationship.customer_id == customer_id).order_by(GdapRelationship.created_at, GdapRelationship.id)).all()
+    rels = session.scalars(
+        select(GdapRelationship)
+        .where(
+            GdapRelationship.world_id == world,
+            GdapRelationship.partner_id == partner_id,
+            GdapRelationship.customer_id == customer_id,
+        )
+        .order_by(GdapRelationship.created_at, GdapRelationship.id)
+    ).all()
     if not rels:
         return ()
     assignments = session.execute(
-        select(GdapAccessAssignment, Group.display_name).outerjoin(
-            Group, (Group.world_id == GdapAccessAssignment.world_id) & (Group.id == GdapAccessAssignment.group_id))
-        .where(GdapAccessAssignment.world_id == world,
-               GdapAccessAssignment.relationship_id.in_([r.id for r in rels]))).all()
+        select(GdapAccessAssignment, Group.display_name)
+        .outerjoin(
+            Group, (Group.world_id == GdapAccessAssignment.world_id) & (Group.id == GdapAccessAssignment.group_id)
+        )
+        .where(GdapAccessAssignment.world_id == world, GdapAccessAssignment.relationship_id.in_([r.id for r in rels]))
+    ).all()
     by_rel: dict[str, list[AccessAssignmentFacts]] = {}
     for a, group_name in assignments:
-        by_rel.setdefault(a.relationship_id, []).append(AccessAssignmentFacts(
-            a.id, a.group_id, group_name or a.group_id, frozenset(a.roles), a.status))
-    return tuple(GdapRelationshipFacts(
-        r.id, r.display_name, r.partner_id, r.customer_id, r.status, r.end_at, r.auto_extend_duration,
-        frozenset(r.roles), tuple(by_rel.get(r.id, ()))) for r in rels)
+        by_rel.setdefault(a.relationship_id, []).append(
+            AccessAssignmentFacts(a.id, a.group_id, group_name or a.group_id, frozenset(a.roles), a.status)
+        )
+    return tuple(
+        GdapRelationshipFacts(
+            r.id,
+            r.display_name,
+            r.partner_id,
+            r.customer_id,
+            r.status,
+            r.end_at,
+            r.auto_extend_duration,
+            frozenset(r.roles),
+            tuple(by_rel.get(r.id, ())),
+        )
+        for r in rels
+    )
 
 
 def app_by_client_id(session: Session, world: str, client_id: str):
@@ -121,15 +176,26 @@ def app_by_client_id(session: Session, world: str, client_id: str):
 # --- facts for the support rules ----------------------------------------------------------------------------
 def relationship_types(session: Session, world: str, partner_id: str, customer_id: str) -> frozenset[str]:
     """The partner's relationship types with a customer (direct provider, indirect reseller, ...)."""
-    return cached(session, world, ("relationship_types", partner_id, customer_id), lambda: frozenset(
-        session.scalars(select(PartnerRelationship.type).where(
-            PartnerRelationship.world_id == world, PartnerRelationship.partner_id == partner_id,
-            PartnerRelationship.customer_id == customer_id))))
+    return cached(
+        session,
+        world,
+        ("relationship_types", partner_id, customer_id),
+        lambda: frozenset(
+            session.scalars(
+                select(PartnerRelationship.type).where(
+                    PartnerRelationship.world_id == world,
+                    PartnerRelationship.partner_id == partner_id,
+                    PartnerRelationship.customer_id == customer_id,
+                )
+            )
+        ),
+    )
 
 
 def gdap_roles(session: Session, world: str, user_id: str, partner_id: str, customer_id: str, now):
     """A partner user's effective GDAP roles in a customer, with the grants behind them."""
     from ..domain.access import effective_roles
+
     groups = user_groups(session, world, user_id)
     return effective_roles(gdap_facts(session, world, partner_id, customer_id), set(groups), now)
 
@@ -138,6 +204,7 @@ def azure_subscription(session: Session, world: str, subscription_id: str):
     """An Azure subscription's facts, or None when there is no such Azure subscription."""
     from ..domain.support import AzureSubscriptionFacts
     from .models import Subscription
+
     subscription_id = subscription_id.lower()
 
     def load():
@@ -145,8 +212,17 @@ def azure_subscription(session: Session, world: str, subscription_id: str):
         if sub is None or sub.workload != "azure":
             return None
         owner = tenant(session, world, sub.tenant_id)
-        return AzureSubscriptionFacts(sub.id, sub.display_name, sub.tenant_id, owner.kind, sub.channel,
-                                      sub.provider_id, sub.reseller_id, sub.support_plan)
+        return AzureSubscriptionFacts(
+            sub.id,
+            sub.display_name,
+            sub.tenant_id,
+            owner.kind,
+            sub.channel,
+            sub.provider_id,
+            sub.reseller_id,
+            sub.support_plan,
+        )
+
     return cached(session, world, ("azure_subscription", subscription_id), load)
 
 
@@ -156,25 +232,47 @@ def rbac_assignments_for(session: Session, world: str, subscription_id: str, use
 
     def load():
         groups = user_groups(session, world, user_id)
-        rows = session.scalars(select(RbacAssignment).where(
-            RbacAssignment.world_id == world, RbacAssignment.subscription_id == subscription_id,
-            RbacAssignment.principal_id.in_(set(groups) | {user_id}))).all()
-        return tuple({"role": r.role, "principalId": r.principal_id, "principalType": r.principal_type,
-                      "via": groups.get(r.principal_id, "the user itself"), "assignmentId": r.id} for r in rows)
+        rows = session.scalars(
+            select(RbacAssignment).where(
+                RbacAssignment.world_id == world,
+                RbacAssignment.subscription_id == subscription_id,
+                RbacAssignment.principal_id.in_(set(groups) | {user_id}),
+            )
+        ).all()
+        return tuple(
+            {
+                "role": r.role,
+                "principalId": r.principal_id,
+                "principalType": r.principal_type,
+                "via": groups.get(r.principal_id, "the user itself"),
+                "assignmentId": r.id,
+            }
+            for r in rows
+        )
+
     return cached(session, world, ("rbac", subscription_id, user_id), load)
 
 
 def marketplace_product(session: Session, world: str, product_id: str | None):
     from ..domain.support import Contact, Product
     from .models import MarketplaceProduct
+
     if not product_id:
         return None
 
     def load():
         row = session.get(MarketplaceProduct, (world, product_id))
-        return None if row is None else Product(
-            row.id, row.name, row.publisher, Contact(row.publisher, row.support_url, row.support_email,
-                                                     row.support_phone))
+        return (
+            None
+            if row is None
+            else Product(
+                row.id,
+                row.name,
+                row.publisher,
+                Contact(row.publisher, row.support_url, row.support_email, row.support_phone),
+            )
+        )
+
     return cached(session, world, ("product", product_id), load)
 
 
@@ -182,9 +280,12 @@ def customer_support_facts(session: Session, world: str, customer_id: str):
     """R10's facts: the customer's CSP partners (with their support contact) and its Direct subscriptions."""
     from ..domain.support import CustomerSubscriptionsFacts
     from .models import Subscription
-    subs = session.scalars(select(Subscription).where(
-        Subscription.world_id == world, Subscription.tenant_id == customer_id,
-        Subscription.status == "active")).all()
+
+    subs = session.scalars(
+        select(Subscription).where(
+            Subscription.world_id == world, Subscription.tenant_id == customer_id, Subscription.status == "active"
+        )
+    ).all()
     facts = CustomerSubscriptionsFacts()
     seen = set()
     for s in subs:
@@ -202,8 +303,14 @@ def customer_support_facts(session: Session, world: str, customer_id: str):
 
 
 def tenant_domains(session: Session, world: str, tenant_id: str) -> frozenset[str]:
-    return cached(session, world, ("domains", tenant_id), lambda: frozenset(session.scalars(
-        select(Domain.name).where(Domain.world_id == world, Domain.tenant_id == tenant_id))))
+    return cached(
+        session,
+        world,
+        ("domains", tenant_id),
+        lambda: frozenset(
+            session.scalars(select(Domain.name).where(Domain.world_id == world, Domain.tenant_id == tenant_id))
+        ),
+    )
 
 
 def resolve_product(session: Session, world: str, tenant_id: str, ref: str | None):
@@ -211,22 +318,32 @@ def resolve_product(session: Session, world: str, tenant_id: str, ref: str | Non
     subscriptions (by id or key; a marketplace subscription brings its product). (product, subscription)."""
     from ..domain.errors import Invalid
     from .models import MarketplaceProduct, Subscription
+
     if not ref:
         return None, None
     product = marketplace_product(session, world, ref.lower()) or marketplace_product(
-        session, world, session.scalars(select(MarketplaceProduct.id).where(
-            MarketplaceProduct.world_id == world, MarketplaceProduct.key == ref)).first())
+        session,
+        world,
+        session.scalars(
+            select(MarketplaceProduct.id).where(MarketplaceProduct.world_id == world, MarketplaceProduct.key == ref)
+        ).first(),
+    )
     if product is not None:
         return product, None
     sub = session.get(Subscription, (world, ref.lower()))
     if sub is None or sub.tenant_id != tenant_id:
-        sub = session.scalars(select(Subscription).where(
-            Subscription.world_id == world, Subscription.tenant_id == tenant_id, Subscription.key == ref)).first()
+        sub = session.scalars(
+            select(Subscription).where(
+                Subscription.world_id == world, Subscription.tenant_id == tenant_id, Subscription.key == ref
+            )
+        ).first()
     if sub is None:
         raise Invalid(f"productId '{ref}' is neither a marketplace product nor a subscription of this tenant.")
     if sub.workload == "azure":
-        raise Invalid(f"Subscription '{sub.display_name}' is an Azure subscription: Azure support requests are "
-                      "filed in the Azure portal (the /azure surface, Microsoft.Support).")
+        raise Invalid(
+            f"Subscription '{sub.display_name}' is an Azure subscription: Azure support requests are "
+            "filed in the Azure portal (the /azure surface, Microsoft.Support)."
+        )
     if sub.workload == "marketplace":
         return marketplace_product(session, world, sub.product_id), sub
     return None, sub
@@ -234,5 +351,10 @@ def resolve_product(session: Session, world: str, tenant_id: str, ref: str | Non
 
 def support_plans(session: Session, world: str, tenant_id: str) -> list[dict]:
     """The support plans recorded on a tenant's subscriptions (``{"type", "id"}`` each)."""
-    return [p for p in session.scalars(select(Subscription.support_plan).where(
-        Subscription.world_id == world, Subscription.tenant_id == tenant_id)) if p]
+    return [
+        p
+        for p in session.scalars(
+            select(Subscription.support_plan).where(Subscription.world_id == world, Subscription.tenant_id == tenant_id)
+        )
+        if p
+    ]

@@ -1,5 +1,6 @@
 """Reads of service requests for Partner Center and the Microsoft 365 admin center: one ticket, a partner's page
 of them, a tenant's list."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -12,8 +13,9 @@ def ticket(session: Session, world: str, ticket_id: str) -> Ticket | None:
     return session.get(Ticket, (world, ticket_id))
 
 
-def partner_page(session: Session, world: str, partner_id: str, customer_id: str | None, status: str | None,
-                 offset: int, size: int) -> tuple[int, list]:
+def partner_page(
+    session: Session, world: str, partner_id: str, customer_id: str | None, status: str | None, offset: int, size: int
+) -> tuple[int, list]:
     """(how many, one page newest first) of the tickets the partner filed (for one customer, when given). The
     rows are Core rows, read like tickets: they cost less than ORM objects."""
     query = select(Ticket.__table__).where(Ticket.world_id == world, Ticket.partner_id == partner_id)

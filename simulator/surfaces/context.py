@@ -1,5 +1,6 @@
 """Per-request state shared by every surface: the world, its clock, a database session, the caller, and the
 :class:`~simulator.services.Scope` a use case works in."""
+
 from __future__ import annotations
 
 import uuid

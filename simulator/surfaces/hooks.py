@@ -1,5 +1,6 @@
 """What every request to a world goes through, whatever its surface: a request id, injected faults, the
 decision trace, and a journal entry written even when the request itself is rolled back."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -29,19 +30,21 @@ class InjectedFault(DomainError):
     kind = "fault"
 
     def __init__(self, status: int, rule_id: str, retry_after: int | None):
-        reasons = {429: "Too many requests (injected by a pcsim fault rule)",
-                   500: "Internal server error (injected by a pcsim fault rule)",
-                   503: "Service unavailable (injected by a pcsim fault rule)"}
+        reasons = {
+            429: "Too many requests (injected by a pcsim fault rule)",
+            500: "Internal server error (injected by a pcsim fault rule)",
+            503: "Service unavailable (injected by a pcsim fault rule)",
+        }
         super().__init__(reasons.get(status, f"Injected error {status}"), facts={"faultRule": rule_id})
         self.status, self.retry_after = status, retry_after
 
 
 def surface_of(path: str) -> tuple[str, str]:
     """(surface name, path inside the surface) for a request path (after any ``/worlds/<id>``)."""
-    inner = path[len("/usgov"):] if path.startswith("/usgov/") else path
+    inner = path[len("/usgov") :] if path.startswith("/usgov/") else path
     first = inner.split("/", 2)[1] if inner.count("/") >= 1 else ""
     if first in WORLD_SURFACES or first in ("sim", "docs", "health"):
-        rest = inner[len(first) + 1:]
+        rest = inner[len(first) + 1 :]
         if first in ("partnercenter", "graph", "m365admin") and rest.count("/") >= 1:
             rest = "/" + rest.split("/", 2)[2] if rest.count("/") >= 2 else "/"  # drop the version segment
         return first, rest or "/"
@@ -110,8 +113,9 @@ def _apply_faults(world_id: str, surface: str, inner: str):
             fired += 1
             if remaining is not None:
                 remaining -= 1
-        g.bookkeeping.append(lambda db, rid=rule.id, counts=(seen, fired, remaining): queries.count_fault(
-            db, world_id, rid, *counts))
+        g.bookkeeping.append(
+            lambda db, rid=rule.id, counts=(seen, fired, remaining): queries.count_fault(db, world_id, rid, *counts)
+        )
         if not fire:
             continue
         g.fault = rule.id
@@ -155,10 +159,28 @@ def after_request(response, db) -> None:
     if getattr(g, "retry_after", None) is not None:
         response.headers["Retry-After"] = str(g.retry_after)
     principal = g.get("principal")
-    actor = principal.name if principal else (request.form.get("username") or request.form.get("client_id")
-                                              if request.mimetype == "application/x-www-form-urlencoded" else None)
+    actor = (
+        principal.name
+        if principal
+        else (
+            request.form.get("username") or request.form.get("client_id")
+            if request.mimetype == "application/x-www-form-urlencoded"
+            else None
+        )
+    )
     queries.add_journal_entry(
-        db, world_id=g.world.id, id=pcsim_request_id(), seq=int(time.time() * 1_000_000), at=ctx.now(),
-        surface=g.surface, method=request.method, path=request.full_path.rstrip("?"), status=response.status_code,
-        actor=actor, tenant_id=principal.tenant.id if principal else None, rule=_denying_rule(response),
-        fault=g.get("fault"), decisions=[d.as_dict() for d in g.get("decisions", [])])
+        db,
+        world_id=g.world.id,
+        id=pcsim_request_id(),
+        seq=int(time.time() * 1_000_000),
+        at=ctx.now(),
+        surface=g.surface,
+        method=request.method,
+        path=request.full_path.rstrip("?"),
+        status=response.status_code,
+        actor=actor,
+        tenant_id=principal.tenant.id if principal else None,
+        rule=_denying_rule(response),
+        fault=g.get("fault"),
+        decisions=[d.as_dict() for d in g.get("decisions", [])],
+    )

@@ -1,5 +1,6 @@
 """OData conventions shared by the Graph-shaped surfaces: ``$filter`` with ``eq``, and paging with
 ``$top``, ``$skiptoken``, ``$count`` and ``@odata.nextLink``."""
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,9 @@ def parse_eq_filter(text: str | None, fields: tuple[str, ...]) -> list[tuple[str
     for part in re.split(r"\s+and\s+", text.strip()):
         m = clause.match(part)
         if not m:
-            raise Invalid(f"Invalid filter clause: '{part}'. pcsim supports eq on {', '.join(fields)}, "
-                          "combined with 'and'.")
+            raise Invalid(
+                f"Invalid filter clause: '{part}'. pcsim supports eq on {', '.join(fields)}, combined with 'and'."
+            )
         clauses.append((m.group(1), m.group(2)))
     return clauses
 
@@ -35,7 +37,7 @@ def page(items: list, context: str, args: dict, default_top: int) -> dict:
             start = int(base64.urlsafe_b64decode(args["skiptoken"] + "==").decode())
         except ValueError:
             raise Invalid("Invalid $skiptoken") from None
-    body = {"odata_context": context, "value": items[start:start + top]}
+    body = {"odata_context": context, "value": items[start : start + top]}
     if args.get("count"):
         body["odata_count"] = len(items)
     if start + top < len(items):

@@ -4,6 +4,7 @@ A surface's blueprint is a module-level object registered on the serving app onc
 built on first read, on a throwaway Flask app of its own where flask-smorest's ``Api`` registers the public
 cloud's copy: the serving app never pays for documents most runs never read, and only flask-smorest's public
 API is used."""
+
 from __future__ import annotations
 
 import threading
@@ -49,12 +50,14 @@ class Document:
     def _build(self) -> dict:
         app = Flask(__name__)
         app.config.update({"API_TITLE": self.title, "API_VERSION": self.version, "OPENAPI_VERSION": "3.0.3"})
-        api_class = type(f"{self.key.title()}Api", (Api,), {"ERROR_SCHEMA": self.error_schema}) \
-            if self.error_schema is not None else Api
+        api_class = (
+            type(f"{self.key.title()}Api", (Api,), {"ERROR_SCHEMA": self.error_schema})
+            if self.error_schema is not None
+            else Api
+        )
         api = api_class(app, spec_kwargs={"info": {"description": self.description}})
         if self.bearer:
-            api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
-                                                           "bearerFormat": "JWT"})
+            api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
             api.spec.options["security"] = [{"bearer": []}]
         for blueprint, prefix in self.blueprints:
             api.register_blueprint(blueprint, url_prefix=prefix)
@@ -65,8 +68,9 @@ DOCUMENTS: dict[str, Document] = {}
 CLOUD_OF_BLUEPRINT: dict[str, str] = {}  # registered blueprint name -> cloud
 
 
-def make_api(app, key: str, title: str, description: str, version: str = "v1", error_schema=None,
-             bearer: bool = True) -> Document:
+def make_api(
+    app, key: str, title: str, description: str, version: str = "v1", error_schema=None, bearer: bool = True
+) -> Document:
     """The surface's OpenAPI document; ``error_schema`` (a marshmallow schema) is the surface's own error body,
     documented as the ``default`` response of every operation (and for each error status it names)."""
     document = DOCUMENTS.get(key)
@@ -75,8 +79,15 @@ def make_api(app, key: str, title: str, description: str, version: str = "v1", e
     return document
 
 
-def mount(app, document: Document, blueprint: flask_smorest.Blueprint, prefix: str, cloud: str = "public",
-          name: str | None = None, documented: bool = True) -> None:
+def mount(
+    app,
+    document: Document,
+    blueprint: flask_smorest.Blueprint,
+    prefix: str,
+    cloud: str = "public",
+    name: str | None = None,
+    documented: bool = True,
+) -> None:
     """Register ``blueprint`` at ``prefix`` for ``cloud``; the public cloud's copy is the one documented (unless
     ``documented`` is false: another path to the same routes)."""
     name = name or blueprint.name

@@ -1,4 +1,5 @@
 """The field errors flask-smorest (webargs) attaches to a refused request, for every surface's error body."""
+
 from __future__ import annotations
 
 import functools
@@ -47,8 +48,10 @@ def json_problem() -> str:
     if not request.get_data(cache=True):
         return "the body is empty: send a JSON object"
     if not request.is_json:
-        return (f"the body must be a JSON object sent with Content-Type: application/json; this request's "
-                f"Content-Type is {request.mimetype or 'missing'}")
+        return (
+            f"the body must be a JSON object sent with Content-Type: application/json; this request's "
+            f"Content-Type is {request.mimetype or 'missing'}"
+        )
     return "the body must be a JSON object (it is not valid JSON, or not an object)"
 
 

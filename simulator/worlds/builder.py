@@ -1,16 +1,16 @@
 """Turn a validated fixture into table rows: stable ids, and details drawn from Faker's lists (seeded per entity)
 for everything not given."""
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Callable, Iterator
 
 from faker.providers.address.en_US import Provider as _AddressData
 from faker.providers.person.en_US import Provider as _PersonData
 
-from ..domain import catalog
-from ..domain import support_catalog
+from ..domain import catalog, support_catalog
 from ..domain import tickets as ticket_rules
 from ..domain.clock import parse_datetime, parse_duration
 from ..domain.support import CSP_SUPPORT_PLAN
@@ -21,8 +21,12 @@ from .fixtures import DEFAULT_CLOCK_START, Fixture, azure_classification, defaul
 DEFAULT_PASSWORD = "Pcsim-Passw0rd!"
 PROVIDER = "/providers/Microsoft.Support"
 CUSTOMER_SUPPORT_PLAN = "Microsoft 365 standard support"  # a customer's own Microsoft 365 request
-OWN_PLAN_NAMES = {"partnerAgreement": "Partner program agreement", "premier": "Premier", "unified": "Unified",
-                  "azureSupportPlan": "Azure support plan"}
+OWN_PLAN_NAMES = {
+    "partnerAgreement": "Partner program agreement",
+    "premier": "Premier",
+    "unified": "Unified",
+    "azureSupportPlan": "Azure support plan",
+}
 
 # Offer names and ids per workload, as Partner Center's new-commerce catalogue names them.
 OFFERS = {
@@ -65,7 +69,7 @@ class _Draw:
         return items[self._index(len(items))]
 
     def digits(self, count: int) -> str:
-        return f"{self._index(10 ** count):0{count}d}"
+        return f"{self._index(10**count):0{count}d}"
 
     def first_name(self) -> str:
         return self.pick(FIRST_NAMES)
@@ -106,8 +110,9 @@ class _Details:
 
 class LazyRows:
     """Ticket rows made when iterated (dicts), or as the DB-API's values (:meth:`stored`), in ticket id order: a
-    large fixture's tickets never all sit in memory as rows at once (a row dict per ticket is about 2 KB: 200 MB for 100,000 tickets), and rows inserted in key
-    order keep the primary key index appending (twice as fast as random inserts in SQLite)."""
+    large fixture's tickets never all sit in memory as rows at once (a row dict per ticket is about 2 KB: 200 MB
+    for 100,000 tickets), and rows inserted in key order keep the primary key index appending (twice as fast as
+    random inserts in SQLite)."""
 
     def __init__(self):
         self.entries: list[tuple[str, tuple, dict]] = []
@@ -121,7 +126,7 @@ class LazyRows:
     def __iter__(self):
         form = _Values()
         for number_id, context, t in self._sorted():
-            yield dict(zip(TICKET_COLUMNS, _ticket_values(context, number_id, t, form)))
+            yield dict(zip(TICKET_COLUMNS, _ticket_values(context, number_id, t, form), strict=True))
 
     def stored(self, dialect) -> Iterator[tuple]:
         """The rows as tuples of ``TICKET_COLUMNS``, each value as ``dialect``'s bind processors make it (what
@@ -136,8 +141,9 @@ class LazyRows:
         return self.entries
 
 
-def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], None] | None = None,
-               flush_every: int = 1000) -> dict[type, list[dict]]:
+def build_rows(
+    fixture: Fixture, lazy: bool = False, flush: Callable[[dict], None] | None = None, flush_every: int = 1000
+) -> dict[type, list[dict]]:
     """Rows per model class (without ``world_id``) for a validated fixture. ``lazy``: the tickets' rows are a
     :class:`LazyRows`, made as they are read. ``flush``: called with the customers' rows every ``flush_every``
     customers (the rows then built per customer; then dropped from the rows returned)."""
@@ -145,11 +151,27 @@ def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], Non
     details = _Details(seed)
     clock = fixture.header.get("clock") or {"start": DEFAULT_CLOCK_START}
     start = parse_datetime(clock["start"])
-    rows: dict[type, list[dict]] = {m: [] for m in (
-        models.Tenant, models.Domain, models.User, models.Group, models.GroupMember, models.App,
-        models.PartnerRelationship, models.Subscription, models.RbacAssignment, models.GdapRelationship,
-        models.GdapAccessAssignment, models.MarketplaceProduct, models.ServiceHealth, models.ServiceIssue,
-        models.Ticket, models.TicketNote)}
+    rows: dict[type, list[dict]] = {
+        m: []
+        for m in (
+            models.Tenant,
+            models.Domain,
+            models.User,
+            models.Group,
+            models.GroupMember,
+            models.App,
+            models.PartnerRelationship,
+            models.Subscription,
+            models.RbacAssignment,
+            models.GdapRelationship,
+            models.GdapAccessAssignment,
+            models.MarketplaceProduct,
+            models.ServiceHealth,
+            models.ServiceIssue,
+            models.Ticket,
+            models.TicketNote,
+        )
+    }
     if lazy:
         rows[models.Ticket] = LazyRows()
     partners = {p["key"]: p for p in fixture.partners}
@@ -160,9 +182,17 @@ def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], Non
 
     for p in fixture.marketplaceProducts:
         support = p["support"]
-        rows[models.MarketplaceProduct].append(dict(
-            id=ids.product_id(p["key"]), key=p["key"], name=p["name"], publisher=p["publisher"],
-            support_url=support.get("url"), support_email=support.get("email"), support_phone=support.get("phone")))
+        rows[models.MarketplaceProduct].append(
+            dict(
+                id=ids.product_id(p["key"]),
+                key=p["key"],
+                name=p["name"],
+                publisher=p["publisher"],
+                support_url=support.get("url"),
+                support_email=support.get("email"),
+                support_phone=support.get("phone"),
+            )
+        )
 
     def add_tenant(t: dict, kind: str, cloud: str) -> str:
         tid = ids.tenant_id(t["key"])
@@ -170,12 +200,18 @@ def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], Non
         first, last = fake.first_name(), fake.last_name()
         profile = {
             "address": {
-                "country": t.get("country", "US"), "city": fake.city(), "state": fake.pick(STATES),
-                "addressLine1": fake.street_address(), "postalCode": fake.digits(5),
+                "country": t.get("country", "US"),
+                "city": fake.city(),
+                "state": fake.pick(STATES),
+                "addressLine1": fake.street_address(),
+                "postalCode": fake.digits(5),
                 "phoneNumber": fake.digits(10),
             },
-            "billingContact": {"firstName": first, "lastName": last,
-                               "email": f"{first.lower()}.{last.lower()}@{t['domains'][0]}"},
+            "billingContact": {
+                "firstName": first,
+                "lastName": last,
+                "email": f"{first.lower()}.{last.lower()}@{t['domains'][0]}",
+            },
             "commerceId": ids.stable_id("commerce", t["key"]),
         }
         if kind == "partner":
@@ -185,25 +221,40 @@ def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], Non
             contact.setdefault("phone", fake.phone())
             contact.setdefault("url", f"https://support.{t['domains'][0].split('.')[0]}.example")
             profile["supportContact"] = contact
-        rows[models.Tenant].append(dict(
-            id=tid, key=t["key"], kind=kind, name=t["name"], cloud=cloud, default_domain=t["domains"][0],
-            mpn_id=t.get("mpnId") or (fake.digits(7) if kind == "partner" else None),
-            indirect_provider_id=ids.tenant_id(t["indirectProvider"]) if t.get("indirectProvider") else None,
-            profile=profile))
+        rows[models.Tenant].append(
+            dict(
+                id=tid,
+                key=t["key"],
+                kind=kind,
+                name=t["name"],
+                cloud=cloud,
+                default_domain=t["domains"][0],
+                mpn_id=t.get("mpnId") or (fake.digits(7) if kind == "partner" else None),
+                indirect_provider_id=ids.tenant_id(t["indirectProvider"]) if t.get("indirectProvider") else None,
+                profile=profile,
+            )
+        )
         for i, d in enumerate(t["domains"]):
             rows[models.Domain].append(dict(name=d.lower(), tenant_id=tid, is_default=i == 0))
         for u in t["users"]:
             uid = ids.user_id(t["key"], u["key"])
             fake = details.for_entity(uid)
             given, surname = u.get("givenName") or fake.first_name(), u.get("surname") or fake.last_name()
-            rows[models.User].append(dict(
-                id=uid, tenant_id=tid, key=u["key"],
-                upn=(u.get("upn") or f"{u['key']}@{t['domains'][0]}").lower(),
-                password_hash=hash_secret(u.get("password") or DEFAULT_PASSWORD),
-                display_name=u.get("displayName") or f"{given} {surname}", given_name=given, surname=surname,
-                phone=u.get("phone") or fake.phone(),
-                partner_roles=list(u["roles"]) if kind == "partner" else [],
-                directory_roles=[catalog.role_id(r) for r in u["roles"]] if kind == "customer" else []))
+            rows[models.User].append(
+                dict(
+                    id=uid,
+                    tenant_id=tid,
+                    key=u["key"],
+                    upn=(u.get("upn") or f"{u['key']}@{t['domains'][0]}").lower(),
+                    password_hash=hash_secret(u.get("password") or DEFAULT_PASSWORD),
+                    display_name=u.get("displayName") or f"{given} {surname}",
+                    given_name=given,
+                    surname=surname,
+                    phone=u.get("phone") or fake.phone(),
+                    partner_roles=list(u["roles"]) if kind == "partner" else [],
+                    directory_roles=[catalog.role_id(r) for r in u["roles"]] if kind == "customer" else [],
+                )
+            )
         return tid
 
     for p in fixture.partners:
@@ -214,10 +265,16 @@ def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], Non
             for m in dict.fromkeys(g["members"]):
                 rows[models.GroupMember].append(dict(group_id=gid, user_id=ids.user_id(p["key"], m)))
         for a in p["apps"]:
-            rows[models.App].append(dict(
-                id=str(a["clientId"]) if a.get("clientId") else ids.app_id(p["key"], a["key"]),
-                tenant_id=tid, key=a["key"], display_name=a["name"], secret_hash=hash_secret(a["secret"]),
-                roles=list(a["roles"])))
+            rows[models.App].append(
+                dict(
+                    id=str(a["clientId"]) if a.get("clientId") else ids.app_id(p["key"], a["key"]),
+                    tenant_id=tid,
+                    key=a["key"],
+                    display_name=a["name"],
+                    secret_hash=hash_secret(a["secret"]),
+                    roles=list(a["roles"]),
+                )
+            )
         for s in p["subscriptions"]:
             _add_subscription(rows, details, tid, s, start, group_keys)
         partner_rows[p["key"]] = rows[models.Tenant][-1]
@@ -232,9 +289,14 @@ def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], Non
         tenant_row = rows[models.Tenant][-1]
         first_user = rows[models.User][users_before] if len(rows[models.User]) > users_before else None
         for r in c["relationships"]:
-            rows[models.PartnerRelationship].append(dict(
-                id=ids.stable_id("relationship", c["key"], r["partner"], r["type"]),
-                partner_id=ids.tenant_id(r["partner"]), customer_id=tid, type=r["type"]))
+            rows[models.PartnerRelationship].append(
+                dict(
+                    id=ids.stable_id("relationship", c["key"], r["partner"], r["type"]),
+                    partner_id=ids.tenant_id(r["partner"]),
+                    customer_id=tid,
+                    type=r["type"],
+                )
+            )
         workloads = set()
         for s in c["subscriptions"]:
             _add_subscription(rows, details, tid, s, start, group_keys)
@@ -251,9 +313,19 @@ def build_rows(fixture: Fixture, lazy: bool = False, flush: Callable[[dict], Non
 
 
 # The tables built per customer (no later entity reads them back; the tickets are lazy, or small).
-_PER_CUSTOMER = (models.Tenant, models.Domain, models.User, models.PartnerRelationship, models.Subscription,
-                 models.RbacAssignment, models.GdapRelationship, models.GdapAccessAssignment, models.ServiceHealth,
-                 models.ServiceIssue, models.TicketNote)
+_PER_CUSTOMER = (
+    models.Tenant,
+    models.Domain,
+    models.User,
+    models.PartnerRelationship,
+    models.Subscription,
+    models.RbacAssignment,
+    models.GdapRelationship,
+    models.GdapAccessAssignment,
+    models.ServiceHealth,
+    models.ServiceIssue,
+    models.TicketNote,
+)
 
 
 def ticket_seq(rows: dict) -> int:
@@ -274,15 +346,23 @@ _PC_TOPICS = {t.workload: t for t in reversed(support_catalog.SUPPORT_TOPICS)}  
 _M365_CATEGORIES = {c.workload: c for c in reversed(support_catalog.TOPIC_CATEGORIES) if c.featured}
 
 
-def _add_tickets(rows, tenant: dict, tenant_row: dict, first_user: dict | None, partner_rows: dict[str, dict],
-                 start, form: _Values) -> None:
+def _add_tickets(
+    rows, tenant: dict, tenant_row: dict, first_user: dict | None, partner_rows: dict[str, dict], start, form: _Values
+) -> None:
     """A tenant's tickets as the surface of their ``origin`` would have stored them (see docs/tickets.md); the
     status is the one at the clock's start, from which the world's clock moves it along."""
     if not tenant["tickets"]:
         return
     subs = {s["key"]: s for s in tenant["subscriptions"]}
-    context = (tenant, tenant_row, first_user, partner_rows, start, subs,
-               {key: ids.subscription_id(key) for key in subs})
+    context = (
+        tenant,
+        tenant_row,
+        first_user,
+        partner_rows,
+        start,
+        subs,
+        {key: ids.subscription_id(key) for key in subs},
+    )
     ticket_rows, note_rows = rows[models.Ticket], rows[models.TicketNote]
     lazy = isinstance(ticket_rows, LazyRows)  # the notes now (they are few), the tickets when the rows are read
     for t in tenant["tickets"]:
@@ -290,17 +370,42 @@ def _add_tickets(rows, tenant: dict, tenant_row: dict, first_user: dict | None, 
         if lazy:
             ticket_rows.add(number_id, context, t)
         else:
-            ticket_rows.append(dict(zip(TICKET_COLUMNS, _ticket_values(context, number_id, t, form))))
+            ticket_rows.append(dict(zip(TICKET_COLUMNS, _ticket_values(context, number_id, t, form), strict=True)))
         if t["notes"]:
             note_rows.extend(_note_rows(number_id, t["notes"]))
 
 
 # A ticket row's columns, in the order of the table's (without world_id; see manager._bulk_insert).
 TICKET_COLUMNS = (
-    "id", "name", "origin", "tenant_id", "customer_id", "partner_id", "subscription_id", "workload", "title",
-    "description", "severity", "status", "status_changed_at", "next_transition_at", "topic_id", "topic_name",
-    "service_id", "support_plan", "support_plan_id", "contact", "product_id", "created_by", "created_at",
-    "modified_at", "closed_at", "country", "locale", "details")
+    "id",
+    "name",
+    "origin",
+    "tenant_id",
+    "customer_id",
+    "partner_id",
+    "subscription_id",
+    "workload",
+    "title",
+    "description",
+    "severity",
+    "status",
+    "status_changed_at",
+    "next_transition_at",
+    "topic_id",
+    "topic_name",
+    "service_id",
+    "support_plan",
+    "support_plan_id",
+    "contact",
+    "product_id",
+    "created_by",
+    "created_at",
+    "modified_at",
+    "closed_at",
+    "country",
+    "locale",
+    "details",
+)
 
 
 class _Values:
@@ -379,8 +484,13 @@ def _ticket_values(context: tuple, number_id: str, t: dict, form: _Values) -> tu
     # fixture gives none.
     contact = form.contacts.get((partner_id or tid, origin)) if not t.get("contact") else None
     if contact is None:
-        made = _ticket_contact(t, origin, partner_rows[partner_key] if partner_key else
-                               tenant_row if kind == "partner" else None, first_user, tenant)
+        made = _ticket_contact(
+            t,
+            origin,
+            partner_rows[partner_key] if partner_key else tenant_row if kind == "partner" else None,
+            first_user,
+            tenant,
+        )
         contact = (made, form.json(made))
         if not t.get("contact"):
             form.contacts[(partner_id or tid, origin)] = contact
@@ -421,14 +531,35 @@ def _ticket_values(context: tuple, number_id: str, t: dict, form: _Values) -> tu
             product_id = ids.product_id(sub["product"])
     status = t["status"]
     return (
-        number_id, t["key"] if origin == "azure" else number_id, origin, tid,
-        tid if kind == "customer" else None, partner_id,
-        sub_ids[sub["key"]] if sub else None, workload, t["title"], t.get("description") or t["title"],
-        t["severity"], status, closed if closed else start_value,
-        None if closed else form.of(ticket_rules.next_transition(status, start)), topic_id, topic_name, service_id,
-        plan, plan_id, contact_value, product_id,
+        number_id,
+        t["key"] if origin == "azure" else number_id,
+        origin,
+        tid,
+        tid if kind == "customer" else None,
+        partner_id,
+        sub_ids[sub["key"]] if sub else None,
+        workload,
+        t["title"],
+        t.get("description") or t["title"],
+        t["severity"],
+        status,
+        closed if closed else start_value,
+        None if closed else form.of(ticket_rules.next_transition(status, start)),
+        topic_id,
+        topic_name,
+        service_id,
+        plan,
+        plan_id,
+        contact_value,
+        product_id,
         t.get("createdBy") or contact.get("email") or contact.get("primaryEmailAddress") or "",
-        created, modified, closed, tenant.get("country", "US"), "en-US", form.shared_json(details))
+        created,
+        modified,
+        closed,
+        tenant.get("country", "US"),
+        "en-US",
+        form.shared_json(details),
+    )
 
 
 # Shared, never mutated: the same value for every row that has it (and serialized once).
@@ -450,21 +581,38 @@ def _ticket_contact(t: dict, origin: str, filer: dict | None, first_user: dict |
     name, email, phone = contact.get("name") or "", contact.get("email", ""), contact.get("phone")
     first, _, last = name.partition(" ")
     if origin == "azure":
-        return {"firstName": first, "lastName": last, "primaryEmailAddress": email, "preferredContactMethod": "email",
-                "preferredTimeZone": "Pacific Standard Time", "country": "usa", "preferredSupportLanguage": "en-US",
-                **({"phoneNumber": phone} if phone else {})}
+        return {
+            "firstName": first,
+            "lastName": last,
+            "primaryEmailAddress": email,
+            "preferredContactMethod": "email",
+            "preferredTimeZone": "Pacific Standard Time",
+            "country": "usa",
+            "preferredSupportLanguage": "en-US",
+            **({"phoneNumber": phone} if phone else {}),
+        }
     if origin == "partnercenter":
         return {"firstName": first, "lastName": last, "email": email, "phoneNumber": phone or ""}
     return {k: v for k, v in (("name", name), ("email", email), ("phone", phone)) if v}
 
 
 def _note_rows(ticket: str, notes: list[dict]) -> list[dict]:
-    return [dict(ticket_id=ticket, seq=seq, name=f"note-{seq}", created_at=parse_datetime(n["at"]), author=n["author"],
-                 author_kind=n["by"], subject="", text=n["text"]) for seq, n in enumerate(notes, 1)]
+    return [
+        dict(
+            ticket_id=ticket,
+            seq=seq,
+            name=f"note-{seq}",
+            created_at=parse_datetime(n["at"]),
+            author=n["author"],
+            author_kind=n["by"],
+            subject="",
+            text=n["text"],
+        )
+        for seq, n in enumerate(notes, 1)
+    ]
 
 
-def _add_subscription(rows, details: _Details, tenant_id: str, s: dict, start,
-                      group_keys: dict[str, set[str]]) -> None:
+def _add_subscription(rows, details: _Details, tenant_id: str, s: dict, start, group_keys: dict[str, set[str]]) -> None:
     sid = ids.subscription_id(s["key"])
     offer_id, offer_name, cycle = OFFERS[s["workload"]]
     product_id = ids.product_id(s["product"]) if s.get("product") else None
@@ -472,22 +620,42 @@ def _add_subscription(rows, details: _Details, tenant_id: str, s: dict, start,
         product = next(r for r in rows[models.MarketplaceProduct] if r["id"] == product_id)
         offer_id, offer_name = f"{product['key']}:0001", product["name"]
     created = parse_datetime(s["created"]) if s.get("created") else start - timedelta(days=90)
-    rows[models.Subscription].append(dict(
-        id=sid, tenant_id=tenant_id, key=s["key"], display_name=s.get("name") or s["key"],
-        workload=s["workload"], channel=s["channel"], is_trial=s["trial"], status=s["status"],
-        provider_id=ids.tenant_id(s["provider"]) if s.get("provider") else None,
-        reseller_id=ids.tenant_id(s["reseller"]) if s.get("reseller") else None,
-        offer_id=s.get("offerId") or offer_id, offer_name=s.get("offer") or offer_name,
-        quantity=s["quantity"], billing_cycle=s.get("billingCycle") or cycle,
-        term_duration=s.get("termDuration") or (None if s["workload"] == "azure" else "P1M" if s["trial"] else "P1Y"),
-        created_at=created, product_id=product_id, support_plan=s.get("supportPlan")))
+    rows[models.Subscription].append(
+        dict(
+            id=sid,
+            tenant_id=tenant_id,
+            key=s["key"],
+            display_name=s.get("name") or s["key"],
+            workload=s["workload"],
+            channel=s["channel"],
+            is_trial=s["trial"],
+            status=s["status"],
+            provider_id=ids.tenant_id(s["provider"]) if s.get("provider") else None,
+            reseller_id=ids.tenant_id(s["reseller"]) if s.get("reseller") else None,
+            offer_id=s.get("offerId") or offer_id,
+            offer_name=s.get("offer") or offer_name,
+            quantity=s["quantity"],
+            billing_cycle=s.get("billingCycle") or cycle,
+            term_duration=s.get("termDuration")
+            or (None if s["workload"] == "azure" else "P1M" if s["trial"] else "P1Y"),
+            created_at=created,
+            product_id=product_id,
+            support_plan=s.get("supportPlan"),
+        )
+    )
     for a in s["rbac"]:
         owner, _, name = a["principal"].partition("/")
         is_group = name in group_keys.get(owner, set())
         principal = ids.group_id(owner, name) if is_group else ids.user_id(owner, name)
-        rows[models.RbacAssignment].append(dict(
-            id=ids.stable_id("rbac", s["key"], a["principal"], a["role"]), subscription_id=sid,
-            principal_id=principal, principal_type="group" if is_group else "user", role=a["role"]))
+        rows[models.RbacAssignment].append(
+            dict(
+                id=ids.stable_id("rbac", s["key"], a["principal"], a["role"]),
+                subscription_id=sid,
+                principal_id=principal,
+                principal_type="group" if is_group else "user",
+                role=a["role"],
+            )
+        )
 
 
 def _add_gdap(rows, customer: dict, g: dict, world_start) -> None:
@@ -495,18 +663,36 @@ def _add_gdap(rows, customer: dict, g: dict, world_start) -> None:
     begun = g["status"] not in ("created", "approvalPending")
     start = parse_datetime(g["start"]) if g.get("start") else world_start - timedelta(days=30)
     end = parse_datetime(g["end"]) if g.get("end") else (start + parse_duration(g["duration"]) if begun else None)
-    rows[models.GdapRelationship].append(dict(
-        id=rid, key=g["key"], partner_id=ids.tenant_id(g["partner"]), customer_id=ids.tenant_id(customer["key"]),
-        display_name=g.get("displayName") or f"{g['partner']}-{customer['key']}-{g['key']}", status=g["status"],
-        duration=g["duration"], auto_extend_duration=g["autoExtend"],
-        roles=[catalog.role_id(r) for r in g["roles"]], created_at=start - timedelta(days=1),
-        activated_at=start if begun else None, end_at=end, last_modified_at=start))
-    for i, a in enumerate(g["accessAssignments"]):
+    rows[models.GdapRelationship].append(
+        dict(
+            id=rid,
+            key=g["key"],
+            partner_id=ids.tenant_id(g["partner"]),
+            customer_id=ids.tenant_id(customer["key"]),
+            display_name=g.get("displayName") or f"{g['partner']}-{customer['key']}-{g['key']}",
+            status=g["status"],
+            duration=g["duration"],
+            auto_extend_duration=g["autoExtend"],
+            roles=[catalog.role_id(r) for r in g["roles"]],
+            created_at=start - timedelta(days=1),
+            activated_at=start if begun else None,
+            end_at=end,
+            last_modified_at=start,
+        )
+    )
+    for a in g["accessAssignments"]:
         akey = a.get("key") or a["group"]
-        rows[models.GdapAccessAssignment].append(dict(
-            id=ids.access_assignment_id(customer["key"], g["key"], akey), relationship_id=rid,
-            group_id=ids.group_id(g["partner"], a["group"]), roles=[catalog.role_id(r) for r in a["roles"]],
-            status=a["status"], created_at=start, last_modified_at=start))
+        rows[models.GdapAccessAssignment].append(
+            dict(
+                id=ids.access_assignment_id(customer["key"], g["key"], akey),
+                relationship_id=rid,
+                group_id=ids.group_id(g["partner"], a["group"]),
+                roles=[catalog.role_id(r) for r in a["roles"]],
+                status=a["status"],
+                created_at=start,
+                last_modified_at=start,
+            )
+        )
 
 
 def _add_service_health(rows, tenant_id: str, health: list[dict], workloads: set[str], start) -> None:
@@ -515,15 +701,34 @@ def _add_service_health(rows, tenant_id: str, health: list[dict], workloads: set
     services.update(dict.fromkeys(given))
     for service in services:
         h = given.get(service, {"status": "serviceOperational", "issues": []})
-        rows[models.ServiceHealth].append(dict(
-            tenant_id=tenant_id, service_id=service, service_name=catalog.SERVICES[service], status=h["status"]))
+        rows[models.ServiceHealth].append(
+            dict(tenant_id=tenant_id, service_id=service, service_name=catalog.SERVICES[service], status=h["status"])
+        )
         for issue in h["issues"]:
             begin = parse_datetime(issue["start"])
-            posts = [{"createdDateTime": p["at"], "postType": "regular",
-                      "description": {"contentType": "html", "content": p["text"]}} for p in issue["posts"]]
-            rows[models.ServiceIssue].append(dict(
-                tenant_id=tenant_id, id=issue["id"], service_id=service, title=issue["title"],
-                classification=issue["classification"], status=issue["status"], feature=issue["feature"],
-                feature_group=issue["featureGroup"], impact_description=issue["impact"], start_at=begin,
-                end_at=parse_datetime(issue["end"]) if issue.get("end") else None, is_resolved=issue["resolved"],
-                posts=posts, last_modified_at=max([begin] + [parse_datetime(p["at"]) for p in issue["posts"]])))
+            posts = [
+                {
+                    "createdDateTime": p["at"],
+                    "postType": "regular",
+                    "description": {"contentType": "html", "content": p["text"]},
+                }
+                for p in issue["posts"]
+            ]
+            rows[models.ServiceIssue].append(
+                dict(
+                    tenant_id=tenant_id,
+                    id=issue["id"],
+                    service_id=service,
+                    title=issue["title"],
+                    classification=issue["classification"],
+                    status=issue["status"],
+                    feature=issue["feature"],
+                    feature_group=issue["featureGroup"],
+                    impact_description=issue["impact"],
+                    start_at=begin,
+                    end_at=parse_datetime(issue["end"]) if issue.get("end") else None,
+                    is_resolved=issue["resolved"],
+                    posts=posts,
+                    last_modified_at=max([begin] + [parse_datetime(p["at"]) for p in issue["posts"]]),
+                )
+            )

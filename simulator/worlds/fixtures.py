@@ -4,13 +4,14 @@ A fixture may ``include`` other fixtures (a base world plus a variation). Entity
 ``key``: an entity in the including file with the key of an included one is merged into it, field by
 field. Errors name the file where the entity was written and the path inside that file.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import yaml
@@ -70,7 +71,7 @@ class Fixture:
     partners: list[dict]
     customers: list[dict]
     marketplaceProducts: list[dict]
-    origins: dict[int, "_Origin"] = field(default_factory=dict, repr=False)
+    origins: dict[int, _Origin] = field(default_factory=dict, repr=False)
     digest: str = ""
     files: list[Path] = field(default_factory=list)
     complete: bool = True  # False: a cached summary without its entities (simulator.worlds.manager)
@@ -88,11 +89,12 @@ def _no_float_exponent(text: str) -> float:
 
 
 def parse_text(text: str) -> tuple[object, bool]:
-    """(a fixture's document, whether it was read as JSON). JSON is YAML, and the json module reads it about fifty times faster than PyYAML
-    (a generated 10,000-customer fixture is JSON for that reason); anything else, and any JSON the json module
-    refuses, is read by the YAML loader, which also reports syntax errors with their line and column."""
+    """(a fixture's document, whether it was read as JSON). JSON is YAML, and the json module reads it about fifty
+    times faster than PyYAML (a generated 10,000-customer fixture is JSON for that reason); anything else, and any
+    JSON the json module refuses, is read by the YAML loader, which also reports syntax errors with their line and
+    column."""
     start = _SPACE.match(text).end()
-    if text[start:start + 1] == "{":
+    if text[start : start + 1] == "{":
         try:
             return json.loads(text, parse_float=_no_float_exponent, parse_constant=_refuse), True
         except ValueError:
@@ -148,8 +150,11 @@ class _Origin:
             else:
                 if not isinstance(node, dict):
                     break
-                nxt = [(file, base, raw[tok], done_tokens + [tok])
-                       for file, base, raw, done_tokens in cands if isinstance(raw, dict) and tok in raw]
+                nxt = [
+                    (file, base, raw[tok], done_tokens + [tok])
+                    for file, base, raw, done_tokens in cands
+                    if isinstance(raw, dict) and tok in raw
+                ]
                 node = node.get(tok)
             if not nxt:
                 break
@@ -262,8 +267,9 @@ class _Reader:
                     entity = dict(entity)  # its own "key" default below; nothing mutates deeper (copying was slow)
                     ekey = entity.get("key")
                     if isinstance(ekey, str) and ekey in seen:
-                        self.errors.append(FixtureError(
-                            name, f"{key}[{i}].key", f"duplicate key {ekey!r} (also {key}[{seen[ekey]}])"))
+                        self.errors.append(
+                            FixtureError(name, f"{key}[{i}].key", f"duplicate key {ekey!r} (also {key}[{seen[ekey]}])")
+                        )
                         continue
                     if isinstance(ekey, str):
                         seen[ekey] = i
@@ -297,14 +303,26 @@ def load_fixture(path: str | Path) -> Fixture:
     loaded, origin_of, invalid_keys = _load_entities(doc, reader, root, errors)
     del doc
     if not errors and not loaded["partners"] and not loaded["customers"]:
-        errors.append(FixtureError(root, "", "the fixture describes no partner and no customer (an empty file?): see "
-                                             "fixtures/README.md for the format"))
+        errors.append(
+            FixtureError(
+                root,
+                "",
+                "the fixture describes no partner and no customer (an empty file?): see "
+                "fixtures/README.md for the format",
+            )
+        )
 
     fixture = Fixture(
-        name=header.get("name") or path.stem, source=root, header=header,
-        partners=loaded["partners"], customers=loaded["customers"],
-        marketplaceProducts=loaded["marketplaceProducts"], origins=origin_of,
-        digest=reader.digest.hexdigest()[:16], files=reader.files, invalid_keys=invalid_keys,
+        name=header.get("name") or path.stem,
+        source=root,
+        header=header,
+        partners=loaded["partners"],
+        customers=loaded["customers"],
+        marketplaceProducts=loaded["marketplaceProducts"],
+        origins=origin_of,
+        digest=reader.digest.hexdigest()[:16],
+        files=reader.files,
+        invalid_keys=invalid_keys,
     )
     errors.extend(check_references(fixture))
     if errors:
@@ -347,13 +365,16 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
     errors: list[FixtureError] = []
 
     refused = {f"unknown partner {k!r}" for k in fixture.invalid_keys.get("partners", ())} | {
-        f"unknown marketplace product {k!r}" for k in fixture.invalid_keys.get("marketplaceProducts", ())}
+        f"unknown marketplace product {k!r}" for k in fixture.invalid_keys.get("marketplaceProducts", ())
+    }
 
     def err(entity: dict, path: str, reason: str) -> None:
         if reason in refused:  # that entity's own errors are reported already
             return
         origin = fixture.origins.get(id(entity))
-        errors.append(FixtureError(*origin.locate(path), reason) if origin else FixtureError(fixture.source, path, reason))
+        errors.append(
+            FixtureError(*origin.locate(path), reason) if origin else FixtureError(fixture.source, path, reason)
+        )
 
     partners = {p["key"]: p for p in fixture.partners}
     customers = {c["key"]: c for c in fixture.customers}
@@ -385,14 +406,20 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                 err(tenant, f"users[{i}].upn", f"UPN {upn!r} is not in one of the tenant's domains")
             for j, role in enumerate(u["roles"]):
                 if tenant["key"] in partners and role not in catalog.PARTNER_CENTER_ROLES:
-                    err(tenant, f"users[{i}].roles[{j}]",
-                        f"unknown Partner Center role {role!r}; known: {', '.join(catalog.PARTNER_CENTER_ROLES)}")
+                    err(
+                        tenant,
+                        f"users[{i}].roles[{j}]",
+                        f"unknown Partner Center role {role!r}; known: {', '.join(catalog.PARTNER_CENTER_ROLES)}",
+                    )
                 if tenant["key"] in customers and catalog.role_id(role) is None:
                     err(tenant, f"users[{i}].roles[{j}]", f"unknown Entra role {role!r}")
         for i, s in enumerate(tenant["subscriptions"]):
             if s["key"] in subscription_keys:
-                err(tenant, f"subscriptions[{i}].key",
-                    f"duplicate subscription key {s['key']!r} (also in {subscription_keys[s['key']]!r})")
+                err(
+                    tenant,
+                    f"subscriptions[{i}].key",
+                    f"duplicate subscription key {s['key']!r} (also in {subscription_keys[s['key']]!r})",
+                )
             subscription_keys[s["key"]] = tenant["key"]
 
     clock_start = _instant((fixture.header.get("clock") or {}).get("start") or DEFAULT_CLOCK_START)  # valid
@@ -417,7 +444,11 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
             if a.get("clientId"):
                 client_id = str(a["clientId"]).lower()
                 if client_id in client_ids:
-                    err(p, f"apps[{i}].clientId", f"client id {client_id} is already used by app {client_ids[client_id]}")
+                    err(
+                        p,
+                        f"apps[{i}].clientId",
+                        f"client id {client_id} is already used by app {client_ids[client_id]}",
+                    )
                 client_ids[client_id] = f"{p['key']}/{a['key']}"
         provider = p.get("indirectProvider")
         if provider is not None:
@@ -455,11 +486,18 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                 continue
             provider = partner.get("indirectProvider")
             if provider is None:
-                err(c, f"relationships[{i}].partner",
-                    f"partner {r['partner']!r} is an indirect reseller of no provider (set its indirectProvider)")
+                err(
+                    c,
+                    f"relationships[{i}].partner",
+                    f"partner {r['partner']!r} is an indirect reseller of no provider (set its indirectProvider)",
+                )
             elif "indirectProvider" not in rel_types.get(provider, set()):
-                err(c, f"relationships[{i}]",
-                    f"indirect reseller {r['partner']!r} needs its provider {provider!r} as this customer's indirectProvider")
+                err(
+                    c,
+                    f"relationships[{i}]",
+                    f"indirect reseller {r['partner']!r} needs its provider {provider!r} as "
+                    f"this customer's indirectProvider",
+                )
 
         for i, s in enumerate(c["subscriptions"]):
             path = f"subscriptions[{i}]"
@@ -470,14 +508,21 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                 elif prov not in partners:
                     err(c, f"{path}.provider", f"unknown partner {prov!r}")
                 elif not rel_types.get(prov, set()) & set(catalog.PROVIDER_TYPES):
-                    err(c, f"{path}.provider",
-                        f"partner {prov!r} is not a direct or indirect provider of customer {c['key']!r}")
+                    err(
+                        c,
+                        f"{path}.provider",
+                        f"partner {prov!r} is not a direct or indirect provider of customer {c['key']!r}",
+                    )
                 res = s.get("reseller")
                 if res is not None:
                     if res not in partners:
                         err(c, f"{path}.reseller", f"unknown partner {res!r}")
                     elif "indirectReseller" not in rel_types.get(res, set()):
-                        err(c, f"{path}.reseller", f"partner {res!r} is not an indirect reseller of customer {c['key']!r}")
+                        err(
+                            c,
+                            f"{path}.reseller",
+                            f"partner {res!r} is not an indirect reseller of customer {c['key']!r}",
+                        )
                     elif prov in partners and partners[res].get("indirectProvider") != prov:
                         err(c, f"{path}.reseller", f"reseller {res!r} does not resell for provider {prov!r}")
             else:
@@ -530,8 +575,7 @@ def check_references(fixture: Fixture) -> list[FixtureError]:
                     if rid is None:
                         err(c, f"{apath}.roles[{k}]", f"unknown Entra role {role!r}")
                     elif rid not in granted:
-                        err(c, f"{apath}.roles[{k}]",
-                            f"role {role!r} is not granted by relationship {g['key']!r}")
+                        err(c, f"{apath}.roles[{k}]", f"role {role!r} is not granted by relationship {g['key']!r}")
         services: set[str] = set()
         issue_ids: set[str] = set()
         for i, h in enumerate(c["serviceHealth"]):
@@ -571,11 +615,18 @@ def _instant(text: str) -> str:
     """A date-time as text that sorts in time order: the usual ``YYYY-MM-DDTHH:MM:SSZ`` without parsing it."""
     if len(text) == 20 and text[10] == "T" and text[19] == "Z":
         return text[:19] + ".000000"
-    return parse_datetime(text).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return parse_datetime(text).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def _check_tickets(err, tenant: dict, kind: str, rel_types: dict[str, set[str]],
-                   subscription_keys: dict[str, str], numbers: dict[int, str], clock_start) -> None:
+def _check_tickets(
+    err,
+    tenant: dict,
+    kind: str,
+    rel_types: dict[str, set[str]],
+    subscription_keys: dict[str, str],
+    numbers: dict[int, str],
+    clock_start,
+) -> None:
     """A tenant's tickets: numbers unique in the world, the filing partner related to the customer (R1), the
     subscription the tenant's and of the ticket's kind, the workload and topic of the surface that filed it."""
     subs = {s["key"]: s for s in tenant["subscriptions"]}
@@ -597,8 +648,11 @@ def _check_tickets(err, tenant: dict, kind: str, rel_types: dict[str, set[str]],
         elif workload == "partnercenter" and not (origin == "partnercenter" and kind == "partner"):
             err(tenant, f"{path}.workload", "only a partner's own Partner Center request has workload partnercenter")
         elif kind == "partner" and origin == "partnercenter" and workload != "partnercenter":
-            err(tenant, f"{path}.workload",
-                "a partner's own Partner Center request is about Partner Center: workload partnercenter")
+            err(
+                tenant,
+                f"{path}.workload",
+                "a partner's own Partner Center request is about Partner Center: workload partnercenter",
+            )
         partner = t.get("partner")
         if kind == "partner":
             if partner is not None:
@@ -613,37 +667,59 @@ def _check_tickets(err, tenant: dict, kind: str, rel_types: dict[str, set[str]],
             sub = subs.get(sub_key)
             if sub is None:
                 where = subscription_keys.get(sub_key)
-                err(tenant, f"{path}.subscription", f"subscription {sub_key!r} belongs to {where!r}, not to {owner!r}"
-                    if where else f"unknown subscription {sub_key!r} of {owner!r}")
+                err(
+                    tenant,
+                    f"{path}.subscription",
+                    f"subscription {sub_key!r} belongs to {where!r}, not to {owner!r}"
+                    if where
+                    else f"unknown subscription {sub_key!r} of {owner!r}",
+                )
             elif origin == "azure" and sub["workload"] != "azure":
-                err(tenant, f"{path}.subscription",
-                    f"an Azure ticket's subscription is an Azure one; {sub_key!r} is {sub['workload']}")
+                err(
+                    tenant,
+                    f"{path}.subscription",
+                    f"an Azure ticket's subscription is an Azure one; {sub_key!r} is {sub['workload']}",
+                )
             elif origin != "azure" and sub["workload"] == "azure":
-                err(tenant, f"{path}.subscription",
-                    f"{sub_key!r} is an Azure subscription: file on it with origin azure")
+                err(
+                    tenant,
+                    f"{path}.subscription",
+                    f"{sub_key!r} is an Azure subscription: file on it with origin azure",
+                )
         topic = t.get("topic")
         if topic is not None:
             if origin == "partnercenter":
                 found = support.TOPICS_BY_ID.get(int(topic)) if topic.isdigit() else None
                 if found is None or found.workload != workload:
-                    err(tenant, f"{path}.topic",
-                        f"not a Partner Center support topic of workload {workload}: {topic!r}")
+                    err(
+                        tenant, f"{path}.topic", f"not a Partner Center support topic of workload {workload}: {topic!r}"
+                    )
             elif origin == "azure":
                 found = azure_classification(topic)
                 if found is None:
                     err(tenant, f"{path}.topic", f"not an Azure problem classification id: {topic!r}")
                 elif sub_key is None and found[0].technical:
-                    err(tenant, f"{path}.topic", "a tenant-level Azure ticket (no subscription) is about billing, "
-                        f"subscription management or quota, not {found[0].display_name!r}")
+                    err(
+                        tenant,
+                        f"{path}.topic",
+                        "a tenant-level Azure ticket (no subscription) is about billing, "
+                        f"subscription management or quota, not {found[0].display_name!r}",
+                    )
             else:
                 found = support.CATEGORIES_BY_ID.get(topic)
                 if found is None or found.workload != workload:
-                    err(tenant, f"{path}.topic", f"not a Microsoft 365 admin topic category of workload {workload}: "
-                        f"{topic!r}")
+                    err(
+                        tenant,
+                        f"{path}.topic",
+                        f"not a Microsoft 365 admin topic category of workload {workload}: {topic!r}",
+                    )
         created = _instant(t["created"]) if t.get("created") else clock_start
         if created > clock_start:
-            err(tenant, f"{path}.created", "created after the clock's start: a fixture's tickets exist when the "
-                "world starts")
+            err(
+                tenant,
+                f"{path}.created",
+                "created after the clock's start: a fixture's tickets exist when the world starts",
+            )
         if t.get("closed"):
             if t["status"] != "closed":
                 err(tenant, f"{path}.closed", f"only a closed ticket has a closed date-time; status is {t['status']}")

@@ -1,4 +1,5 @@
 """Stable ids: uuid5 of a fixed namespace and an entity's fixture key, so tests can write ids down once."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Worlds: load a scenario once into a template world, then make worlds by copying it."""
+
 from __future__ import annotations
 
 import contextlib
@@ -7,9 +8,9 @@ import hashlib
 import operator
 import tempfile
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 from sqlalchemy import func, insert, select
@@ -58,8 +59,9 @@ def _unchanged(stamps: list[tuple[Path, int, int]]) -> bool:
 
 
 def _size(fixture: Fixture) -> int:
-    return sum(1 + len(t["users"]) + len(t["subscriptions"]) + len(t["tickets"])
-               for t in fixture.partners + fixture.customers)
+    return sum(
+        1 + len(t["users"]) + len(t["subscriptions"]) + len(t["tickets"]) for t in fixture.partners + fixture.customers
+    )
 
 
 def _fixture(path: Path, seed: int | None = None) -> tuple[Fixture, dict | None]:
@@ -74,8 +76,11 @@ def _fixture(path: Path, seed: int | None = None) -> tuple[Fixture, dict | None]
         fixture = load_fixture(path)
         if seed is not None:
             fixture.header["seed"] = seed
-        kept = fixture if _size(fixture) <= KEEP_ROWS_UP_TO else dataclasses.replace(
-            fixture, partners=[], customers=[], marketplaceProducts=[], complete=False)
+        kept = (
+            fixture
+            if _size(fixture) <= KEEP_ROWS_UP_TO
+            else dataclasses.replace(fixture, partners=[], customers=[], marketplaceProducts=[], complete=False)
+        )
         _built[key] = ([_stamp(p) for p in fixture.files], kept, None)
         return fixture, None
 
@@ -138,14 +143,19 @@ def _bulk_insert(session, table, rows, world_id: str) -> None:
         return
     names = [c.name for c in columns]
     quote = dialect.identifier_preparer
-    sql = (f"INSERT INTO {quote.format_table(table)} ({quote.quote('world_id')}, "
-           f"{', '.join(quote.quote(n) for n in names)}) VALUES ({', '.join([marker] * (len(names) + 1))})")
+    sql = (
+        f"INSERT INTO {quote.format_table(table)} ({quote.quote('world_id')}, "
+        f"{', '.join(quote.quote(n) for n in names)}) VALUES ({', '.join([marker] * (len(names) + 1))})"
+    )
     if isinstance(rows, LazyRows) and tuple(names) == TICKET_COLUMNS:  # the tickets make their DB-API values
         _executemany(connection, sql, ((world_id, *values) for values in rows.stored(dialect)))
         return
-    processors = [(i + 1, p, {}) for i, p in enumerate(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns) if p]
+    processors = [
+        (i + 1, p, {}) for i, p in enumerate(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns) if p
+    ]
     values = operator.itemgetter(*names)
     count = len(names)
+
     def converted():
         for r in rows:
             if len(r) != count:
@@ -239,9 +249,15 @@ class Worlds:
             clock = fixture.header.get("clock") or {}
             now = utcnow()
             world = World(
-                id=template_id, scenario=fixture.name, template=True, seed=fixture.header.get("seed", 0),
-                clock_anchor=parse_datetime(clock.get("start", DEFAULT_CLOCK_START)), clock_wall_anchor=now,
-                clock_frozen=bool(clock.get("frozen", False)), created_at=now)
+                id=template_id,
+                scenario=fixture.name,
+                template=True,
+                seed=fixture.header.get("seed", 0),
+                clock_anchor=parse_datetime(clock.get("start", DEFAULT_CLOCK_START)),
+                clock_wall_anchor=now,
+                clock_frozen=bool(clock.get("frozen", False)),
+                created_at=now,
+            )
             session.add(world)
             session.flush()
             connection = session.connection()
@@ -275,8 +291,15 @@ class Worlds:
                     write(rows, consume=True)
         return template_id
 
-    def create(self, world_id: str, template_id: str, *, frozen: bool | None = None,
-               clock_start: datetime | None = None, ttl_seconds: int | None = None) -> World:
+    def create(
+        self,
+        world_id: str,
+        template_id: str,
+        *,
+        frozen: bool | None = None,
+        clock_start: datetime | None = None,
+        ttl_seconds: int | None = None,
+    ) -> World:
         """A new world as a copy of a template; its clock starts at the template's time, now."""
         with self.store.session() as session:
             template = session.get(World, template_id)
@@ -286,10 +309,19 @@ class Worlds:
                 raise Conflict(f"world {world_id!r} already exists")
             now = utcnow()
             world = World(
-                id=world_id, scenario=template.scenario, template=False, source_world_id=template_id,
-                seed=template.seed, clock_anchor=clock_start or template.clock_anchor, clock_wall_anchor=now,
-                clock_frozen=template.clock_frozen if frozen is None else frozen, created_at=now,
-                ticket_seq=template.ticket_seq, last_used_at=now, ttl_seconds=ttl_seconds)
+                id=world_id,
+                scenario=template.scenario,
+                template=False,
+                source_world_id=template_id,
+                seed=template.seed,
+                clock_anchor=clock_start or template.clock_anchor,
+                clock_wall_anchor=now,
+                clock_frozen=template.clock_frozen if frozen is None else frozen,
+                created_at=now,
+                ticket_seq=template.ticket_seq,
+                last_used_at=now,
+                ttl_seconds=ttl_seconds,
+            )
             session.add(world)
             session.flush()
             with page_cache(session.connection()):
@@ -321,11 +353,18 @@ class Worlds:
                 session.delete(old)
                 session.flush()
             now = utcnow()
-            snap = World(id=snapshot_id, scenario=world.scenario, template=True, source_world_id=world.id,
-                         seed=world.seed, clock_anchor=WorldClock(world.clock_anchor, world.clock_wall_anchor,
-                                                                  world.clock_frozen).now(now),
-                         clock_wall_anchor=now, clock_frozen=world.clock_frozen, created_at=now,
-                         ticket_seq=world.ticket_seq)
+            snap = World(
+                id=snapshot_id,
+                scenario=world.scenario,
+                template=True,
+                source_world_id=world.id,
+                seed=world.seed,
+                clock_anchor=WorldClock(world.clock_anchor, world.clock_wall_anchor, world.clock_frozen).now(now),
+                clock_wall_anchor=now,
+                clock_frozen=world.clock_frozen,
+                created_at=now,
+                ticket_seq=world.ticket_seq,
+            )
             session.add(snap)
             session.flush()
             self.store.clone_world(session, world.id, snapshot_id)
@@ -344,15 +383,19 @@ class Worlds:
     def snapshots(self, world_id: str) -> list[World]:
         prefix = snapshot_template_id(world_id, "")
         with self.store.session() as session:
-            return list(session.scalars(select(World).where(World.id.startswith(prefix, autoescape=True))
-                                        .order_by(World.created_at)))
+            return list(
+                session.scalars(
+                    select(World).where(World.id.startswith(prefix, autoescape=True)).order_by(World.created_at)
+                )
+            )
 
     def delete(self, world_id: str) -> None:
         """Delete a world, its journal, faults and snapshots."""
         with self.store.session() as session:
             self._live(session, world_id)
-            snaps = session.scalars(select(World.id).where(
-                World.id.startswith(snapshot_template_id(world_id, ""), autoescape=True))).all()
+            snaps = session.scalars(
+                select(World.id).where(World.id.startswith(snapshot_template_id(world_id, ""), autoescape=True))
+            ).all()
             for wid in [world_id, *snaps]:
                 self.store.delete_world_rows(session, wid)
                 session.delete(session.get(World, wid))
@@ -361,10 +404,12 @@ class Worlds:
         """Delete worlds idle for longer than their TTL; returns their ids."""
         now = now or utcnow()
         with self.store.session() as session:
-            candidates = session.scalars(select(World).where(World.template.is_(False),
-                                                             World.ttl_seconds.is_not(None))).all()
-            idle = [w.id for w in candidates
-                    if (now - (w.last_used_at or w.created_at)).total_seconds() > w.ttl_seconds]
+            candidates = session.scalars(
+                select(World).where(World.template.is_(False), World.ttl_seconds.is_not(None))
+            ).all()
+            idle = [
+                w.id for w in candidates if (now - (w.last_used_at or w.created_at)).total_seconds() > w.ttl_seconds
+            ]
         for world_id in idle:
             try:
                 self.delete(world_id)

@@ -4,10 +4,12 @@
 hundreds of thousands of fields) and hands anything doubtful back to marshmallow, whose errors are the ones
 reported.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
@@ -20,8 +22,13 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 class Key(fields.String):
     def __init__(self, **kwargs):
-        super().__init__(required=True, validate=validate.Regexp(
-            KEY_PATTERN, error="a key is letters, digits, '-', '_' or '.', starting with a letter or digit"), **kwargs)
+        super().__init__(
+            required=True,
+            validate=validate.Regexp(
+                KEY_PATTERN, error="a key is letters, digits, '-', '_' or '.', starting with a letter or digit"
+            ),
+            **kwargs,
+        )
 
 
 class DateTimeText(fields.Field):
@@ -184,8 +191,9 @@ class TopicText(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
-            raise ValidationError(f"a topic is a support topic id, a problem classification id or a topic "
-                                  f"category id; got {value!r}")
+            raise ValidationError(
+                f"a topic is a support topic id, a problem classification id or a topic category id; got {value!r}"
+            )
         return str(value).strip()
 
 
@@ -224,8 +232,11 @@ class TicketSchema(Schema):
 class TenantSchema(Schema):
     key = Key()
     name = fields.String(required=True)
-    domains = fields.List(fields.String(validate=validate.Regexp(
-        r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", error="not a domain name")), required=True, validate=validate.Length(min=1))
+    domains = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", error="not a domain name")),
+        required=True,
+        validate=validate.Length(min=1),
+    )
     country = fields.String(load_default="US", validate=validate.Length(equal=2))
     users = fields.List(fields.Nested(UserSchema), load_default=list)
     subscriptions = fields.List(fields.Nested(SubscriptionSchema), load_default=list)
@@ -302,6 +313,7 @@ def fast_loader(schema_cls: type[Schema], in_place: bool = False) -> Callable[[A
     def checked(data):
         out = load(data)
         return None if out is _FAIL else out
+
     return checked
 
 
@@ -309,19 +321,27 @@ def _schema_loader(schema_cls: type[Schema], in_place: bool) -> Callable[[Any], 
     if (schema_cls, in_place) in _loaders:
         return _loaders[(schema_cls, in_place)]
     schema = schema_cls()
-    if not getattr(schema_cls, "fast_load", True) or schema.unknown != "raise" or any(
-            f.data_key not in (None, name) or f.attribute not in (None, name) for name, f in schema.fields.items()):
+    if (
+        not getattr(schema_cls, "fast_load", True)
+        or schema.unknown != "raise"
+        or any(f.data_key not in (None, name) or f.attribute not in (None, name) for name, f in schema.fields.items())
+    ):
+
         def by_marshmallow(data, schema=schema):
             try:
                 return schema.load(data)
             except ValidationError:
                 return _FAIL
+
         _loaders[(schema_cls, in_place)] = by_marshmallow
         return by_marshmallow
     converters = {name: _field_loader(name, f, in_place) for name, f in schema.load_fields.items()}
     required = frozenset(name for name, f in schema.load_fields.items() if f.required)
-    defaults = [(name, f.load_default) for name, f in schema.load_fields.items()
-                if not f.required and f.load_default is not missing]
+    defaults = [
+        (name, f.load_default)
+        for name, f in schema.load_fields.items()
+        if not f.required and f.load_default is not missing
+    ]
 
     def load(data):
         if type(data) is not dict:
@@ -342,6 +362,7 @@ def _schema_loader(schema_cls: type[Schema], in_place: bool) -> Callable[[Any], 
             if name not in out:
                 out[name] = default() if callable(default) else default
         return out
+
     _loaders[(schema_cls, in_place)] = load
     return load
 
@@ -375,6 +396,7 @@ def _field_loader(name: str, field: fields.Field, in_place: bool) -> Callable[[A
             except Exception:  # whatever the parser raises: marshmallow says what is wrong
                 return _FAIL
             return value if valid(value) else _FAIL
+
         return load_text
     elif kind is fields.List:
         inner = _field_loader(name, field.inner, in_place)
@@ -385,9 +407,10 @@ def _field_loader(name: str, field: fields.Field, in_place: bool) -> Callable[[A
             out = [inner(v) for v in value]
             if any(v is _FAIL for v in out):
                 return _FAIL
-            if in_place and all(a is b for a, b in zip(out, value)):
+            if in_place and all(a is b for a, b in zip(out, value, strict=False)):
                 out = value
             return out if valid(out) else _FAIL
+
         return load_list
     elif kind is fields.Nested and not field.many and isinstance(field.nested, type):
         nested = _schema_loader(field.nested, in_place)
@@ -395,6 +418,7 @@ def _field_loader(name: str, field: fields.Field, in_place: bool) -> Callable[[A
         def load_nested(value):
             out = nested(value)
             return out if out is _FAIL or valid(out) else _FAIL
+
         return load_nested
     else:
         return generic
@@ -403,6 +427,7 @@ def _field_loader(name: str, field: fields.Field, in_place: bool) -> Callable[[A
         if type(value) is not accept:  # bool is not int here, as for marshmallow's Integer
             return generic(value)
         return value if valid(value) else _FAIL
+
     return load_scalar
 
 
@@ -416,12 +441,16 @@ def _predicate(validators) -> Callable[[Any], bool]:
             checks.append(lambda value, match=v.regex.match: match(value) is not None)
         elif type(v) is validate.Length and v.equal is None:
             low, high = v.min, v.max
-            checks.append(lambda value, low=low, high=high: (low is None or len(value) >= low)
-                          and (high is None or len(value) <= high))
+            checks.append(
+                lambda value, low=low, high=high: (
+                    (low is None or len(value) >= low) and (high is None or len(value) <= high)
+                )
+            )
         elif type(v) is validate.Range and v.min_inclusive and v.max_inclusive:
             low, high = v.min, v.max
-            checks.append(lambda value, low=low, high=high: (low is None or value >= low)
-                          and (high is None or value <= high))
+            checks.append(
+                lambda value, low=low, high=high: (low is None or value >= low) and (high is None or value <= high)
+            )
         else:
             checks.append(lambda value, v=v: _passes(v, value))
     if not checks:

@@ -1,5 +1,6 @@
 """ticket-sync's tests: each runs the tool against a fresh pcsim world (pcsim's pytest plugin), signed in as the
 default world's personas. Nothing here but the tool and its configuration: the same code runs against Microsoft."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,7 @@ PASSWORD = "Pcsim-Passw0rd!"  # every persona's password in pcsim's default worl
 
 def tool_for(world, username: str) -> PartnerTool:
     urls = world.base_urls
-    return PartnerTool(urls["login"], urls["partnercenter"], urls["azure"], username.split("@")[1], username,
-                       PASSWORD)
+    return PartnerTool(urls["login"], urls["partnercenter"], urls["azure"], username.split("@")[1], username, PASSWORD)
 
 
 def contoso_prod(tool: PartnerTool) -> str:
@@ -23,8 +23,13 @@ def test_lists_files_and_reads_back(pcsim_world):
     tool = tool_for(pcsim_world, "admin@northwindcloud.onmicrosoft.com")
     assert "Contoso Ltd" in {c["companyProfile"]["companyName"] for c in tool.customers()}
     subscription = contoso_prod(tool)
-    filed = tool.file_azure_ticket("contoso.onmicrosoft.com", subscription, "VM will not start", "Since 06:30 UTC",
-                                   "ann@northwindcloud.onmicrosoft.com")
+    filed = tool.file_azure_ticket(
+        "contoso.onmicrosoft.com",
+        subscription,
+        "VM will not start",
+        "Since 06:30 UTC",
+        "ann@northwindcloud.onmicrosoft.com",
+    )
     again = tool.ticket("contoso.onmicrosoft.com", subscription, filed["name"])
     assert again["properties"]["title"] == "VM will not start"
     assert again["properties"]["supportPlanType"] == "Cloud Solution Provider"

@@ -1,4 +1,5 @@
 """Azure Resource Manager (``/azure``, ``/usgov/azure``): subscriptions and Microsoft.Support."""
+
 from .responses import register
 
 __all__ = ["register"]

@@ -5,6 +5,7 @@ pcsim puts the rule of a denial in ``error.additionalInfo``: ``{"type": "PcsimRu
 ...the facts the rule used, "explain": <URL of the request's explanation>}}``, followed by ``{"type":
 "PcsimDecision", "info": {...every rule looked at}}``.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -34,22 +35,41 @@ RULE_CODES = {
     "R13": "InvalidSupportPlanEntitlement",
     "R14": "SubscriptionNotFound",
 }
-KIND_CODES = {"not_found": "ResourceNotFound", "denied": "AuthorizationFailed", "invalid": "BadRequest",
-              "conflict": "Conflict", "precondition_failed": "PreconditionFailed"}
+KIND_CODES = {
+    "not_found": "ResourceNotFound",
+    "denied": "AuthorizationFailed",
+    "invalid": "BadRequest",
+    "conflict": "Conflict",
+    "precondition_failed": "PreconditionFailed",
+}
 # Injected faults (pcsim's fault rules) by status, as ARM names them.
-STATUS_CODES = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable",
-                504: "GatewayTimeout"}
+STATUS_CODES = {
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
 
 
 class ArmError(DomainError):
     """An error with ARM's own code (and optionally a ``target``, the property it is about)."""
 
-    def __init__(self, status: int, code: str, message: str, target: str | None = None, *, rule: str | None = None,
-                 facts: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        target: str | None = None,
+        *,
+        rule: str | None = None,
+        facts: dict | None = None,
+    ):
         super().__init__(message, rule=rule, facts=facts)
         self.status, self.code, self.target = status, code, target
         self.kind = {400: "invalid", 401: "denied", 403: "denied", 404: "not_found", 409: "conflict"}.get(
-            status, "invalid")
+            status, "invalid"
+        )
 
 
 def add_headers(response):
@@ -66,8 +86,9 @@ def add_headers(response):
     return response
 
 
-def error_response(status: int, code: str, message: str, target: str | None = None,
-                   additional_info: list | None = None):
+def error_response(
+    status: int, code: str, message: str, target: str | None = None, additional_info: list | None = None
+):
     error = {"code": code, "message": message}
     if target:
         error["target"] = target
@@ -78,7 +99,8 @@ def error_response(status: int, code: str, message: str, target: str | None = No
     if status == 401:
         response.headers["WWW-Authenticate"] = (
             'Bearer authorization_uri="https://login.pcsim.local/common", error="invalid_token", '
-            f'error_description="{code}"')
+            f'error_description="{code}"'
+        )
     return add_headers(response)
 
 
@@ -95,26 +117,37 @@ def _additional_info(exc: DomainError) -> list:
 def render(exc):
     if isinstance(exc, TokenRejected):
         if exc.reason.startswith("no bearer token"):
-            return error_response(401, "AuthenticationFailed",
-                                  "Authentication failed. The 'Authorization' header is missing.")
-        return error_response(401, "InvalidAuthenticationToken",
-                              f"The access token is invalid: {exc.reason}.")
+            return error_response(
+                401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
+            )
+        return error_response(401, "InvalidAuthenticationToken", f"The access token is invalid: {exc.reason}.")
     if isinstance(exc, ArmError):
         return error_response(exc.status, exc.code, exc.reason, exc.target, _additional_info(exc))
     if isinstance(exc, DomainError):
-        code = (PROBLEM_CODES.get(getattr(exc, "problem", None) or "") or RULE_CODES.get(exc.rule or "")
-                or (STATUS_CODES.get(exc.status) if exc.kind == "fault" else None)
-                or KIND_CODES.get(exc.kind, "BadRequest"))
+        code = (
+            PROBLEM_CODES.get(getattr(exc, "problem", None) or "")
+            or RULE_CODES.get(exc.rule or "")
+            or (STATUS_CODES.get(exc.status) if exc.kind == "fault" else None)
+            or KIND_CODES.get(exc.kind, "BadRequest")
+        )
         return error_response(exc.status, code, exc.reason, getattr(exc, "target", None), _additional_info(exc))
     if isinstance(exc, HTTPException):
         if exc.code == 404:
-            return error_response(404, "NotFound", f"The requested resource path '{request.path}' was not found. "
-                                  "pcsim serves ARM's subscriptions and Microsoft.Support (see /docs/azure/).")
+            return error_response(
+                404,
+                "NotFound",
+                f"The requested resource path '{request.path}' was not found. "
+                "pcsim serves ARM's subscriptions and Microsoft.Support (see /docs/azure/).",
+            )
         if exc.code == 405:
-            return error_response(405, "HttpMethodNotAllowed",
-                                  f"The HTTP method '{request.method}' is not supported on '{request.path}'.")
+            return error_response(
+                405, "HttpMethodNotAllowed", f"The HTTP method '{request.method}' is not supported on '{request.path}'."
+            )
         if exc.code == 400:
-            return error_response(400, "InvalidRequestContent",
-                                  f"The request content was invalid and could not be deserialized: {exc.description}")
+            return error_response(
+                400,
+                "InvalidRequestContent",
+                f"The request content was invalid and could not be deserialized: {exc.description}",
+            )
         return error_response(exc.code or 500, exc.name.replace(" ", ""), exc.description or exc.name)
     return error_response(500, "InternalServerError", "An unexpected error occurred.")

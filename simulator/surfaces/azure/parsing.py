@@ -1,5 +1,6 @@
 """Reading an ARM request: ``api-version``, the auxiliary token, the JSON body, ``$filter`` and paging
 (``$top``, ``$skiptoken``, and the ``nextLink`` to the next page). Each refusal is an :class:`ArmError`."""
+
 from __future__ import annotations
 
 import base64
@@ -16,7 +17,8 @@ from ...domain.clock import parse_datetime
 from ...services import Principal
 from ...services.azure_support import ListQuery, Page
 from ...validation import error_pairs
-from .. import context as ctx, validation
+from .. import context as ctx
+from .. import validation
 from .exceptions import ArmError
 
 FILTER_CLAUSE = re.compile(r"^\s*([A-Za-z]+)\s+(eq|ge|gt|le|lt)\s+(.+?)\s*$", re.I)
@@ -26,12 +28,18 @@ DATE_FIELDS = ("createddate",)
 def check_api_version(allowed: tuple[str, ...]) -> str:
     version = request.args.get("api-version")
     if not version:
-        raise ArmError(400, "MissingApiVersionParameter",
-                       "The api-version query parameter (?api-version=) is required for all requests.")
+        raise ArmError(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
     if version not in allowed:
-        raise ArmError(400, "InvalidApiVersionParameter",
-                       f"The api-version '{version}' is invalid. The supported versions are '{','.join(allowed)}'.",
-                       "api-version")
+        raise ArmError(
+            400,
+            "InvalidApiVersionParameter",
+            f"The api-version '{version}' is invalid. The supported versions are '{','.join(allowed)}'.",
+            "api-version",
+        )
     return version
 
 
@@ -43,24 +51,36 @@ def check_auxiliary(principal: Principal, audience: str) -> None:
         return
     parts = [x.strip() for x in re.split(r"[;,]", header) if x.strip()]
     if not parts:
-        raise ArmError(401, "InvalidAuxiliaryAuthenticationToken",
-                       "The x-ms-authorization-auxiliary header is empty: send 'Bearer <token>'.")
+        raise ArmError(
+            401,
+            "InvalidAuxiliaryAuthenticationToken",
+            "The x-ms-authorization-auxiliary header is empty: send 'Bearer <token>'.",
+        )
     for part in parts:
         scheme, _, token = part.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ArmError(401, "InvalidAuxiliaryAuthenticationToken",
-                           "The x-ms-authorization-auxiliary header must hold 'Bearer <token>' entries.")
+            raise ArmError(
+                401,
+                "InvalidAuxiliaryAuthenticationToken",
+                "The x-ms-authorization-auxiliary header must hold 'Bearer <token>' entries.",
+            )
         try:
             claims = ctx.pcsim().tokens.verify(token.strip(), ctx.world().id, audience, ctx.now())
         except TokenRejected as exc:
-            raise ArmError(401, "InvalidAuxiliaryAuthenticationToken", "The auxiliary token in "
-                           f"x-ms-authorization-auxiliary is invalid: {exc.reason}.") from None
+            raise ArmError(
+                401,
+                "InvalidAuxiliaryAuthenticationToken",
+                f"The auxiliary token in x-ms-authorization-auxiliary is invalid: {exc.reason}.",
+            ) from None
         if claims.get("tid") != principal.home_tenant_id:
-            raise ArmError(401, "InvalidAuxiliaryAuthenticationToken",
-                           f"The auxiliary token is for tenant {claims.get('tid')}; it must be for the caller's home "
-                           f"(partner) tenant {principal.home_tenant_id}, whose user acts in tenant "
-                           f"{principal.tenant.id}.",
-                           facts={"auxiliaryTenant": claims.get("tid"), "homeTenant": principal.home_tenant_id})
+            raise ArmError(
+                401,
+                "InvalidAuxiliaryAuthenticationToken",
+                f"The auxiliary token is for tenant {claims.get('tid')}; it must be for the caller's home "
+                f"(partner) tenant {principal.home_tenant_id}, whose user acts in tenant "
+                f"{principal.tenant.id}.",
+                facts={"auxiliaryTenant": claims.get("tid"), "homeTenant": principal.home_tenant_id},
+            )
 
 
 # --- the body ------------------------------------------------------------------------------------------------
@@ -68,16 +88,23 @@ def json_body(schema_cls) -> dict:
     """The body, loaded with ``schema_cls``; refused naming each property at fault (its first message)."""
     data = validation.json_object()
     if data is None:
-        raise ArmError(400, "InvalidRequestContent",
-                       f"The request content was invalid and could not be deserialized: {validation.json_problem()}.")
+        raise ArmError(
+            400,
+            "InvalidRequestContent",
+            f"The request content was invalid and could not be deserialized: {validation.json_problem()}.",
+        )
     try:
         return validation.schema(schema_cls).load(data)
     except ValidationError as exc:
         problems: dict[str, str] = {}
         for path, reason in error_pairs(exc.messages):
             problems.setdefault(path, reason)
-        texts = [f"The property '{path}' is required." if reason.startswith("Missing data") else
-                 f"The value of property '{path}' is invalid: {reason}" for path, reason in problems.items()]
+        texts = [
+            f"The property '{path}' is required."
+            if reason.startswith("Missing data")
+            else f"The value of property '{path}' is invalid: {reason}"
+            for path, reason in problems.items()
+        ]
         raise ArmError(400, "InvalidParameter", " ".join(texts), next(iter(problems), None)) from None
 
 
@@ -99,8 +126,12 @@ def parse_filter(text: str | None, fields: dict[str, tuple[str, ...]]) -> list[t
         op = m.group(2).lower() if m else ""
         if not m or field not in fields or op not in fields[field]:
             supported = "; ".join(f"{f} {'/'.join(ops)}" for f, ops in fields.items())
-            raise ArmError(400, "InvalidParameter", f"The $filter clause '{part.strip()}' is not supported. "
-                           f"Supported: {supported}, joined by 'and'.", "$filter")
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                f"The $filter clause '{part.strip()}' is not supported. Supported: {supported}, joined by 'and'.",
+                "$filter",
+            )
         clauses.append((field, op, m.group(3).strip().strip("'\"")))
     return clauses
 
@@ -141,11 +172,15 @@ def _start() -> int:
 def query_reader(fields: dict[str, tuple[str, ...]], limits: tuple[int, int]) -> Callable[[], ListQuery]:
     """A list's ``$filter`` (``fields``: each field's operators) and page (``limits``: the default and largest
     ``$top``), as a use case reads them once it has checked the caller's access."""
+
     def read() -> ListQuery:
-        filters = [(f, op, _filter_date(v) if f in DATE_FIELDS else v)
-                   for f, op, v in parse_filter(request.args.get("$filter"), fields)]
+        filters = [
+            (f, op, _filter_date(v) if f in DATE_FIELDS else v)
+            for f, op, v in parse_filter(request.args.get("$filter"), fields)
+        ]
         top = _top(limits)
         return ListQuery(filters, _start(), top)
+
     return read
 
 

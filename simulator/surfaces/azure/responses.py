@@ -19,6 +19,7 @@ Microsoft.Support's routes exist at a subscription's scope (``/subscriptions/<id
 and at the tenant's (``/providers/Microsoft.Support``): one handler serves both, with ``subscription_id`` None at
 the tenant's.
 """
+
 from __future__ import annotations
 
 import functools
@@ -26,39 +27,76 @@ import functools
 from flask import request
 
 from ...domain.catalog import RESOURCES
-from ...services import Principal, Scope, azure, azure_support as support
+from ...services import Principal, Scope, azure
+from ...services import azure_support as support
 from .. import context as ctx
 from ..openapi import Blueprint, cloud, make_api, mount_per_cloud
 from . import schemas
 from .exceptions import add_headers, render
 from .parsing import body_reader, check_api_version, check_auxiliary, page_json, query_reader
-from .shapes import (classification_json, communication_json, name_availability, operations_json, service_json,
-                     subscription_json, ticket_json)
+from .shapes import (
+    classification_json,
+    communication_json,
+    name_availability,
+    operations_json,
+    service_json,
+    subscription_json,
+    ticket_json,
+)
 
 SUPPORT_API_VERSIONS = ("2024-04-01", "2023-06-01-preview", "2022-09-01-preview", "2020-04-01")
-RESOURCES_API_VERSIONS = ("2022-12-01", "2021-01-01", "2020-01-01", "2019-11-01", "2019-06-01", "2018-06-01",
-                          "2016-06-01")
+RESOURCES_API_VERSIONS = (
+    "2022-12-01",
+    "2021-01-01",
+    "2020-01-01",
+    "2019-11-01",
+    "2019-06-01",
+    "2018-06-01",
+    "2016-06-01",
+)
 PROVIDER = azure.PROVIDER
 TICKET_TOP = (25, 100)  # default, max
 COMMUNICATION_TOP = (10, 10)
-TICKET_FILTERS = {"status": ("eq",), "serviceid": ("eq",), "problemclassificationid": ("eq",),
-                  "createddate": ("ge", "gt")}
+TICKET_FILTERS = {
+    "status": ("eq",),
+    "serviceid": ("eq",),
+    "problemclassificationid": ("eq",),
+    "createddate": ("ge", "gt"),
+}
 COMMUNICATION_FILTERS = {"communicationtype": ("eq",), "createddate": ("ge", "gt")}
 
-API_VERSION_DOC = {"in": "query", "name": "api-version", "required": True,
-                   "schema": {"type": "string", "enum": list(SUPPORT_API_VERSIONS)}}
-RESOURCES_API_VERSION_DOC = {"in": "query", "name": "api-version", "required": True,
-                             "schema": {"type": "string", "enum": list(RESOURCES_API_VERSIONS)}}
-AUX_DOC = {"in": "header", "name": "x-ms-authorization-auxiliary", "required": False,
-           "description": "'Bearer <ARM token for the caller's home (partner) tenant>': checked when present.",
-           "schema": {"type": "string"}}
-LIST_DOC = [{"in": "query", "name": "$top", "schema": {"type": "integer"}},
-            {"in": "query", "name": "$filter", "schema": {"type": "string"}},
-            {"in": "query", "name": "$skiptoken", "schema": {"type": "string"}}]
+API_VERSION_DOC = {
+    "in": "query",
+    "name": "api-version",
+    "required": True,
+    "schema": {"type": "string", "enum": list(SUPPORT_API_VERSIONS)},
+}
+RESOURCES_API_VERSION_DOC = {
+    "in": "query",
+    "name": "api-version",
+    "required": True,
+    "schema": {"type": "string", "enum": list(RESOURCES_API_VERSIONS)},
+}
+AUX_DOC = {
+    "in": "header",
+    "name": "x-ms-authorization-auxiliary",
+    "required": False,
+    "description": "'Bearer <ARM token for the caller's home (partner) tenant>': checked when present.",
+    "schema": {"type": "string"},
+}
+LIST_DOC = [
+    {"in": "query", "name": "$top", "schema": {"type": "integer"}},
+    {"in": "query", "name": "$filter", "schema": {"type": "string"}},
+    {"in": "query", "name": "$skiptoken", "schema": {"type": "string"}},
+]
 SUPPORT_DOC = [API_VERSION_DOC, AUX_DOC]
 
-bp = Blueprint("azure_public", __name__, description="Azure Resource Manager: subscriptions and "
-               "Microsoft.Support (support tickets, communications, services, problem classifications).")
+bp = Blueprint(
+    "azure_public",
+    __name__,
+    description="Azure Resource Manager: subscriptions and "
+    "Microsoft.Support (support tickets, communications, services, problem classifications).",
+)
 
 
 @bp.after_request
@@ -89,15 +127,18 @@ def both_scopes(method: str, path: str, tenant_doc: str | None = None):
     """Register a Microsoft.Support handler at a subscription's ``.../providers/Microsoft.Support`` + ``path`` and
     at the tenant's (where it gets ``subscription_id`` None). The handler's docstring documents the subscription's
     route, ``tenant_doc`` the tenant's."""
+
     def register(handler):
         bp.route(f"/subscriptions/<subscription_id>{PROVIDER}{path}", methods=[method])(handler)
 
         @functools.wraps(handler)
         def at_tenant(**kwargs):
             return handler(subscription_id=None, **kwargs)
+
         at_tenant.__doc__ = tenant_doc
         bp.route(f"{PROVIDER}{path}", methods=[method], endpoint=f"{handler.__name__}_tenant")(at_tenant)
         return handler
+
     return register
 
 
@@ -176,13 +217,17 @@ def get_classification(service_name, classification_name):
 @bp.response(200, schemas.CheckNameAvailabilityOutput)
 def check_ticket_name(subscription_id):
     """Whether a support ticket name is free on the subscription."""
-    available = support.check_ticket_name(*support_caller(), subscription_id,
-                                          body_reader(schemas.CheckNameAvailabilityInput))
+    available = support.check_ticket_name(
+        *support_caller(), subscription_id, body_reader(schemas.CheckNameAvailabilityInput)
+    )
     return name_availability(available)
 
 
-@both_scopes("GET", "/supportTickets", tenant_doc="The token's tenant's tenant-level tickets (same ``$top``, "
-             "``$filter`` and paging as a subscription's).")
+@both_scopes(
+    "GET",
+    "/supportTickets",
+    tenant_doc="The token's tenant's tenant-level tickets (same ``$top``, ``$filter`` and paging as a subscription's).",
+)
 @bp.doc(parameters=SUPPORT_DOC + LIST_DOC)
 @bp.response(200, schemas.SupportTicketList)
 def list_tickets(subscription_id):
@@ -200,9 +245,13 @@ def get_ticket(subscription_id, ticket_name):
     return ticket_json(support.get_ticket(*support_caller(), subscription_id, ticket_name))
 
 
-@both_scopes("PUT", "/supportTickets/<ticket_name>", tenant_doc="A tenant-level ticket: non-technical services "
-             "only (billing, subscription management, quota); R6, R8\nand R13 apply as on a subscription, with the "
-             "token's tenant in its place.")
+@both_scopes(
+    "PUT",
+    "/supportTickets/<ticket_name>",
+    tenant_doc="A tenant-level ticket: non-technical services "
+    "only (billing, subscription management, quota); R6, R8\nand R13 apply as on a subscription, with the "
+    "token's tenant in its place.",
+)
 @bp.doc(parameters=SUPPORT_DOC, requestBody=body_doc(schemas.SupportTicketCreate))
 @bp.response(200, schemas.SupportTicket)
 def create_ticket(subscription_id, ticket_name):
@@ -211,8 +260,11 @@ def create_ticket(subscription_id, ticket_name):
     by the provider), R8 (on behalf of a customer: plan 'Cloud Solution Provider', the partner's contact) or
     R13 (the partner's own subscription: its own entitlement). Answers 200 with the ticket."""
     scope, p = support_caller()
-    schema = (schemas.LegacySupportTicketCreate if request.args["api-version"] == "2020-04-01"
-              else schemas.SupportTicketCreate)
+    schema = (
+        schemas.LegacySupportTicketCreate
+        if request.args["api-version"] == "2020-04-01"
+        else schemas.SupportTicketCreate
+    )
     return ticket_json(support.create_ticket(scope, p, subscription_id, ticket_name, body_reader(schema)))
 
 
@@ -221,8 +273,9 @@ def create_ticket(subscription_id, ticket_name):
 @bp.response(200, schemas.SupportTicket)
 def update_ticket(subscription_id, ticket_name):
     """Change severity or contact details, or close (``status: closed``); a closed ticket is not reopened."""
-    return ticket_json(support.update_ticket(*support_caller(), subscription_id, ticket_name,
-                                             body_reader(schemas.SupportTicketUpdate)))
+    return ticket_json(
+        support.update_ticket(*support_caller(), subscription_id, ticket_name, body_reader(schemas.SupportTicketUpdate))
+    )
 
 
 # --- Microsoft.Support: communications ----------------------------------------------------------------------
@@ -231,8 +284,9 @@ def update_ticket(subscription_id, ticket_name):
 @bp.response(200, schemas.CommunicationList)
 def list_communications(subscription_id, ticket_name):
     """The ticket's communications, newest first: Microsoft Support's are inbound, the filer's outbound."""
-    t, page = support.list_communications(*support_caller(), subscription_id, ticket_name,
-                                          query_reader(COMMUNICATION_FILTERS, COMMUNICATION_TOP))
+    t, page = support.list_communications(
+        *support_caller(), subscription_id, ticket_name, query_reader(COMMUNICATION_FILTERS, COMMUNICATION_TOP)
+    )
     return page_json(page, lambda n: communication_json(t, n))
 
 
@@ -240,8 +294,9 @@ def list_communications(subscription_id, ticket_name):
 @bp.doc(parameters=SUPPORT_DOC)
 @bp.response(200, schemas.Communication)
 def get_communication(subscription_id, ticket_name, communication_name):
-    return communication_json(*support.get_communication(*support_caller(), subscription_id, ticket_name,
-                                                         communication_name))
+    return communication_json(
+        *support.get_communication(*support_caller(), subscription_id, ticket_name, communication_name)
+    )
 
 
 @both_scopes("PUT", "/supportTickets/<ticket_name>/communications/<communication_name>")
@@ -249,28 +304,40 @@ def get_communication(subscription_id, ticket_name, communication_name):
 @bp.response(200, schemas.Communication)
 def create_communication(subscription_id, ticket_name, communication_name):
     """Add a communication (a note); it answers Microsoft Support, so the ticket is open again."""
-    return communication_json(*support.create_communication(*support_caller(), subscription_id, ticket_name,
-                                                            communication_name,
-                                                            body_reader(schemas.CommunicationCreate)))
+    return communication_json(
+        *support.create_communication(
+            *support_caller(),
+            subscription_id,
+            ticket_name,
+            communication_name,
+            body_reader(schemas.CommunicationCreate),
+        )
+    )
 
 
 @both_scopes("POST", "/supportTickets/<ticket_name>/checkNameAvailability")
 @bp.doc(parameters=SUPPORT_DOC, requestBody=body_doc(schemas.CheckNameAvailabilityInput))
 @bp.response(200, schemas.CheckNameAvailabilityOutput)
 def check_communication_name(subscription_id, ticket_name):
-    available = support.check_communication_name(*support_caller(), subscription_id, ticket_name,
-                                                 body_reader(schemas.CheckNameAvailabilityInput))
+    available = support.check_communication_name(
+        *support_caller(), subscription_id, ticket_name, body_reader(schemas.CheckNameAvailabilityInput)
+    )
     return name_availability(available)
 
 
 def register(app) -> list:
-    api = make_api(app, "azure", "Azure Resource Manager (pcsim)",
-                   "Azure Resource Manager as pcsim imitates it: subscriptions and Microsoft.Support 2024-04-01 "
-                   "(support tickets, communications, services, problem classifications) at /azure (public cloud, "
-                   "token audience https://management.azure.com/) and /usgov/azure (audience "
-                   "https://management.usgovcloudapi.net/). Every request takes ?api-version=. Errors in ARM's "
-                   "body; a rule's denial names it in error.additionalInfo[{type: PcsimRule, info: {rule, ...}}]. "
-                   "Ticket PUT answers 200 with the ticket (the SDK's poller completes at once). "
-                   "x-ms-authorization-auxiliary (Bearer <partner-tenant ARM token>) is checked when sent.",
-                   version="2024-04-01", error_schema=schemas.ArmErrorResponse)
+    api = make_api(
+        app,
+        "azure",
+        "Azure Resource Manager (pcsim)",
+        "Azure Resource Manager as pcsim imitates it: subscriptions and Microsoft.Support 2024-04-01 "
+        "(support tickets, communications, services, problem classifications) at /azure (public cloud, "
+        "token audience https://management.azure.com/) and /usgov/azure (audience "
+        "https://management.usgovcloudapi.net/). Every request takes ?api-version=. Errors in ARM's "
+        "body; a rule's denial names it in error.additionalInfo[{type: PcsimRule, info: {rule, ...}}]. "
+        "Ticket PUT answers 200 with the ticket (the SDK's poller completes at once). "
+        "x-ms-authorization-auxiliary (Bearer <partner-tenant ARM token>) is checked when sent.",
+        version="2024-04-01",
+        error_schema=schemas.ArmErrorResponse,
+    )
     return mount_per_cloud(app, api, bp, "/azure", render)

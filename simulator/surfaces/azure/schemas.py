@@ -1,4 +1,5 @@
 """Microsoft.Support 2024-04-01 request bodies (validated) and ARM resource shapes (documented)."""
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -78,10 +79,14 @@ class SupportTicketCreateProperties(_Body):
     severity = CaseInsensitiveChoice(SEVERITIES, required=True)
     contactDetails = fields.Nested(ContactProfile, required=True)
     advancedDiagnosticConsent = CaseInsensitiveChoice(("Yes", "No"), required=True)
-    supportPlanId = fields.String(metadata={"description": "'Cloud Solution Provider' (or omitted) on behalf of a "
-                                            "customer (R8); on the partner's own subscription an entitlement such as "
-                                            "'azureSupportPlan:<id>', 'premier:<contract>', 'unified:<contract>' or "
-                                            "'partnerAgreement:<MPN id>' (R13)."})
+    supportPlanId = fields.String(
+        metadata={
+            "description": "'Cloud Solution Provider' (or omitted) on behalf of a "
+            "customer (R8); on the partner's own subscription an entitlement such as "
+            "'azureSupportPlan:<id>', 'premier:<contract>', 'unified:<contract>' or "
+            "'partnerAgreement:<MPN id>' (R13)."
+        }
+    )
     enrollmentId = fields.String()
     require24X7Response = fields.Boolean()
     problemScopingQuestions = fields.String()
@@ -126,33 +131,55 @@ class CommunicationCreate(_Body):
 
 class CheckNameAvailabilityInput(_Body):
     name = fields.String(required=True, validate=validate.Length(min=1))
-    type = CaseInsensitiveChoice(("Microsoft.Support/supportTickets", "Microsoft.Support/communications"),
-                                 required=True)
+    type = CaseInsensitiveChoice(
+        ("Microsoft.Support/supportTickets", "Microsoft.Support/communications"), required=True
+    )
 
 
 # --- response shapes: the views return dicts, serialized through these (the document's contract) ---------------
-_Sla = Schema.from_dict({"startTime": fields.String(), "expirationTime": fields.String(),
-                         "slaMinutes": fields.Integer()}, name="ServiceLevelAgreement")
+_Sla = Schema.from_dict(
+    {"startTime": fields.String(), "expirationTime": fields.String(), "slaMinutes": fields.Integer()},
+    name="ServiceLevelAgreement",
+)
 
-SupportTicketProperties = Schema.from_dict({
-    "supportTicketId": fields.String(), "description": fields.String(), "problemClassificationId": fields.String(),
-    "problemClassificationDisplayName": fields.String(), "severity": fields.String(),
-    "enrollmentId": fields.String(), "require24X7Response": fields.Boolean(),
-    "advancedDiagnosticConsent": fields.String(), "problemScopingQuestions": fields.String(),
-    "supportPlanId": fields.String(), "contactDetails": fields.Nested(ContactProfile),
-    "serviceLevelAgreement": fields.Nested(_Sla),
-    "supportEngineer": fields.Dict(), "supportPlanType": fields.String(), "supportPlanDisplayName": fields.String(),
-    "title": fields.String(), "problemStartTime": fields.String(), "serviceId": fields.String(),
-    "serviceDisplayName": fields.String(), "status": fields.String(metadata={"enum": ["Open", "Closed"]}),
-    "createdDate": fields.String(), "modifiedDate": fields.String(), "fileWorkspaceName": fields.String(),
-    "technicalTicketDetails": fields.Dict(), "quotaTicketDetails": fields.Dict(),
-    "secondaryConsent": fields.List(fields.Dict()),
-}, name="SupportTicketDetailsProperties")
+SupportTicketProperties = Schema.from_dict(
+    {
+        "supportTicketId": fields.String(),
+        "description": fields.String(),
+        "problemClassificationId": fields.String(),
+        "problemClassificationDisplayName": fields.String(),
+        "severity": fields.String(),
+        "enrollmentId": fields.String(),
+        "require24X7Response": fields.Boolean(),
+        "advancedDiagnosticConsent": fields.String(),
+        "problemScopingQuestions": fields.String(),
+        "supportPlanId": fields.String(),
+        "contactDetails": fields.Nested(ContactProfile),
+        "serviceLevelAgreement": fields.Nested(_Sla),
+        "supportEngineer": fields.Dict(),
+        "supportPlanType": fields.String(),
+        "supportPlanDisplayName": fields.String(),
+        "title": fields.String(),
+        "problemStartTime": fields.String(),
+        "serviceId": fields.String(),
+        "serviceDisplayName": fields.String(),
+        "status": fields.String(metadata={"enum": ["Open", "Closed"]}),
+        "createdDate": fields.String(),
+        "modifiedDate": fields.String(),
+        "fileWorkspaceName": fields.String(),
+        "technicalTicketDetails": fields.Dict(),
+        "quotaTicketDetails": fields.Dict(),
+        "secondaryConsent": fields.List(fields.Dict()),
+    },
+    name="SupportTicketDetailsProperties",
+)
 
 
 def _resource(props: type[Schema], name: str) -> type[Schema]:
-    return Schema.from_dict({"id": fields.String(), "name": fields.String(), "type": fields.String(),
-                             "properties": fields.Nested(props)}, name=name)
+    return Schema.from_dict(
+        {"id": fields.String(), "name": fields.String(), "type": fields.String(), "properties": fields.Nested(props)},
+        name=name,
+    )
 
 
 def _list(item: type[Schema], name: str) -> type[Schema]:
@@ -162,34 +189,63 @@ def _list(item: type[Schema], name: str) -> type[Schema]:
 SupportTicket = _resource(SupportTicketProperties, "SupportTicketDetails")
 SupportTicketList = _list(SupportTicket, "SupportTicketsListResult")
 
-Communication = _resource(Schema.from_dict({
-    "communicationType": fields.String(), "communicationDirection": fields.String(), "sender": fields.String(),
-    "subject": fields.String(), "body": fields.String(), "createdDate": fields.String(),
-}, name="CommunicationDetailsProperties"), "CommunicationDetails")
+Communication = _resource(
+    Schema.from_dict(
+        {
+            "communicationType": fields.String(),
+            "communicationDirection": fields.String(),
+            "sender": fields.String(),
+            "subject": fields.String(),
+            "body": fields.String(),
+            "createdDate": fields.String(),
+        },
+        name="CommunicationDetailsProperties",
+    ),
+    "CommunicationDetails",
+)
 CommunicationList = _list(Communication, "CommunicationsListResult")
 
-Service = _resource(Schema.from_dict({"displayName": fields.String(), "resourceTypes": fields.List(fields.String())},
-                                     name="ServiceProperties"), "Service")
+Service = _resource(
+    Schema.from_dict(
+        {"displayName": fields.String(), "resourceTypes": fields.List(fields.String())}, name="ServiceProperties"
+    ),
+    "Service",
+)
 ServiceList = _list(Service, "ServicesListResult")
-ProblemClassification = _resource(Schema.from_dict({
-    "displayName": fields.String(), "secondaryConsentEnabled": fields.List(fields.Dict())},
-    name="ProblemClassificationProperties"), "ProblemClassification")
+ProblemClassification = _resource(
+    Schema.from_dict(
+        {"displayName": fields.String(), "secondaryConsentEnabled": fields.List(fields.Dict())},
+        name="ProblemClassificationProperties",
+    ),
+    "ProblemClassification",
+)
 ProblemClassificationList = _list(ProblemClassification, "ProblemClassificationsListResult")
 
 Operation = Schema.from_dict({"name": fields.String(), "display": fields.Dict()}, name="Operation")
 OperationList = _list(Operation, "OperationsListResult")
 
-CheckNameAvailabilityOutput = Schema.from_dict({
-    "nameAvailable": fields.Boolean(), "reason": fields.String(), "message": fields.String()},
-    name="CheckNameAvailabilityOutput")
+CheckNameAvailabilityOutput = Schema.from_dict(
+    {"nameAvailable": fields.Boolean(), "reason": fields.String(), "message": fields.String()},
+    name="CheckNameAvailabilityOutput",
+)
 
-Subscription = Schema.from_dict({
-    "id": fields.String(), "authorizationSource": fields.String(), "managedByTenants": fields.List(fields.Dict()),
-    "subscriptionId": fields.String(), "tenantId": fields.String(), "displayName": fields.String(),
-    "state": fields.String(), "subscriptionPolicies": fields.Dict(),
-}, name="Subscription")
-SubscriptionList = Schema.from_dict({"value": fields.List(fields.Nested(Subscription)), "count": fields.Dict(),
-                                     "nextLink": fields.String()}, name="SubscriptionListResult")
+Subscription = Schema.from_dict(
+    {
+        "id": fields.String(),
+        "authorizationSource": fields.String(),
+        "managedByTenants": fields.List(fields.Dict()),
+        "subscriptionId": fields.String(),
+        "tenantId": fields.String(),
+        "displayName": fields.String(),
+        "state": fields.String(),
+        "subscriptionPolicies": fields.Dict(),
+    },
+    name="Subscription",
+)
+SubscriptionList = Schema.from_dict(
+    {"value": fields.List(fields.Nested(Subscription)), "count": fields.Dict(), "nextLink": fields.String()},
+    name="SubscriptionListResult",
+)
 
 
 class ArmErrorAdditionalInfo(Schema):
@@ -201,8 +257,12 @@ class ArmErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
     target = fields.String()
-    additionalInfo = fields.List(fields.Nested(ArmErrorAdditionalInfo), metadata={
-        "description": "a denial: {type: PcsimRule, info: {rule, ...facts, explain}}, then {type: PcsimDecision}"})
+    additionalInfo = fields.List(
+        fields.Nested(ArmErrorAdditionalInfo),
+        metadata={
+            "description": "a denial: {type: PcsimRule, info: {rule, ...facts, explain}}, then {type: PcsimDecision}"
+        },
+    )
 
 
 class ArmErrorResponse(Schema):

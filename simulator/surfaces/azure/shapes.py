@@ -1,5 +1,6 @@
 """ARM's resources as the surface answers them (serialized through :mod:`.schemas`): support tickets,
 communications, services, problem classifications, subscriptions and Microsoft.Support's operations."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,20 +13,30 @@ from ...services.azure import PROVIDER
 from ...services.azure_support import COMMUNICATION_TYPE, READ_ACTION, TICKET_TYPE, WRITE_ACTION, guid_of
 
 SLA_MINUTES = {"highestcriticalimpact": 60, "critical": 60, "moderate": 240, "minimal": 480}
-PLAN_TYPES = {"azuresupportplan": "Azure support plan", "premier": "Premier", "unified": "Unified",
-              "partneragreement": "Partner agreement"}
+PLAN_TYPES = {
+    "azuresupportplan": "Azure support plan",
+    "premier": "Premier",
+    "unified": "Unified",
+    "partneragreement": "Partner agreement",
+}
 SUBSCRIPTION_STATES = {"active": "Enabled", "suspended": "Disabled", "deleted": "Deleted", "pending": "Warned"}
 
 OPERATIONS = [
     ("Microsoft.Support/register/action", "Support Registration", "Registers Support Resource Provider"),
-    ("Microsoft.Support/checkNameAvailability/action", "Support Ticket",
-     "Checks that name is valid and not in use for resource type"),
+    (
+        "Microsoft.Support/checkNameAvailability/action",
+        "Support Ticket",
+        "Checks that name is valid and not in use for resource type",
+    ),
     ("Microsoft.Support/operationresults/read", "Operation Result", "Gets the result of the asynchronous operation"),
     ("Microsoft.Support/operationsstatus/read", "Operation Status", "Gets the status of the asynchronous operation"),
     ("Microsoft.Support/operations/read", "Operation", "Lists all operations available on Microsoft.Support"),
     ("Microsoft.Support/services/read", "Service", "Lists one or all Azure services available for support"),
-    ("Microsoft.Support/services/problemClassifications/read", "Problem Classification",
-     "Lists one or all problem classifications for an Azure service"),
+    (
+        "Microsoft.Support/services/problemClassifications/read",
+        "Problem Classification",
+        "Lists one or all problem classifications for an Azure service",
+    ),
     (READ_ACTION, "Support Ticket", "Lists one or all support tickets"),
     (WRITE_ACTION, "Support Ticket", "Creates or Updates a support ticket"),
     ("Microsoft.Support/supportTickets/communications/read", "Communication", "Lists one or all communications"),
@@ -34,20 +45,38 @@ OPERATIONS = [
 
 
 def operations_json() -> dict:
-    return {"value": [{"name": name, "display": {"provider": "Microsoft Support", "resource": resource,
-                                                  "operation": description, "description": description}}
-                      for name, resource, description in OPERATIONS]}
+    return {
+        "value": [
+            {
+                "name": name,
+                "display": {
+                    "provider": "Microsoft Support",
+                    "resource": resource,
+                    "operation": description,
+                    "description": description,
+                },
+            }
+            for name, resource, description in OPERATIONS
+        ]
+    }
 
 
 def service_json(s: AzureService) -> dict:
-    return {"id": f"{PROVIDER}/services/{s.id}", "name": s.id, "type": "Microsoft.Support/services",
-            "properties": {"displayName": s.display_name, "resourceTypes": list(s.resource_types)}}
+    return {
+        "id": f"{PROVIDER}/services/{s.id}",
+        "name": s.id,
+        "type": "Microsoft.Support/services",
+        "properties": {"displayName": s.display_name, "resourceTypes": list(s.resource_types)},
+    }
 
 
 def classification_json(s: AzureService, pc_id: str, name: str) -> dict:
-    return {"id": f"{PROVIDER}/services/{s.id}/problemClassifications/{pc_id}", "name": pc_id,
-            "type": "Microsoft.Support/problemClassifications",
-            "properties": {"displayName": f"{s.display_name} / {name}", "secondaryConsentEnabled": []}}
+    return {
+        "id": f"{PROVIDER}/services/{s.id}/problemClassifications/{pc_id}",
+        "name": pc_id,
+        "type": "Microsoft.Support/problemClassifications",
+        "properties": {"displayName": f"{s.display_name} / {name}", "secondaryConsentEnabled": []},
+    }
 
 
 def plan_names(plan: str) -> tuple[str, str]:
@@ -73,46 +102,78 @@ def ticket_json(t) -> dict:
     minutes = SLA_MINUTES.get(t.severity, 480)
     plan_type, plan_display = plan_names(t.support_plan)
     props = {
-        "supportTicketId": t.id, "description": t.description, "problemClassificationId": t.topic_id,
-        "problemClassificationDisplayName": t.topic_name, "severity": t.severity,
-        "enrollmentId": details.get("enrollmentId"), "require24X7Response": details.get("require24X7Response", False),
+        "supportTicketId": t.id,
+        "description": t.description,
+        "problemClassificationId": t.topic_id,
+        "problemClassificationDisplayName": t.topic_name,
+        "severity": t.severity,
+        "enrollmentId": details.get("enrollmentId"),
+        "require24X7Response": details.get("require24X7Response", False),
         "advancedDiagnosticConsent": details.get("advancedDiagnosticConsent"),
-        "problemScopingQuestions": details.get("problemScopingQuestions"), "supportPlanId": t.support_plan_id,
+        "problemScopingQuestions": details.get("problemScopingQuestions"),
+        "supportPlanId": t.support_plan_id,
         "contactDetails": t.contact,
-        "serviceLevelAgreement": {"startTime": iso(t.created_at),
-                                  "expirationTime": iso(t.created_at + timedelta(minutes=minutes)),
-                                  "slaMinutes": minutes},
-        "supportEngineer": {"emailAddress": None}, "supportPlanType": plan_type, "supportPlanDisplayName": plan_display,
-        "title": t.title, "problemStartTime": details.get("problemStartTime"), "serviceId": t.service_id,
+        "serviceLevelAgreement": {
+            "startTime": iso(t.created_at),
+            "expirationTime": iso(t.created_at + timedelta(minutes=minutes)),
+            "slaMinutes": minutes,
+        },
+        "supportEngineer": {"emailAddress": None},
+        "supportPlanType": plan_type,
+        "supportPlanDisplayName": plan_display,
+        "title": t.title,
+        "problemStartTime": details.get("problemStartTime"),
+        "serviceId": t.service_id,
         "serviceDisplayName": service.display_name if service else details.get("serviceDisplayName"),
-        "status": "Closed" if t.status == "closed" else "Open", "createdDate": iso(t.created_at),
-        "modifiedDate": iso(t.modified_at), "fileWorkspaceName": details.get("fileWorkspaceName"),
+        "status": "Closed" if t.status == "closed" else "Open",
+        "createdDate": iso(t.created_at),
+        "modifiedDate": iso(t.modified_at),
+        "fileWorkspaceName": details.get("fileWorkspaceName"),
         "technicalTicketDetails": details.get("technicalTicketDetails"),
-        "quotaTicketDetails": details.get("quotaTicketDetails"), "secondaryConsent": details.get("secondaryConsent"),
+        "quotaTicketDetails": details.get("quotaTicketDetails"),
+        "secondaryConsent": details.get("secondaryConsent"),
     }
-    return {"id": ticket_path(t), "name": t.name, "type": TICKET_TYPE,
-            "properties": {k: v for k, v in props.items() if v is not None or k == "supportEngineer"}}
+    return {
+        "id": ticket_path(t),
+        "name": t.name,
+        "type": TICKET_TYPE,
+        "properties": {k: v for k, v in props.items() if v is not None or k == "supportEngineer"},
+    }
 
 
 def communication_json(t, n) -> dict:
     """A ticket's note as a communication: Microsoft Support's are inbound, the filer's outbound."""
     microsoft = n.author_kind == "microsoft"
-    return {"id": f"{ticket_path(t)}/communications/{n.name}", "name": n.name, "type": COMMUNICATION_TYPE,
-            "properties": {"communicationType": "web", "communicationDirection": "inbound" if microsoft else "outbound",
-                           "sender": ticket_rules.ENGINEER if microsoft else n.author,
-                           "subject": n.subject or f"RE: {t.title} - TrackingID#{t.id}", "body": n.text,
-                           "createdDate": iso(n.created_at)}}
+    return {
+        "id": f"{ticket_path(t)}/communications/{n.name}",
+        "name": n.name,
+        "type": COMMUNICATION_TYPE,
+        "properties": {
+            "communicationType": "web",
+            "communicationDirection": "inbound" if microsoft else "outbound",
+            "sender": ticket_rules.ENGINEER if microsoft else n.author,
+            "subject": n.subject or f"RE: {t.title} - TrackingID#{t.id}",
+            "body": n.text,
+            "createdDate": iso(n.created_at),
+        },
+    }
 
 
 def subscription_json(s, cloud: str) -> dict:
-    return {"id": f"/subscriptions/{s.id}", "authorizationSource": "RoleBased",
-            "managedByTenants": [{"tenantId": s.provider_id}] if s.provider_id else [],
-            "subscriptionId": s.id, "tenantId": s.tenant_id, "displayName": s.display_name,
-            "state": SUBSCRIPTION_STATES.get(s.status, "Enabled"),
-            "subscriptionPolicies": {
-                "locationPlacementId": "Public_2014-09-01" if cloud == "public" else "USGov_2014-09-01",
-                "quotaId": "CSP_2015-05-01" if s.channel == "csp" else "PayAsYouGo_2014-09-01",
-                "spendingLimit": "Off"}}
+    return {
+        "id": f"/subscriptions/{s.id}",
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [{"tenantId": s.provider_id}] if s.provider_id else [],
+        "subscriptionId": s.id,
+        "tenantId": s.tenant_id,
+        "displayName": s.display_name,
+        "state": SUBSCRIPTION_STATES.get(s.status, "Enabled"),
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01" if cloud == "public" else "USGov_2014-09-01",
+            "quotaId": "CSP_2015-05-01" if s.channel == "csp" else "PayAsYouGo_2014-09-01",
+            "spendingLimit": "Off",
+        },
+    }
 
 
 def name_availability(available: bool) -> dict:

@@ -2,6 +2,7 @@
 
 pcsim adds the rule id of a denial as ``error.innerError.rule``.
 """
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -14,8 +15,13 @@ from .. import context as ctx
 from ..hooks import explain_url
 from ..validation import describe, webargs_errors
 
-CODES = {"not_found": "Request_ResourceNotFound", "denied": "Authorization_RequestDenied", "invalid": "BadRequest",
-         "conflict": "Conflict", "precondition_failed": "PreconditionFailed"}
+CODES = {
+    "not_found": "Request_ResourceNotFound",
+    "denied": "Authorization_RequestDenied",
+    "invalid": "BadRequest",
+    "conflict": "Conflict",
+    "precondition_failed": "PreconditionFailed",
+}
 
 
 def _now():
@@ -35,8 +41,11 @@ def add_headers(response):
 
 def error_response(status: int, code: str, message: str, rule: str | None = None, extra: dict | None = None):
     """Graph's error body; ``extra`` adds pcsim's details (a denial's contact...) to ``innerError``."""
-    inner = {"date": _now().strftime("%Y-%m-%dT%H:%M:%S"), "request-id": ctx.request_id("client-request-id"),
-             "client-request-id": request.headers.get("client-request-id") or ctx.request_id("client-request-id")}
+    inner = {
+        "date": _now().strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": ctx.request_id("client-request-id"),
+        "client-request-id": request.headers.get("client-request-id") or ctx.request_id("client-request-id"),
+    }
     if rule:
         inner["rule"] = rule
         inner["explain"] = explain_url()
@@ -66,6 +75,8 @@ def render(exc):
         errors = webargs_errors(exc)
         if errors is not None:
             return error_response(400, "BadRequest", f"Invalid request: {describe(errors)}")
-        code = {404: "Request_ResourceNotFound", 405: "Request_BadRequest", 400: "BadRequest"}.get(exc.code, "generalException")
+        code = {404: "Request_ResourceNotFound", 405: "Request_BadRequest", 400: "BadRequest"}.get(
+            exc.code, "generalException"
+        )
         return error_response(exc.code or 500, code, exc.description or exc.name)
     return error_response(500, "generalException", "An unexpected error occurred.")

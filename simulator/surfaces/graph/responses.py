@@ -1,4 +1,5 @@
 """Microsoft Graph (``/graph/v1.0``): GDAP relationships, access assignments, delegated admin customers."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,6 +44,7 @@ def context_url(fragment: str) -> str:
 
 def body(schema) -> Callable[[], dict]:
     """The request's JSON body loaded with ``schema``, read when the use case asks for it."""
+
     def read() -> dict:
         data = validation.json_object()
         if data is None:
@@ -51,6 +53,7 @@ def body(schema) -> Callable[[], dict]:
             return validation.schema(schema).load(data)
         except ValidationError as exc:
             raise Invalid(f"Invalid request body: {describe(error_pairs(exc.messages))}") from None
+
     return read
 
 
@@ -60,8 +63,11 @@ def paged(items: list[dict], fragment: str, args: dict) -> dict:
 
 def filtered(items: list[dict], text: str | None, fields: tuple[str, ...] | None = None) -> list[dict]:
     """``items`` that pass ``$filter`` (eq on status, customer/tenantId, displayName; ``fields`` narrows them)."""
-    keys = {"status": lambda i: i["status"], "customer/tenantId": lambda i: (i["customer"] or {}).get("tenantId"),
-            "displayName": lambda i: i["displayName"]}
+    keys = {
+        "status": lambda i: i["status"],
+        "customer/tenantId": lambda i: (i["customer"] or {}).get("tenantId"),
+        "displayName": lambda i: i["displayName"],
+    }
     for field, value in odata.parse_eq_filter(text, tuple(keys)):
         if fields is not None and field not in fields:
             raise Invalid(f"accessAssignments support $filter on {' and '.join(fields)} only")
@@ -73,20 +79,29 @@ def filtered(items: list[dict], text: str | None, fields: tuple[str, ...] | None
 def relationship_json(v: gdap.Relationship) -> dict:
     r = v.row
     return {
-        "odata_type": "#microsoft.graph.delegatedAdminRelationship", "odata_etag": etag(r.version),
-        "id": r.id, "displayName": r.display_name, "duration": r.duration,
+        "odata_type": "#microsoft.graph.delegatedAdminRelationship",
+        "odata_etag": etag(r.version),
+        "id": r.id,
+        "displayName": r.display_name,
+        "duration": r.duration,
         "customer": {"tenantId": r.customer_id, "displayName": v.customer_name} if r.customer_id else None,
         "accessDetails": {"unifiedRoles": [{"roleDefinitionId": x} for x in r.roles]},
-        "status": v.status, "autoExtendDuration": r.auto_extend_duration,
-        "createdDateTime": iso(r.created_at), "lastModifiedDateTime": iso(r.last_modified_at),
-        "activatedDateTime": iso(r.activated_at), "endDateTime": iso(v.end_at),
+        "status": v.status,
+        "autoExtendDuration": r.auto_extend_duration,
+        "createdDateTime": iso(r.created_at),
+        "lastModifiedDateTime": iso(r.last_modified_at),
+        "activatedDateTime": iso(r.activated_at),
+        "endDateTime": iso(v.end_at),
     }
 
 
 def assignment_json(a) -> dict:
     return {
-        "odata_type": "#microsoft.graph.delegatedAdminAccessAssignment", "odata_etag": etag(a.version),
-        "id": a.id, "status": a.status, "createdDateTime": iso(a.created_at),
+        "odata_type": "#microsoft.graph.delegatedAdminAccessAssignment",
+        "odata_etag": etag(a.version),
+        "id": a.id,
+        "status": a.status,
+        "createdDateTime": iso(a.created_at),
         "lastModifiedDateTime": iso(a.last_modified_at),
         "accessContainer": {"accessContainerId": a.group_id, "accessContainerType": "securityGroup"},
         "accessDetails": {"unifiedRoles": [{"roleDefinitionId": x} for x in a.roles]},
@@ -94,8 +109,12 @@ def assignment_json(a) -> dict:
 
 
 def customer_json(t) -> dict:
-    return {"odata_type": "#microsoft.graph.delegatedAdminCustomer", "id": t.id, "tenantId": t.id,
-            "displayName": t.name}
+    return {
+        "odata_type": "#microsoft.graph.delegatedAdminCustomer",
+        "id": t.id,
+        "tenantId": t.id,
+        "displayName": t.name,
+    }
 
 
 def assignments_fragment(rel_id: str) -> str:
@@ -118,7 +137,8 @@ def create_relationship():
     """Create a relationship in status ``created``; lock it for approval with a request."""
     v = gdap.create_relationship(ctx.scope(), principal(), body(schemas.RelationshipCreate))
     return relationship_json(v) | {
-        "odata_context": context_url("tenantRelationships/delegatedAdminRelationships/$entity")}
+        "odata_context": context_url("tenantRelationships/delegatedAdminRelationships/$entity")
+    }
 
 
 @bp.get(f"{RELATIONSHIPS}/<rel_id>")
@@ -132,8 +152,11 @@ def get_relationship(rel_id):
 @bp.response(200, schemas.Relationship)
 def update_relationship(rel_id):
     """Change a relationship while it is ``created`` (auto-extension may change while active)."""
-    return relationship_json(gdap.update_relationship(ctx.scope(), principal(), rel_id, request.headers.get("If-Match"),
-                                                      body(schemas.RelationshipUpdate)))
+    return relationship_json(
+        gdap.update_relationship(
+            ctx.scope(), principal(), rel_id, request.headers.get("If-Match"), body(schemas.RelationshipUpdate)
+        )
+    )
 
 
 @bp.delete(f"{RELATIONSHIPS}/<rel_id>")
@@ -150,8 +173,13 @@ def relationship_request(rel_id):
     """``lockForApproval`` (partner), ``approve`` (the customer's Global Administrator: pcsim's stand-in for
     the admin center's approval page) or ``terminate``."""
     r = gdap.request_action(ctx.scope(), principal(), rel_id, body(schemas.RelationshipRequestCreate))
-    return {"id": r.id, "action": r.action, "status": r.status, "createdDateTime": iso(r.created_at),
-            "lastModifiedDateTime": iso(r.last_modified_at)}
+    return {
+        "id": r.id,
+        "action": r.action,
+        "status": r.status,
+        "createdDateTime": iso(r.created_at),
+        "lastModifiedDateTime": iso(r.last_modified_at),
+    }
 
 
 # --- access assignments --------------------------------------------------------------------------------------
@@ -183,8 +211,16 @@ def get_assignment(rel_id, assignment_id):
 @bp.response(200, schemas.AccessAssignment)
 def update_assignment(rel_id, assignment_id):
     """Change the roles of an access assignment (a subset of the relationship's)."""
-    return assignment_json(gdap.update_assignment(ctx.scope(), principal(), rel_id, assignment_id,
-                                                  request.headers.get("If-Match"), body(schemas.AssignmentUpdate)))
+    return assignment_json(
+        gdap.update_assignment(
+            ctx.scope(),
+            principal(),
+            rel_id,
+            assignment_id,
+            request.headers.get("If-Match"),
+            body(schemas.AssignmentUpdate),
+        )
+    )
 
 
 @bp.delete(f"{ASSIGNMENTS}/<assignment_id>")
@@ -212,8 +248,13 @@ def get_gdap_customer(customer_id):
 
 
 def register(app) -> list:
-    api = make_api(app, "graph", "Microsoft Graph (pcsim)",
-                   "Microsoft Graph v1.0 as pcsim imitates it: GDAP (tenantRelationships). Token audience "
-                   "https://graph.microsoft.com; errors in Graph's body, rule ids in error.innerError.rule.",
-                   version="v1.0", error_schema=schemas.GraphError)
+    api = make_api(
+        app,
+        "graph",
+        "Microsoft Graph (pcsim)",
+        "Microsoft Graph v1.0 as pcsim imitates it: GDAP (tenantRelationships). Token audience "
+        "https://graph.microsoft.com; errors in Graph's body, rule ids in error.innerError.rule.",
+        version="v1.0",
+        error_schema=schemas.GraphError,
+    )
     return mount_per_cloud(app, api, bp, "/graph/v1.0", render)

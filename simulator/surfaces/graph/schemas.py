@@ -1,4 +1,5 @@
 """Graph GDAP resource shapes and request bodies."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_load, validate
@@ -15,8 +16,9 @@ class _Body(Schema):
 
 
 class UnifiedRole(_Body):
-    roleDefinitionId = fields.String(required=True, validate=validate.OneOf(
-        list(ENTRA_ROLE_NAMES), error="unknown role definition id {input}"))
+    roleDefinitionId = fields.String(
+        required=True, validate=validate.OneOf(list(ENTRA_ROLE_NAMES), error="unknown role definition id {input}")
+    )
 
 
 class AccessDetails(_Body):
@@ -72,38 +74,82 @@ class ListArgs(Schema):
 _Role = Schema.from_dict({"roleDefinitionId": fields.String()}, name="UnifiedRoleRef")
 _Access = Schema.from_dict({"unifiedRoles": fields.List(fields.Nested(_Role))}, name="DelegatedAdminAccessDetails")
 
-Relationship = Schema.from_dict({
-    "odata_type": fields.String(data_key="@odata.type"), "odata_etag": fields.String(data_key="@odata.etag"), "id": fields.String(),
-    "displayName": fields.String(), "duration": fields.String(),
-    "customer": fields.Nested(Schema.from_dict({"tenantId": fields.String(), "displayName": fields.String()},
-                                               name="DelegatedAdminRelationshipCustomerParticipant"), allow_none=True),
-    "accessDetails": fields.Nested(_Access), "status": fields.String(), "autoExtendDuration": fields.String(),
-    "createdDateTime": fields.String(), "lastModifiedDateTime": fields.String(),
-    "activatedDateTime": fields.String(allow_none=True), "endDateTime": fields.String(allow_none=True),
-}, name="DelegatedAdminRelationship")
+Relationship = Schema.from_dict(
+    {
+        "odata_type": fields.String(data_key="@odata.type"),
+        "odata_etag": fields.String(data_key="@odata.etag"),
+        "id": fields.String(),
+        "displayName": fields.String(),
+        "duration": fields.String(),
+        "customer": fields.Nested(
+            Schema.from_dict(
+                {"tenantId": fields.String(), "displayName": fields.String()},
+                name="DelegatedAdminRelationshipCustomerParticipant",
+            ),
+            allow_none=True,
+        ),
+        "accessDetails": fields.Nested(_Access),
+        "status": fields.String(),
+        "autoExtendDuration": fields.String(),
+        "createdDateTime": fields.String(),
+        "lastModifiedDateTime": fields.String(),
+        "activatedDateTime": fields.String(allow_none=True),
+        "endDateTime": fields.String(allow_none=True),
+    },
+    name="DelegatedAdminRelationship",
+)
 
-AccessAssignment = Schema.from_dict({
-    "odata_type": fields.String(data_key="@odata.type"), "odata_etag": fields.String(data_key="@odata.etag"), "id": fields.String(), "status": fields.String(),
-    "createdDateTime": fields.String(), "lastModifiedDateTime": fields.String(),
-    "accessContainer": fields.Nested(Schema.from_dict({"accessContainerId": fields.String(),
-                                                       "accessContainerType": fields.String()},
-                                                      name="DelegatedAdminAccessContainer")),
-    "accessDetails": fields.Nested(_Access),
-}, name="DelegatedAdminAccessAssignment")
+AccessAssignment = Schema.from_dict(
+    {
+        "odata_type": fields.String(data_key="@odata.type"),
+        "odata_etag": fields.String(data_key="@odata.etag"),
+        "id": fields.String(),
+        "status": fields.String(),
+        "createdDateTime": fields.String(),
+        "lastModifiedDateTime": fields.String(),
+        "accessContainer": fields.Nested(
+            Schema.from_dict(
+                {"accessContainerId": fields.String(), "accessContainerType": fields.String()},
+                name="DelegatedAdminAccessContainer",
+            )
+        ),
+        "accessDetails": fields.Nested(_Access),
+    },
+    name="DelegatedAdminAccessAssignment",
+)
 
-DelegatedAdminCustomer = Schema.from_dict({
-    "odata_type": fields.String(data_key="@odata.type"), "id": fields.String(), "tenantId": fields.String(), "displayName": fields.String(),
-}, name="DelegatedAdminCustomer")
+DelegatedAdminCustomer = Schema.from_dict(
+    {
+        "odata_type": fields.String(data_key="@odata.type"),
+        "id": fields.String(),
+        "tenantId": fields.String(),
+        "displayName": fields.String(),
+    },
+    name="DelegatedAdminCustomer",
+)
 
-RelationshipRequest = Schema.from_dict({
-    "id": fields.String(), "action": fields.String(), "status": fields.String(),
-    "createdDateTime": fields.String(), "lastModifiedDateTime": fields.String(),
-}, name="DelegatedAdminRelationshipRequest")
+RelationshipRequest = Schema.from_dict(
+    {
+        "id": fields.String(),
+        "action": fields.String(),
+        "status": fields.String(),
+        "createdDateTime": fields.String(),
+        "lastModifiedDateTime": fields.String(),
+    },
+    name="DelegatedAdminRelationshipRequest",
+)
 
 
 def page_of(item: type[Schema], name: str) -> type[Schema]:
-    return Schema.from_dict({"odata_context": fields.String(data_key="@odata.context"), "odata_next_link": fields.String(data_key="@odata.nextLink"),
-                             "odata_count": fields.Integer(data_key="@odata.count"), "value": fields.List(fields.Nested(item))}, name=name)
+    return Schema.from_dict(
+        {
+            "odata_context": fields.String(data_key="@odata.context"),
+            "odata_next_link": fields.String(data_key="@odata.nextLink"),
+            "odata_count": fields.Integer(data_key="@odata.count"),
+            "value": fields.List(fields.Nested(item)),
+        },
+        name=name,
+    )
 
 
 RelationshipPage = page_of(Relationship, "DelegatedAdminRelationshipCollection")
@@ -114,9 +160,13 @@ CustomerPage = page_of(DelegatedAdminCustomer, "DelegatedAdminCustomerCollection
 class GraphErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    innerError = fields.Dict(required=True, metadata={
-        "description": "date, request-id, client-request-id; a denial adds rule and explain (and, on the "
-                       "Microsoft 365 admin surface, the contact to turn to)"})
+    innerError = fields.Dict(
+        required=True,
+        metadata={
+            "description": "date, request-id, client-request-id; a denial adds rule and explain (and, on the "
+            "Microsoft 365 admin surface, the contact to turn to)"
+        },
+    )
 
 
 class GraphError(Schema):
@@ -127,20 +177,35 @@ class GraphError(Schema):
 
 # --- service communications ------------------------------------------------------------------------------------
 _ISSUE_FIELDS = {
-    "startDateTime": fields.String(allow_none=True), "endDateTime": fields.String(allow_none=True),
-    "lastModifiedDateTime": fields.String(allow_none=True), "title": fields.String(), "id": fields.String(),
-    "impactDescription": fields.String(allow_none=True), "classification": fields.String(),
-    "origin": fields.String(), "status": fields.String(), "service": fields.String(),
-    "feature": fields.String(allow_none=True), "featureGroup": fields.String(allow_none=True),
-    "isResolved": fields.Boolean(), "details": fields.List(fields.Dict()), "posts": fields.List(fields.Dict()),
+    "startDateTime": fields.String(allow_none=True),
+    "endDateTime": fields.String(allow_none=True),
+    "lastModifiedDateTime": fields.String(allow_none=True),
+    "title": fields.String(),
+    "id": fields.String(),
+    "impactDescription": fields.String(allow_none=True),
+    "classification": fields.String(),
+    "origin": fields.String(),
+    "status": fields.String(),
+    "service": fields.String(),
+    "feature": fields.String(allow_none=True),
+    "featureGroup": fields.String(allow_none=True),
+    "isResolved": fields.Boolean(),
+    "details": fields.List(fields.Dict()),
+    "posts": fields.List(fields.Dict()),
 }
 ServiceHealthIssue = Schema.from_dict(_ISSUE_FIELDS, name="ServiceHealthIssue")
 ServiceHealthIssueEntity = Schema.from_dict(
-    {"odata_context": fields.String(data_key="@odata.context"), **_ISSUE_FIELDS}, name="ServiceHealthIssueEntity")
-_OVERVIEW_FIELDS = {"service": fields.String(), "status": fields.String(), "id": fields.String(),
-                    "issues": fields.List(fields.Nested(ServiceHealthIssue))}
+    {"odata_context": fields.String(data_key="@odata.context"), **_ISSUE_FIELDS}, name="ServiceHealthIssueEntity"
+)
+_OVERVIEW_FIELDS = {
+    "service": fields.String(),
+    "status": fields.String(),
+    "id": fields.String(),
+    "issues": fields.List(fields.Nested(ServiceHealthIssue)),
+}
 ServiceHealth = Schema.from_dict(_OVERVIEW_FIELDS, name="ServiceHealth")
 ServiceHealthEntity = Schema.from_dict(
-    {"odata_context": fields.String(data_key="@odata.context"), **_OVERVIEW_FIELDS}, name="ServiceHealthEntity")
+    {"odata_context": fields.String(data_key="@odata.context"), **_OVERVIEW_FIELDS}, name="ServiceHealthEntity"
+)
 ServiceHealthPage = page_of(ServiceHealth, "ServiceHealthCollection")
 ServiceHealthIssuePage = page_of(ServiceHealthIssue, "ServiceHealthIssueCollection")

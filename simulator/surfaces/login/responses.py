@@ -3,6 +3,7 @@
 Served at ``/login/<tenant>/...`` and also at the root (``/<tenant>/...``, ``authority=https://host:port``),
 because MSAL keys its token cache on the authority's first path segment.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,9 +25,12 @@ def _tenant(ref: str, cloud: str):
     tenant = queries.tenant_by_ref(ctx.session(), ctx.world().id, ref)
     if tenant is None or tenant.cloud != cloud:
         where = "" if tenant is None else f" in the {cloud} cloud's sign-in endpoint (R14)"
-        raise OAuthError("invalid_request", 90002,
-                         f"Tenant '{ref}' not found{where}. Check to make sure you have the correct tenant ID and are "
-                         "signing into the correct cloud.")
+        raise OAuthError(
+            "invalid_request",
+            90002,
+            f"Tenant '{ref}' not found{where}. Check to make sure you have the correct tenant ID and are "
+            "signing into the correct cloud.",
+        )
     return tenant
 
 
@@ -67,8 +71,22 @@ def openid_configuration(tenant):
         "http_logout_supported": True,
         "frontchannel_logout_supported": True,
         "end_session_endpoint": f"{root}/oauth2/v2.0/logout",
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "tid", "upn",
-                             "preferred_username", "wids", "roles", "scp"],
+        "claims_supported": [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "nbf",
+            "name",
+            "oid",
+            "tid",
+            "upn",
+            "preferred_username",
+            "wids",
+            "roles",
+            "scp",
+        ],
         "tenant_region_scope": "NA",
         "cloud_instance_name": "pcsim.local",
         "cloud_graph_host_name": "graph.windows.net",
@@ -84,8 +102,12 @@ def jwks(tenant):
 
 @bp.route("/<tenant>/oauth2/v2.0/authorize", methods=["GET", "POST"])
 def authorize(tenant):
-    raise OAuthError("unsupported_response_type", 70003, "pcsim has no interactive sign-in: use the password "
-                     "(ROPC), client_credentials or refresh_token grant at the token endpoint.")
+    raise OAuthError(
+        "unsupported_response_type",
+        70003,
+        "pcsim has no interactive sign-in: use the password "
+        "(ROPC), client_credentials or refresh_token grant at the token endpoint.",
+    )
 
 
 def _missing(name: str) -> OAuthError:
@@ -107,12 +129,17 @@ def _client() -> tuple[str, str]:
 
 def _client_credentials(ref: str, t, client_id: str, client_secret: str):
     if t is None:
-        raise OAuthError("invalid_request", 900023, f"Specified tenant identifier '{ref}' is neither a valid DNS "
-                         "name, nor a valid external domain: app-only tokens need a tenant.")
+        raise OAuthError(
+            "invalid_request",
+            900023,
+            f"Specified tenant identifier '{ref}' is neither a valid DNS "
+            "name, nor a valid external domain: app-only tokens need a tenant.",
+        )
     form = request.form
     scope = parse_scope(form.get("scope"), form.get("resource"))
-    return ctx.pcsim().tokens.client_credentials(ctx.session(), ctx.world().id, t, client_id, client_secret, scope,
-                                                 ctx.now())
+    return ctx.pcsim().tokens.client_credentials(
+        ctx.session(), ctx.world().id, t, client_id, client_secret, scope, ctx.now()
+    )
 
 
 def _password(ref: str, t, client_id: str, client_secret: str):
@@ -121,8 +148,17 @@ def _password(ref: str, t, client_id: str, client_secret: str):
         if not form.get(required):
             raise _missing(required)
     scope = parse_scope(form.get("scope"), form.get("resource"))
-    return ctx.pcsim().tokens.password(ctx.session(), ctx.world().id, t, client_id, form["username"],
-                                       form["password"], scope, ctx.now(), client_info=form.get("client_info") == "1")
+    return ctx.pcsim().tokens.password(
+        ctx.session(),
+        ctx.world().id,
+        t,
+        client_id,
+        form["username"],
+        form["password"],
+        scope,
+        ctx.now(),
+        client_info=form.get("client_info") == "1",
+    )
 
 
 def _refresh_token(ref: str, t, client_id: str, client_secret: str):
@@ -131,8 +167,16 @@ def _refresh_token(ref: str, t, client_id: str, client_secret: str):
         raise _missing("refresh_token")
     words = [w for w in (form.get("scope") or "").split() if w not in ("openid", "profile", "offline_access")]
     scope = parse_scope(form.get("scope")) if words else None
-    return ctx.pcsim().tokens.refresh(ctx.session(), ctx.world().id, t, client_id, form["refresh_token"], scope,
-                                      ctx.now(), client_info=form.get("client_info") == "1")
+    return ctx.pcsim().tokens.refresh(
+        ctx.session(),
+        ctx.world().id,
+        t,
+        client_id,
+        form["refresh_token"],
+        scope,
+        ctx.now(),
+        client_info=form.get("client_info") == "1",
+    )
 
 
 GRANTS = {"client_credentials": _client_credentials, "password": _password, "refresh_token": _refresh_token}
@@ -148,9 +192,12 @@ def token(tenant):
     if not client_id:
         raise _missing("client_id")
     if grant not in GRANTS:
-        raise OAuthError("unsupported_grant_type", 70003,
-                         f"The app requested an unsupported grant type '{grant}'. pcsim supports client_credentials, "
-                         "password and refresh_token.")
+        raise OAuthError(
+            "unsupported_grant_type",
+            70003,
+            f"The app requested an unsupported grant type '{grant}'. pcsim supports client_credentials, "
+            "password and refresh_token.",
+        )
     return GRANTS[grant](tenant, t, client_id, client_secret)
 
 
@@ -160,8 +207,13 @@ def user_realm(upn):
     tenant = queries.tenant_by_ref(ctx.session(), ctx.world().id, domain) if domain else None
     if tenant is None:
         return {"ver": "1.0", "account_type": "Unknown", "cloud_instance_name": "microsoftonline.com"}
-    return {"ver": "1.0", "account_type": "Managed", "domain_name": domain,
-            "cloud_instance_name": "microsoftonline.com", "cloud_audience_urn": "urn:federation:MicrosoftOnline"}
+    return {
+        "ver": "1.0",
+        "account_type": "Managed",
+        "domain_name": domain,
+        "cloud_instance_name": "microsoftonline.com",
+        "cloud_audience_urn": "urn:federation:MicrosoftOnline",
+    }
 
 
 def _mount(app, name: str, cloud: str, prefix: str) -> None:
@@ -172,6 +224,7 @@ def _mount(app, name: str, cloud: str, prefix: str) -> None:
 def register(app) -> list:
     """Mount the sign-in surface for each cloud; returns (path prefix, error renderer) pairs."""
     from .exceptions import render
+
     app.register_error_handler(OAuthError, render)
     prefixes = []
     for cloud, cloud_prefix in CLOUD_PREFIX.items():

@@ -4,6 +4,7 @@ A denial names its rule in ``error.innerError.rule``; R11 adds the ISV's support
 ``product`` and its ``publisher``), R10 the CSP partner's support ``contact`` (and every one in ``partners``).
 Everything else (401, schema errors, unknown routes) is rendered exactly as the Graph surface does.
 """
+
 from __future__ import annotations
 
 from ...domain.errors import DomainError
@@ -27,8 +28,11 @@ def _extras(exc: DomainError) -> dict:
     if isinstance(partners, list) and partners:  # R10: the CSP partner(s) to contact instead
         extra["partners"] = partners
         first = partners[0]
-        extra.setdefault("contact", {"partnerTenantId": first.get("id"), "partnerName": first.get("name")} | {
-            k: v for k, v in (first.get("contact") or {}).items() if k in _CONTACT_KEYS and v})
+        extra.setdefault(
+            "contact",
+            {"partnerTenantId": first.get("id"), "partnerName": first.get("name")}
+            | {k: v for k, v in (first.get("contact") or {}).items() if k in _CONTACT_KEYS and v},
+        )
     return extra
 
 

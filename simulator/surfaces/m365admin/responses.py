@@ -2,6 +2,7 @@
 
 Who calls decides what the rules are (from the token): see :mod:`simulator.services.m365_support`.
 """
+
 from __future__ import annotations
 
 from flask import request
@@ -23,9 +24,12 @@ MORE_ENTRY = {"id": MORE_CATEGORY_ID, "displayName": "More..."}
 DEFAULT_TOP = 100
 
 # Named as the public cloud's copy always was: the OpenAPI document's tag.
-bp = Blueprint("m365admin_public", __name__,
-               description="Microsoft 365 admin center support: support options, topic categories, service "
-                           "requests and their notes.")
+bp = Blueprint(
+    "m365admin_public",
+    __name__,
+    description="Microsoft 365 admin center support: support options, topic categories, service "
+    "requests and their notes.",
+)
 bp.after_request(add_headers)
 
 
@@ -42,19 +46,37 @@ def _category_json(c: TopicCategory) -> dict:
 
 
 def _note_json(n) -> dict:
-    return {"id": str(n.seq), "createdDateTime": iso(n.created_at), "author": n.author, "authorType": n.author_kind,
-            "text": n.text}
+    return {
+        "id": str(n.seq),
+        "createdDateTime": iso(n.created_at),
+        "author": n.author,
+        "authorType": n.author_kind,
+        "text": n.text,
+    }
 
 
 def ticket_json(t, notes: list | None = None) -> dict:
     body = {
-        "id": t.id, "title": t.title, "description": t.description,
-        "status": schemas.STATUS_OUT.get(t.status, t.status), "severity": t.severity, "workload": t.workload,
-        "origin": t.origin, "topicCategoryId": t.topic_id, "topicCategoryDisplayName": t.topic_name,
-        "supportPlan": t.support_plan, "supportPlanId": t.support_plan_id, "customerTenantId": t.customer_id,
-        "partnerTenantId": t.partner_id, "productId": t.product_id, "subscriptionId": t.subscription_id,
-        "contact": dict(t.contact or {}), "createdBy": t.created_by, "createdDateTime": iso(t.created_at),
-        "lastModifiedDateTime": iso(t.modified_at), "closedDateTime": iso(t.closed_at),
+        "id": t.id,
+        "title": t.title,
+        "description": t.description,
+        "status": schemas.STATUS_OUT.get(t.status, t.status),
+        "severity": t.severity,
+        "workload": t.workload,
+        "origin": t.origin,
+        "topicCategoryId": t.topic_id,
+        "topicCategoryDisplayName": t.topic_name,
+        "supportPlan": t.support_plan,
+        "supportPlanId": t.support_plan_id,
+        "customerTenantId": t.customer_id,
+        "partnerTenantId": t.partner_id,
+        "productId": t.product_id,
+        "subscriptionId": t.subscription_id,
+        "contact": dict(t.contact or {}),
+        "createdBy": t.created_by,
+        "createdDateTime": iso(t.created_at),
+        "lastModifiedDateTime": iso(t.modified_at),
+        "closedDateTime": iso(t.closed_at),
     }
     if notes is not None:
         body["notes"] = [_note_json(n) for n in notes]
@@ -79,8 +101,10 @@ def _equals(text: str | None) -> list[tuple[str, str]]:
 def get_support_options():
     """The signed-in user's tenant's support options (R10): its CSP partner(s), and Microsoft when the tenant
     has a paid Direct subscription (or no CSP partner). A partner user acting through GDAP sees the customer's."""
-    return {"odata_context": context_url("support/options"),
-            "value": service.support_options(ctx.scope(), _principal())}
+    return {
+        "odata_context": context_url("support/options"),
+        "value": service.support_options(ctx.scope(), _principal()),
+    }
 
 
 # --- topic categories (R9: short list plus "More...") ----------------------------------------------------------
@@ -99,7 +123,7 @@ def list_topic_categories(args):
 @bp.arguments(schemas.CategoryArgs, location="query")
 @bp.response(200, schemas.TopicCategories)
 def list_all_topic_categories(args):
-    """"More...": every category of the workload (featured ones first)."""
+    """ "More...": every category of the workload (featured ones first)."""
     categories = service.topic_categories(ctx.scope(), _principal(), args["workload"], more=True)
     return {"odata_context": context_url("support/topicCategories"), "value": [_category_json(c) for c in categories]}
 
@@ -120,7 +144,7 @@ def create_service_request(data):
 @bp.arguments(schemas.ListArgs, location="query")
 @bp.response(200, schemas.ServiceRequestPage)
 def list_service_requests(args):
-    """"View all support tickets": the tenant's service requests of every origin except Azure (those are in
+    """ "View all support tickets": the tenant's service requests of every origin except Azure (those are in
     the Azure portal), newest first; ``$filter`` (eq on status, workload, origin), ``$top``, ``$count``."""
     rows = service.list_requests(ctx.scope(), _principal(), lambda: _equals(args.get("filter")))
     return odata.page([ticket_json(t) for t in rows], context_url("support/serviceRequests"), args, DEFAULT_TOP)
@@ -141,8 +165,7 @@ def add_note(data, ticket_id):
     """Add a note: it answers Microsoft, so an ``attentionNeeded`` request is ``open`` again; a closed one
     takes no note (409)."""
     ticket, note = service.add_note(ctx.scope(), _principal(), ticket_id, data["text"])
-    return _note_json(note) | {
-        "odata_context": context_url(f"support/serviceRequests('{ticket.id}')/notes/$entity")}
+    return _note_json(note) | {"odata_context": context_url(f"support/serviceRequests('{ticket.id}')/notes/$entity")}
 
 
 @bp.patch("/support/serviceRequests/<ticket_id>")
@@ -155,11 +178,16 @@ def update_service_request(data, ticket_id):
 
 
 def register(app) -> list:
-    api = make_api(app, "m365admin", "Microsoft 365 admin support (pcsim)",
-                   "pcsim's own API for the Microsoft 365 admin center's support (no public API exists), Graph-like: "
-                   "support options (R10), topic categories with 'More...', service requests and notes (R1, R2, R9, "
-                   "R11, R13). Token audience https://admin.microsoft.com (usgov: https://admin.microsoft.us at "
-                   "/usgov/m365admin/v1.0); errors in Graph's body, rule ids in error.innerError.rule, the ISV's or "
-                   "partner's contact in error.innerError.contact.", version="v1.0",
-                   error_schema=GraphError)
+    api = make_api(
+        app,
+        "m365admin",
+        "Microsoft 365 admin support (pcsim)",
+        "pcsim's own API for the Microsoft 365 admin center's support (no public API exists), Graph-like: "
+        "support options (R10), topic categories with 'More...', service requests and notes (R1, R2, R9, "
+        "R11, R13). Token audience https://admin.microsoft.com (usgov: https://admin.microsoft.us at "
+        "/usgov/m365admin/v1.0); errors in Graph's body, rule ids in error.innerError.rule, the ISV's or "
+        "partner's contact in error.innerError.contact.",
+        version="v1.0",
+        error_schema=GraphError,
+    )
     return mount_per_cloud(app, api, bp, API_PATH, render)

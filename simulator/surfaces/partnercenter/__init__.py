@@ -1,4 +1,5 @@
 """Partner Center REST (``/partnercenter/v1``)."""
+
 from .responses import register
 
 __all__ = ["register"]

@@ -2,6 +2,7 @@
 
 pcsim puts the rule id of a denial in ``data`` (``[{"rule": "R1"}]``), the body's free-form array.
 """
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -30,8 +31,17 @@ def render(exc):
     if isinstance(exc, TokenRejected):
         return error_response(401, 401, f"Unauthorized: {exc.reason}")
     if isinstance(exc, DomainError):
-        data = [{"rule": exc.rule, **({"contact": exc.facts["contact"]} if "contact" in exc.facts else {}),
-                 "explain": explain_url()}] if exc.rule else []
+        data = (
+            [
+                {
+                    "rule": exc.rule,
+                    **({"contact": exc.facts["contact"]} if "contact" in exc.facts else {}),
+                    "explain": explain_url(),
+                }
+            ]
+            if exc.rule
+            else []
+        )
         code = STATUS_CODES.get(exc.status) if exc.kind == "fault" else CODES.get(exc.kind, 800002)
         return error_response(exc.status, code or 800003, exc.reason, data)
     if isinstance(exc, HTTPException):

@@ -1,4 +1,5 @@
 """Partner Center's tracing headers: MS-RequestId and MS-CorrelationId echoed (or made), MS-CV, MS-ServerId."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Partner Center REST (``/partnercenter/v1``): customers, subscriptions, relationships, profiles."""
+
 from __future__ import annotations
 
 from flask import request
@@ -25,12 +26,23 @@ def customer_json(t, types: frozenset[str], detail: bool = False) -> dict:
     body = {
         "id": t.id,
         "commerceId": profile["commerceId"],
-        "companyProfile": {"tenantId": t.id, "domain": t.default_domain, "companyName": t.name,
-                           "attributes": {"objectType": "CustomerCompanyProfile"}},
-        "billingProfile": {"id": profile["commerceId"], "firstName": billing["firstName"],
-                           "lastName": billing["lastName"], "email": billing["email"], "culture": "en-US",
-                           "language": "en", "companyName": t.name, "defaultAddress": address,
-                           "attributes": {"objectType": "CustomerBillingProfile"}},
+        "companyProfile": {
+            "tenantId": t.id,
+            "domain": t.default_domain,
+            "companyName": t.name,
+            "attributes": {"objectType": "CustomerCompanyProfile"},
+        },
+        "billingProfile": {
+            "id": profile["commerceId"],
+            "firstName": billing["firstName"],
+            "lastName": billing["lastName"],
+            "email": billing["email"],
+            "culture": "en-US",
+            "language": "en",
+            "companyName": t.name,
+            "defaultAddress": address,
+            "attributes": {"objectType": "CustomerBillingProfile"},
+        },
         "relationshipToPartner": rules.relationship_to_partner(set(types)),
         "links": {"self": _link(f"/v1/customers/{t.id}")},
         "attributes": {"objectType": "Customer"},
@@ -43,15 +55,27 @@ def customer_json(t, types: frozenset[str], detail: bool = False) -> dict:
 def subscription_json(sold: service.SoldSubscription, customer_id: str) -> dict:
     s, azure = sold.subscription, sold.subscription.workload == "azure"
     return {
-        "id": s.id, "offerId": s.offer_id, "entitlementId": s.id, "offerName": s.offer_name,
-        "friendlyName": s.display_name, "quantity": s.quantity, "unitType": "none" if azure else "Licenses",
-        "creationDate": iso(s.created_at), "effectiveStartDate": iso(s.created_at),
-        "commitmentEndDate": "9999-12-14T00:00:00Z" if azure else iso(
-            s.created_at.replace(year=s.created_at.year + (0 if s.is_trial else 1))),
-        "status": s.status, "autoRenewEnabled": not s.is_trial,
-        "billingType": "usage" if azure else "license", "billingCycle": s.billing_cycle,
-        "termDuration": s.term_duration, "isTrial": s.is_trial, "isMicrosoftProduct": s.workload != "marketplace",
-        "publisherName": sold.publisher or "Microsoft Corporation", "partnerId": sold.reseller_mpn_id or "",
+        "id": s.id,
+        "offerId": s.offer_id,
+        "entitlementId": s.id,
+        "offerName": s.offer_name,
+        "friendlyName": s.display_name,
+        "quantity": s.quantity,
+        "unitType": "none" if azure else "Licenses",
+        "creationDate": iso(s.created_at),
+        "effectiveStartDate": iso(s.created_at),
+        "commitmentEndDate": "9999-12-14T00:00:00Z"
+        if azure
+        else iso(s.created_at.replace(year=s.created_at.year + (0 if s.is_trial else 1))),
+        "status": s.status,
+        "autoRenewEnabled": not s.is_trial,
+        "billingType": "usage" if azure else "license",
+        "billingCycle": s.billing_cycle,
+        "termDuration": s.term_duration,
+        "isTrial": s.is_trial,
+        "isMicrosoftProduct": s.workload != "marketplace",
+        "publisherName": sold.publisher or "Microsoft Corporation",
+        "partnerId": sold.reseller_mpn_id or "",
         "contractType": "subscription",
         "links": {"self": _link(f"/v1/customers/{customer_id}/subscriptions/{s.id}")},
         "attributes": {"objectType": "Subscription"},
@@ -59,10 +83,15 @@ def subscription_json(sold: service.SoldSubscription, customer_id: str) -> dict:
 
 
 def relationship_json(partner_row, kind: str) -> dict:
-    return {"id": partner_row.id, "name": partner_row.name,
-            "relationshipType": rules.PARTNER_RELATIONSHIP_TYPE[kind], "state": "active",
-            "mpnId": partner_row.mpn_id, "location": partner_row.profile["address"]["country"],
-            "attributes": {"objectType": "PartnerRelationship"}}
+    return {
+        "id": partner_row.id,
+        "name": partner_row.name,
+        "relationshipType": rules.PARTNER_RELATIONSHIP_TYPE[kind],
+        "state": "active",
+        "mpnId": partner_row.mpn_id,
+        "location": partner_row.profile["address"]["country"],
+        "attributes": {"objectType": "PartnerRelationship"},
+    }
 
 
 def profile_json(t, kind: str) -> dict:
@@ -70,15 +99,24 @@ def profile_json(t, kind: str) -> dict:
     billing = t.profile["billingContact"]
     base = {"id": t.id, "attributes": {"objectType": f"{kind[0].upper()}{kind[1:]}Profile"}}
     if kind == "mpn":
-        return base | {"partnerName": t.name, "mpnId": t.mpn_id, "profileType": "mpn_profile",
-                       "attributes": {"objectType": "MpnProfile"}}
+        return base | {
+            "partnerName": t.name,
+            "mpnId": t.mpn_id,
+            "profileType": "mpn_profile",
+            "attributes": {"objectType": "MpnProfile"},
+        }
     if kind == "partner":
         return base | {"partnerName": t.name, "profileType": "partner_profile"}
-    return base | {"companyName": t.name, "tenantId": t.id, "domain": t.default_domain,
-                   "email": billing["email"], "culture": "en-US", "language": "en",
-                   "defaultAddress": dict(t.profile["address"], firstName=billing["firstName"],
-                                          lastName=billing["lastName"]),
-                   "profileType": "organization_profile"}
+    return base | {
+        "companyName": t.name,
+        "tenantId": t.id,
+        "domain": t.default_domain,
+        "email": billing["email"],
+        "culture": "en-US",
+        "language": "en",
+        "defaultAddress": dict(t.profile["address"], firstName=billing["firstName"], lastName=billing["lastName"]),
+        "profileType": "organization_profile",
+    }
 
 
 # --- customers -------------------------------------------------------------------------------------------------
@@ -88,14 +126,26 @@ def profile_json(t, kind: str) -> dict:
 def list_customers(size, seekOperation=None, filter=None, continuationToken=None):
     """List the partner's customers, a page at a time (``size``; ``seekOperation=Next`` with
     ``MS-ContinuationToken`` for the next page)."""
-    page = service.list_customers(ctx.scope(), partner(), size, filter, seek=bool(seekOperation),
-                                  continuation=request.headers.get("MS-ContinuationToken") or continuationToken)
-    body = {"totalCount": page.total, "items": [customer_json(t, types) for t, types in page.customers],
-            "links": {"self": _link(f"/v1/customers?size={size}")}, "attributes": COLLECTION}
+    page = service.list_customers(
+        ctx.scope(),
+        partner(),
+        size,
+        filter,
+        seek=bool(seekOperation),
+        continuation=request.headers.get("MS-ContinuationToken") or continuationToken,
+    )
+    body = {
+        "totalCount": page.total,
+        "items": [customer_json(t, types) for t, types in page.customers],
+        "links": {"self": _link(f"/v1/customers?size={size}")},
+        "attributes": COLLECTION,
+    }
     if page.continuation:
         body["continuationToken"] = page.continuation
-        body["links"]["next"] = _link(f"/v1/customers?size={size}&seekOperation=Next",
-                                      [{"key": "MS-ContinuationToken", "value": page.continuation}])
+        body["links"]["next"] = _link(
+            f"/v1/customers?size={size}&seekOperation=Next",
+            [{"key": "MS-ContinuationToken", "value": page.continuation}],
+        )
     return body
 
 
@@ -128,8 +178,12 @@ def list_subscriptions(customer_id):
     """The customer's CSP subscriptions this partner sells (as provider or reseller)."""
     customer, sold = service.customer_subscriptions(ctx.scope(), partner(), customer_id)
     items = [subscription_json(s, customer.id) for s in sold]
-    return {"totalCount": len(items), "items": items, "attributes": COLLECTION,
-            "links": {"self": _link(f"/v1/customers/{customer.id}/subscriptions")}}
+    return {
+        "totalCount": len(items),
+        "items": items,
+        "attributes": COLLECTION,
+        "links": {"self": _link(f"/v1/customers/{customer.id}/subscriptions")},
+    }
 
 
 @bp.get("/customers/<customer_id>/subscriptions/<subscription_id>")
@@ -143,8 +197,9 @@ def get_subscription(customer_id, subscription_id):
 @bp.response(200, schemas.PartnerRelationshipCollection)
 def customer_relationships(customer_id):
     """The partners related to the customer (Partner Center documents the indirect ones; pcsim lists all)."""
-    items = [relationship_json(t, kind) for t, kind in service.customer_relationships(ctx.scope(), partner(),
-                                                                                      customer_id)]
+    items = [
+        relationship_json(t, kind) for t, kind in service.customer_relationships(ctx.scope(), partner(), customer_id)
+    ]
     return {"totalCount": len(items), "items": items, "attributes": COLLECTION}
 
 
@@ -153,8 +208,10 @@ def customer_relationships(customer_id):
 @bp.response(200, schemas.PartnerRelationshipCollection)
 def partner_relationships(relationship_type):
     """A distributor's indirect resellers (``IsIndirectResellerOf``), or a reseller's providers."""
-    items = [relationship_json(t, kind) for t, kind in service.partner_relationships(ctx.scope(), partner(),
-                                                                                     relationship_type)]
+    items = [
+        relationship_json(t, kind)
+        for t, kind in service.partner_relationships(ctx.scope(), partner(), relationship_type)
+    ]
     return {"totalCount": len(items), "items": items, "attributes": COLLECTION}
 
 
@@ -183,10 +240,14 @@ from . import servicerequests  # noqa: E402,F401
 
 
 def register(app) -> list:
-    api = make_api(app, "partnercenter", "Partner Center (pcsim)",
-                   "Partner Center REST API v1 as pcsim imitates it. Token audience "
-                   "https://api.partnercenter.microsoft.com; errors in Partner Center's body.",
-                   error_schema=schemas.PartnerCenterError)
+    api = make_api(
+        app,
+        "partnercenter",
+        "Partner Center (pcsim)",
+        "Partner Center REST API v1 as pcsim imitates it. Token audience "
+        "https://api.partnercenter.microsoft.com; errors in Partner Center's body.",
+        error_schema=schemas.PartnerCenterError,
+    )
     prefixes = mount_per_cloud(app, api, bp, "/partnercenter/v1", render)
     # Partner Center's links are relative to its host (``"uri": "/v1/customers?..."``): the public cloud's routes
     # are served at /v1 too, so a link followed from pcsim's root works as well as from its Partner Center root.

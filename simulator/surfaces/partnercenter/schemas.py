@@ -1,4 +1,5 @@
 """Partner Center resource shapes (camelCase JSON, ``attributes.objectType``)."""
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -105,13 +106,16 @@ class PartnerRelationship(Schema):
 
 def collection(item_schema: type[Schema], name: str) -> type[Schema]:
     """A Partner Center collection: ``totalCount``, ``items``, ``links``, ``continuationToken``."""
-    return Schema.from_dict({
-        "totalCount": fields.Integer(),
-        "items": fields.List(fields.Nested(item_schema)),
-        "continuationToken": fields.String(),
-        "links": fields.Nested(Links),
-        "attributes": fields.Nested(Attributes),
-    }, name=name)
+    return Schema.from_dict(
+        {
+            "totalCount": fields.Integer(),
+            "items": fields.List(fields.Nested(item_schema)),
+            "continuationToken": fields.String(),
+            "links": fields.Nested(Links),
+            "attributes": fields.Nested(Attributes),
+        },
+        name=name,
+    )
 
 
 CustomerCollection = collection(Customer, "CustomerCollection")
@@ -122,14 +126,20 @@ PartnerRelationshipCollection = collection(PartnerRelationship, "PartnerRelation
 class CustomerListArgs(Schema):
     size = fields.Integer(load_default=500, validate=validate.Range(min=1, max=500))
     seekOperation = fields.String(validate=validate.OneOf(["Next", "next"]))
-    filter = fields.String(metadata={"description": 'JSON: {"Field": "CompanyName"|"Domain"|"IndirectReseller", '
-                                                    '"Value": "...", "Operator": "starts_with"|"equals"}'})
+    filter = fields.String(
+        metadata={
+            "description": 'JSON: {"Field": "CompanyName"|"Domain"|"IndirectReseller", '
+            '"Value": "...", "Operator": "starts_with"|"equals"}'
+        }
+    )
     continuationToken = fields.String(metadata={"description": "Alternative to the MS-ContinuationToken header."})
 
 
 class RelationshipArgs(Schema):
-    relationship_type = fields.String(load_default="IsIndirectResellerOf", validate=validate.OneOf(
-        ["IsIndirectResellerOf", "IsIndirectCloudSolutionProviderOf"]))
+    relationship_type = fields.String(
+        load_default="IsIndirectResellerOf",
+        validate=validate.OneOf(["IsIndirectResellerOf", "IsIndirectCloudSolutionProviderOf"]),
+    )
 
 
 class PartnerProfile(Schema):
@@ -213,9 +223,13 @@ class ServiceRequestHandOff(Schema):
     customerTenantId = fields.String()
     domain = fields.String()
     companyName = fields.String()
-    next = fields.Dict(metadata={"description": "the pcsim call that files the request on the workload's surface: "
-                                                "surface, method, path, scope, signIn (and subscriptions or "
-                                                "topicCategories)"})
+    next = fields.Dict(
+        metadata={
+            "description": "the pcsim call that files the request on the workload's surface: "
+            "surface, method, path, scope, signIn (and subscriptions or "
+            "topicCategories)"
+        }
+    )
     attributes = fields.Nested(Attributes)
 
 

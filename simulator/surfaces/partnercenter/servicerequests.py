@@ -4,6 +4,7 @@ The real API files service requests only at the partner level (``POST /servicere
 the partner's own Partner Center issues). Filing *for a customer* is pcsim's own route,
 ``POST /customers/{id}/servicerequests/{locale}``, marked as such in the OpenAPI document.
 """
+
 from __future__ import annotations
 
 import re
@@ -67,59 +68,103 @@ def contact_view(contact: dict) -> dict:
     """One contact shape for Partner Center, whatever surface the ticket came from."""
     first = contact.get("firstName") or (contact.get("name") or "").partition(" ")[0]
     last = contact.get("lastName") or (contact.get("name") or "").partition(" ")[2]
-    return {"firstName": first, "lastName": last,
-            "email": contact.get("email") or contact.get("primaryEmailAddress") or "",
-            "phoneNumber": contact.get("phoneNumber") or contact.get("phone") or ""}
+    return {
+        "firstName": first,
+        "lastName": last,
+        "email": contact.get("email") or contact.get("primaryEmailAddress") or "",
+        "phoneNumber": contact.get("phoneNumber") or contact.get("phone") or "",
+    }
 
 
 def service_request_json(view: service.RequestView) -> dict:
     t, partner_row, notes = view.ticket, view.partner, view.notes
-    organization = ({"id": partner_row.id, "name": partner_row.name,
-                     "phoneNumber": partner_row.profile["address"]["phoneNumber"]} if partner_row else None)
+    organization = (
+        {"id": partner_row.id, "name": partner_row.name, "phoneNumber": partner_row.profile["address"]["phoneNumber"]}
+        if partner_row
+        else None
+    )
     contact = contact_view(t.contact)
     last_update = notes[-1] if notes else None
     return {
-        "title": t.title, "description": t.description, "severity": ticket_rules.pc_severity(t.severity),
-        "supportTopicId": t.topic_id, "supportTopicName": t.topic_name, "id": t.id, "status": t.status,
-        "organization": organization, "primaryContact": contact,
+        "title": t.title,
+        "description": t.description,
+        "severity": ticket_rules.pc_severity(t.severity),
+        "supportTopicId": t.topic_id,
+        "supportTopicName": t.topic_name,
+        "id": t.id,
+        "status": t.status,
+        "organization": organization,
+        "primaryContact": contact,
         "lastUpdatedBy": {"firstName": last_update.author, "lastName": "", "email": "", "phoneNumber": ""}
-        if last_update else contact,
-        "productName": CSP_SUPPORT_WORKLOADS.get(t.workload, "Partner Center" if t.workload == "partnercenter"
-                                                 else t.workload),
-        "productId": t.product_id, "createdDate": iso(t.created_at), "lastModifiedDate": iso(t.modified_at),
+        if last_update
+        else contact,
+        "productName": CSP_SUPPORT_WORKLOADS.get(
+            t.workload, "Partner Center" if t.workload == "partnercenter" else t.workload
+        ),
+        "productId": t.product_id,
+        "createdDate": iso(t.created_at),
+        "lastModifiedDate": iso(t.modified_at),
         "lastClosedDate": iso(t.closed_at) if t.closed_at else NEVER,
-        "fileLinks": [], "notes": [{"createdByName": n.author, "createdDate": iso(n.created_at), "text": n.text}
-                                   for n in notes],
-        "countryCode": t.country, "attributes": {"objectType": "ServiceRequest"},
+        "fileLinks": [],
+        "notes": [{"createdByName": n.author, "createdDate": iso(n.created_at), "text": n.text} for n in notes],
+        "countryCode": t.country,
+        "attributes": {"objectType": "ServiceRequest"},
     }
 
 
 def page_json(page: service.RequestPage, args: dict, base: str) -> dict:
-    body = {"totalCount": page.total, "items": [service_request_json(v) for v in page.items],
-            "links": {"self": {"uri": base, "method": "GET", "headers": []}}, "attributes": COLLECTION}
+    body = {
+        "totalCount": page.total,
+        "items": [service_request_json(v) for v in page.items],
+        "links": {"self": {"uri": base, "method": "GET", "headers": []}},
+        "attributes": COLLECTION,
+    }
     if args["offset"] + args["size"] < page.total:
         status = f"&status={args['status']}" if args.get("status") else ""
-        body["links"]["next"] = {"uri": f"{base}?offset={args['offset'] + args['size']}&size={args['size']}"
-                                        f"{status}", "method": "GET", "headers": []}
+        body["links"]["next"] = {
+            "uri": f"{base}?offset={args['offset'] + args['size']}&size={args['size']}{status}",
+            "method": "GET",
+            "headers": [],
+        }
     return body
 
 
 def hand_off_json(h: service.HandOff) -> dict:
-    return {"workload": h.workload, "portal": h.portal, "url": h.url, "customerTenantId": h.customer.id,
-            "domain": h.customer.default_domain, "companyName": h.customer.name, "next": h.next,
-            "attributes": {"objectType": "ServiceRequestHandOff"}}
+    return {
+        "workload": h.workload,
+        "portal": h.portal,
+        "url": h.url,
+        "customerTenantId": h.customer.id,
+        "domain": h.customer.default_domain,
+        "companyName": h.customer.name,
+        "next": h.next,
+        "attributes": {"objectType": "ServiceRequestHandOff"},
+    }
 
 
 def _incident_json(i, workload: str) -> dict:
     status = PC_INCIDENT_STATUS.get(i.status, "information")
-    return {"id": i.id, "workload": workload, "affectedWorkloadNames": [workload], "category": i.classification,
-            "impactedArea": i.feature, "impactedCustomers": 1,
-            "messageType": "incident" if i.classification == "incident" else "messageCenter",
-            "title": i.title, "impactDescription": i.impact_description,
-            "messages": [{"publishedTime": p["createdDateTime"], "messageText": p["description"]["content"]}
-                         for p in i.posts],
-            "startTime": iso(i.start_at), "endTime": iso(i.end_at), "requiredBy": None, "severity": status,
-            "status": status, "resolved": i.is_resolved, "actionType": None}
+    return {
+        "id": i.id,
+        "workload": workload,
+        "affectedWorkloadNames": [workload],
+        "category": i.classification,
+        "impactedArea": i.feature,
+        "impactedCustomers": 1,
+        "messageType": "incident" if i.classification == "incident" else "messageCenter",
+        "title": i.title,
+        "impactDescription": i.impact_description,
+        "messages": [
+            {"publishedTime": p["createdDateTime"], "messageText": p["description"]["content"]} for p in i.posts
+        ],
+        "startTime": iso(i.start_at),
+        "endTime": iso(i.end_at),
+        "requiredBy": None,
+        "severity": status,
+        "status": status,
+        "resolved": i.is_resolved,
+        "actionType": None,
+    }
 
 
 def incidents_json(services: list, issues: list) -> dict:
@@ -127,10 +172,10 @@ def incidents_json(services: list, issues: list) -> dict:
     how many customers it touches)."""
     by_service: dict[str, dict] = {}
     for s in services:
-        entry = by_service.setdefault(s.service_id, {"workload": s.service_name, "status": "normal",
-                                                     "incidents": [], "messageCenterMessages": []})
-        entry["status"] = max(entry["status"], PC_INCIDENT_STATUS.get(s.status, "information"),
-                              key=STATUS_ORDER.index)
+        entry = by_service.setdefault(
+            s.service_id, {"workload": s.service_name, "status": "normal", "incidents": [], "messageCenterMessages": []}
+        )
+        entry["status"] = max(entry["status"], PC_INCIDENT_STATUS.get(s.status, "information"), key=STATUS_ORDER.index)
     seen: dict[str, dict] = {}
     for i in issues:
         if i.id in seen:
@@ -150,8 +195,10 @@ def incidents_json(services: list, issues: list) -> dict:
 def support_topics():
     """The support topics a service request is filed under (Azure, Office 365, Dynamics CRM Online,
     Enterprise Mobility Suite, Partner Center)."""
-    items = [{"name": t.name, "description": t.description, "id": t.id, "attributes": {"objectType": "SupportTopic"}}
-             for t in service.support_topics(ctx.scope(), partner())]
+    items = [
+        {"name": t.name, "description": t.description, "id": t.id, "attributes": {"objectType": "SupportTopic"}}
+        for t in service.support_topics(ctx.scope(), partner())
+    ]
     return {"totalCount": len(items), "items": items, "attributes": COLLECTION}
 
 
@@ -162,21 +209,26 @@ def create_partner_request(locale):
     """File a service request about the partner's own Partner Center account (a 'Partner Center' topic)."""
     principal = partner()
     _locale(locale)
-    return service_request_json(service.file_partner_request(ctx.scope(), principal, locale,
-                                                             _load(ServiceRequestCreate)))
+    return service_request_json(
+        service.file_partner_request(ctx.scope(), principal, locale, _load(ServiceRequestCreate))
+    )
 
 
 @bp.post("/customers/<customer_id>/servicerequests/<locale>")
 @bp.response(201, schemas.ServiceRequest)
-@bp.doc(summary="File a service request on behalf of a customer (pcsim's own route)", **PCSIM_ONLY,
-        **request_body(ServiceRequestCreate))
+@bp.doc(
+    summary="File a service request on behalf of a customer (pcsim's own route)",
+    **PCSIM_ONLY,
+    **request_body(ServiceRequestCreate),
+)
 def create_customer_request(customer_id, locale):
     """pcsim's own route (the real API has none): file for a customer. Checks R1 (relationship), R2
     (workload), R11 (marketplace product), R3 (AdminAgent + a GDAP support role), R9 (partner's contact)."""
     principal = partner()
     _locale(locale)
-    return service_request_json(service.file_customer_request(ctx.scope(), principal, customer_id, locale,
-                                                              _load(ServiceRequestCreate)))
+    return service_request_json(
+        service.file_customer_request(ctx.scope(), principal, customer_id, locale, _load(ServiceRequestCreate))
+    )
 
 
 # --- listing, reading, updating ----------------------------------------------------------------------------
@@ -195,17 +247,22 @@ def list_partner_requests(args):
 def list_customer_requests(args, customer_id):
     """The customer's service requests this partner filed, on every surface (Partner Center, Azure, Microsoft
     365 admin center)."""
-    page = service.list_requests(ctx.scope(), partner(), customer_id, args.get("status"), args["offset"],
-                                 args["size"])
+    page = service.list_requests(ctx.scope(), partner(), customer_id, args.get("status"), args["offset"], args["size"])
     return page_json(page, args, f"/v1/customers/{page.customer_id}/servicerequests")
 
 
 def _update(customer_id: str | None, request_id: str) -> dict:
     principal = partner()
     data = _load(ServiceRequestUpdate)
-    view = service.update_request(ctx.scope(), principal, request_id, customer_id,
-                                  note=(data.get("newNote") or {}).get("text"), severity=data.get("severity"),
-                                  status=data.get("status"))
+    view = service.update_request(
+        ctx.scope(),
+        principal,
+        request_id,
+        customer_id,
+        note=(data.get("newNote") or {}).get("text"),
+        severity=data.get("severity"),
+        status=data.get("status"),
+    )
     return service_request_json(view)
 
 
@@ -239,8 +296,9 @@ def update_customer_request(customer_id, request_id):
 # --- R4: Service requests > New request ------------------------------------------------------------------------
 @bp.get("/customers/<customer_id>/servicerequests/newrequest/<workload>")
 @bp.response(200, schemas.ServiceRequestHandOff)
-@bp.doc(summary="Service requests > New request: the workload's portal for the customer (pcsim's own route)",
-        **PCSIM_ONLY)
+@bp.doc(
+    summary="Service requests > New request: the workload's portal for the customer (pcsim's own route)", **PCSIM_ONLY
+)
 def new_request(customer_id, workload):
     """R4: the workload's own portal opened in the partner's context for the customer, and the pcsim call
     that files the request there. Refused like filing (R1, R2, R3)."""

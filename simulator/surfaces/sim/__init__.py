@@ -1,4 +1,5 @@
 """pcsim's control plane (``/sim``)."""
+
 from .responses import register
 
 __all__ = ["register"]

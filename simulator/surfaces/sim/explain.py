@@ -1,4 +1,5 @@
 """A request's decision trace as a page for a person to read."""
+
 from __future__ import annotations
 
 import json
@@ -19,13 +20,19 @@ def _facts(facts: dict) -> list[str]:
 
 def explain_text(entry: dict) -> str:
     """Every rule evaluated, in order: a check mark or a cross, the reason, then the facts it used."""
-    verdict = {"allowed": "allowed", "denied": f"DENIED by {entry['rule']}", "fault": f"injected fault "
-               f"{entry['fault']}", "error": "error"}[entry["outcome"]]
-    out = [f"{entry['method']} {entry['path']}",
-           f"  -> {entry['status']} ({verdict}) at {entry['at']} (world time)",
-           f"  caller: {entry['actor'] or 'anonymous'}" + (f" acting in tenant {entry['tenantId']}"
-                                                           if entry.get("tenantId") else ""),
-           ""]
+    verdict = {
+        "allowed": "allowed",
+        "denied": f"DENIED by {entry['rule']}",
+        "fault": f"injected fault {entry['fault']}",
+        "error": "error",
+    }[entry["outcome"]]
+    out = [
+        f"{entry['method']} {entry['path']}",
+        f"  -> {entry['status']} ({verdict}) at {entry['at']} (world time)",
+        f"  caller: {entry['actor'] or 'anonymous'}"
+        + (f" acting in tenant {entry['tenantId']}" if entry.get("tenantId") else ""),
+        "",
+    ]
     if not entry["decisions"]:
         out.append("No rule of the rule book was evaluated for this request.")
     for decision in entry["decisions"]:

@@ -3,6 +3,7 @@
 Plain JSON, no token: it is a local test tool. Every world's surfaces are served under
 ``/worlds/<id>/...`` (the default world also at the plain paths).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -22,10 +23,18 @@ from . import schemas
 from .exceptions import render
 from .explain import explain_text
 
-bp = Blueprint("sim", __name__, description="pcsim's control plane: worlds, clock, snapshots, faults, journal, "
-                                            "explain, world edits.")
-SURFACE_PATHS = {"login": "/login", "partnercenter": "/partnercenter/v1", "graph": "/graph/v1.0",
-                 "azure": "/azure", "m365admin": "/m365admin/v1.0"}
+bp = Blueprint(
+    "sim",
+    __name__,
+    description="pcsim's control plane: worlds, clock, snapshots, faults, journal, explain, world edits.",
+)
+SURFACE_PATHS = {
+    "login": "/login",
+    "partnercenter": "/partnercenter/v1",
+    "graph": "/graph/v1.0",
+    "azure": "/azure",
+    "m365admin": "/m365admin/v1.0",
+}
 
 
 def worlds():
@@ -36,9 +45,14 @@ def world_json(w: World) -> dict:
     root = request.host_url.rstrip("/")
     prefix = "" if w.id == ctx.pcsim().config.default_world else f"/worlds/{w.id}"
     clock = WorldClock(w.clock_anchor, w.clock_wall_anchor, w.clock_frozen)
-    return {"id": w.id, "scenario": w.scenario, "createdDateTime": iso(w.created_at),
-            "clock": {"now": iso(clock.now()), "frozen": w.clock_frozen}, "ttl": w.ttl_seconds,
-            "baseUrls": {k: f"{root}{prefix}{v}" for k, v in SURFACE_PATHS.items()}}
+    return {
+        "id": w.id,
+        "scenario": w.scenario,
+        "createdDateTime": iso(w.created_at),
+        "clock": {"now": iso(clock.now()), "frozen": w.clock_frozen},
+        "ttl": w.ttl_seconds,
+        "baseUrls": {k: f"{root}{prefix}{v}" for k, v in SURFACE_PATHS.items()},
+    }
 
 
 def load_world(world_id: str) -> World:
@@ -64,8 +78,12 @@ def create_world(args):
         try:
             template = worlds().load_template(path, seed=args.get("seed"))
         except FixtureInvalid as exc:  # name the inline fixture as the user knows it, not by its temporary file
-            raise FixtureInvalid([FixtureError("inline fixture" if e.file == str(path) else e.file, e.path, e.reason)
-                                  for e in exc.errors]) from None
+            raise FixtureInvalid(
+                [
+                    FixtureError("inline fixture" if e.file == str(path) else e.file, e.path, e.reason)
+                    for e in exc.errors
+                ]
+            ) from None
     else:
         template = worlds().load_template(args.get("scenario", ctx.pcsim().config.scenario), seed=args.get("seed"))
     world_id = args.get("id") or str(uuid.uuid4())
@@ -111,8 +129,12 @@ def reset_world(world_id):
 def create_snapshot(args, world_id):
     """Save the world's data and clock under a name."""
     snap = worlds().snapshot(world_id, args["name"])
-    return {"name": args["name"], "world": world_id, "createdDateTime": iso(snap.created_at),
-            "clock": iso(snap.clock_anchor)}
+    return {
+        "name": args["name"],
+        "world": world_id,
+        "createdDateTime": iso(snap.created_at),
+        "clock": iso(snap.clock_anchor),
+    }
 
 
 @bp.get("/worlds/<world_id>/snapshots")
@@ -120,8 +142,17 @@ def create_snapshot(args, world_id):
 def list_snapshots(world_id):
     load_world(world_id)
     prefix = snapshot_template_id(world_id, "")
-    return {"value": [{"name": s.id[len(prefix):], "world": world_id, "createdDateTime": iso(s.created_at),
-                       "clock": iso(s.clock_anchor)} for s in worlds().snapshots(world_id)]}
+    return {
+        "value": [
+            {
+                "name": s.id[len(prefix) :],
+                "world": world_id,
+                "createdDateTime": iso(s.created_at),
+                "clock": iso(s.clock_anchor),
+            }
+            for s in worlds().snapshots(world_id)
+        ]
+    }
 
 
 @bp.post("/worlds/<world_id>/snapshots/<name>/restore")
@@ -150,11 +181,26 @@ def change_clock(args, world_id):
 
 # --- faults -----------------------------------------------------------------------------------------------
 def fault_json(f: FaultRule) -> dict:
-    effect = ({"status": f.status, "retryAfter": f.retry_after} if f.kind == "status" else
-              {"latencyMs": f.latency_ms} if f.kind == "latency" else {"drop": True})
-    return {"id": f.id, "surface": f.surface, "method": f.method, "path": f.path, "tenant": f.tenant_id,
-            **effect, "count": f.remaining, "probability": f.probability, "seed": f.seed,
-            "seen": f.seen, "fired": f.fired}
+    effect = (
+        {"status": f.status, "retryAfter": f.retry_after}
+        if f.kind == "status"
+        else {"latencyMs": f.latency_ms}
+        if f.kind == "latency"
+        else {"drop": True}
+    )
+    return {
+        "id": f.id,
+        "surface": f.surface,
+        "method": f.method,
+        "path": f.path,
+        "tenant": f.tenant_id,
+        **effect,
+        "count": f.remaining,
+        "probability": f.probability,
+        "seed": f.seed,
+        "seen": f.seen,
+        "fired": f.fired,
+    }
 
 
 @bp.post("/worlds/<world_id>/faults")
@@ -189,10 +235,25 @@ def delete_fault(world_id, fault_id):
 
 # --- journal and explain ------------------------------------------------------------------------------------
 def entry_json(e: JournalEntry, with_decisions: bool = False) -> dict:
-    body = {"requestId": e.id, "at": iso(e.at), "surface": e.surface, "method": e.method, "path": e.path,
-            "status": e.status, "actor": e.actor, "tenantId": e.tenant_id, "rule": e.rule, "fault": e.fault,
-            "outcome": "fault" if e.fault and e.status >= 400 else "denied" if e.rule else
-            "allowed" if e.status < 400 else "error"}
+    body = {
+        "requestId": e.id,
+        "at": iso(e.at),
+        "surface": e.surface,
+        "method": e.method,
+        "path": e.path,
+        "status": e.status,
+        "actor": e.actor,
+        "tenantId": e.tenant_id,
+        "rule": e.rule,
+        "fault": e.fault,
+        "outcome": "fault"
+        if e.fault and e.status >= 400
+        else "denied"
+        if e.rule
+        else "allowed"
+        if e.status < 400
+        else "error",
+    }
     if with_decisions:
         body["decisions"] = e.decisions
     return body
@@ -204,14 +265,19 @@ def entry_json(e: JournalEntry, with_decisions: bool = False) -> dict:
 def journal(args, world_id):
     """Every request to the world, newest first: status, identity, the rule that denied, the fault that fired.
     Filters: ``status``, ``rule``, ``surface``, ``top`` (default 100)."""
-    rows = control.journal(ctx.session(), world_id, args["top"], args.get("status"), args.get("rule"),
-                           args.get("surface"))
+    rows = control.journal(
+        ctx.session(), world_id, args["top"], args.get("status"), args.get("rule"), args.get("surface")
+    )
     return {"value": [entry_json(e) for e in rows]}
 
 
 @bp.get("/worlds/<world_id>/explain/<request_id>")
-@bp.alt_response(200, schema=schemas.JournalEntry, success=True,
-                 description="The entry with its decisions (JSON), or with ?format=text a page to read (text/plain)")
+@bp.alt_response(
+    200,
+    schema=schemas.JournalEntry,
+    success=True,
+    description="The entry with its decisions (JSON), or with ?format=text a page to read (text/plain)",
+)
 def explain(world_id, request_id):
     """The decision trace of one request: every rule evaluated, in order, passed or failed, with its facts.
     ``?format=text`` (or ``Accept: text/plain``) gives it as a page for a person to read."""
@@ -267,8 +333,13 @@ def edit_subscription(args, world_id, subscription_id):
 @bp.response(201, schemas.RbacAssignment)
 def add_rbac(args, world_id, subscription_id):
     row = control.add_rbac(ctx.session(), world_id, subscription_id, args["principal"], args["role"])
-    return {"id": row.id, "subscriptionId": row.subscription_id, "principal": row.principal_id,
-            "principalType": row.principal_type, "role": row.role}
+    return {
+        "id": row.id,
+        "subscriptionId": row.subscription_id,
+        "principal": row.principal_id,
+        "principalType": row.principal_type,
+        "role": row.role,
+    }
 
 
 @bp.delete("/worlds/<world_id>/rbacAssignments/<assignment_id>")
@@ -284,8 +355,13 @@ def remove_rbac(world_id, assignment_id):
 def edit_user(args, world_id, user_id):
     """Change a user's roles (Partner Center roles for a partner user, Entra roles for a customer's) or password."""
     u, kind = control.edit_user(ctx.session(), world_id, user_id, args)
-    return {"id": u.id, "upn": u.upn, "roles": u.partner_roles if kind == "partner" else
-            [catalog.ENTRA_ROLE_NAMES.get(r, r) for r in u.directory_roles]}
+    return {
+        "id": u.id,
+        "upn": u.upn,
+        "roles": u.partner_roles
+        if kind == "partner"
+        else [catalog.ENTRA_ROLE_NAMES.get(r, r) for r in u.directory_roles],
+    }
 
 
 @bp.patch("/worlds/<world_id>/serviceHealth/<tenant_id>/<service_id>")
@@ -297,8 +373,13 @@ def edit_health(args, world_id, tenant_id, service_id):
 
 
 def register(app) -> list:
-    api = make_api(app, "sim", "pcsim control plane", "Worlds, clock, snapshots, faults, journal, explain and "
-                   "world edits. Plain JSON, no token.", error_schema=schemas.SimError, bearer=False)
+    api = make_api(
+        app,
+        "sim",
+        "pcsim control plane",
+        "Worlds, clock, snapshots, faults, journal, explain and world edits. Plain JSON, no token.",
+        error_schema=schemas.SimError,
+        bearer=False,
+    )
     mount(app, api, bp, "/sim")
     return [("/sim", render)]
-

@@ -1,4 +1,5 @@
 """Control plane request and response shapes."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -15,11 +16,13 @@ class WorldCreate(Schema):
     scenario = fields.String(metadata={"description": "A fixture name in fixtures/ or a path (default 'default')."})
     fixture = fields.Dict(metadata={"description": "An inline fixture (may include 'default')."})
     snapshot = fields.String(metadata={"description": "'<world>/<name>': start as a copy of that snapshot."})
-    seed = fields.Integer(validate=SQL_INT,
-                          metadata={"description": "Faker seed for the details the fixture does not give."})
+    seed = fields.Integer(
+        validate=SQL_INT, metadata={"description": "Faker seed for the details the fixture does not give."}
+    )
     frozen = fields.Boolean(metadata={"description": "Freeze the world's clock (default: as the scenario says)."})
-    ttl = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
-                         metadata={"description": "Idle seconds before deletion."})
+    ttl = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "Idle seconds before deletion."}
+    )
 
     @validates_schema
     def _one_source(self, data, **kwargs):
@@ -57,18 +60,24 @@ class ClockChange(Schema):
 
 
 class FaultCreate(Schema):
-    surface = fields.String(load_default="*", validate=validate.OneOf(
-        ["*", "login", "partnercenter", "graph", "azure", "m365admin"]))
+    surface = fields.String(
+        load_default="*", validate=validate.OneOf(["*", "login", "partnercenter", "graph", "azure", "m365admin"])
+    )
     method = fields.String(load_default="*", validate=validate.OneOf(["*", "GET", "POST", "PUT", "PATCH", "DELETE"]))
-    path = fields.String(load_default="*", metadata={"description": "A glob on the path inside the surface, "
-                                                                    "e.g. /customers* or /subscriptions/*/providers/*"})
+    path = fields.String(
+        load_default="*",
+        metadata={
+            "description": "A glob on the path inside the surface, e.g. /customers* or /subscriptions/*/providers/*"
+        },
+    )
     tenant = fields.String(metadata={"description": "Only requests whose token acts in this tenant id."})
     status = fields.Integer(validate=validate.OneOf([429, 500, 503]))
     retryAfter = fields.Integer(validate=validate.Range(min=0, max=3600))
     latencyMs = fields.Integer(validate=validate.Range(min=1, max=60000))
     drop = fields.Boolean()
-    count = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
-                           metadata={"description": "Fire this many times at most."})
+    count = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "Fire this many times at most."}
+    )
     probability = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=1))
     seed = fields.Integer(load_default=0, validate=SQL_INT)
 
@@ -103,8 +112,10 @@ class RbacCreate(Schema):
 
 
 class UserEdit(Schema):
-    roles = fields.List(fields.String(), metadata={"description": "Partner Center roles (partner users) or "
-                                                                  "Entra roles (customer users), by name."})
+    roles = fields.List(
+        fields.String(),
+        metadata={"description": "Partner Center roles (partner users) or Entra roles (customer users), by name."},
+    )
     password = fields.String(validate=validate.Length(min=1))
 
 
@@ -115,8 +126,10 @@ class HealthEdit(Schema):
 class SimErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    details = fields.List(fields.Dict(), metadata={"description": "field errors ({path, reason}) or fixture "
-                                                                  "errors ({file, path, reason})"})
+    details = fields.List(
+        fields.Dict(),
+        metadata={"description": "field errors ({path, reason}) or fixture errors ({file, path, reason})"},
+    )
 
 
 class SimError(Schema):
@@ -180,8 +193,9 @@ JournalList = Schema.from_dict({"value": fields.List(fields.Nested(JournalEntry)
 
 
 class JournalArgs(Schema):
-    status = fields.Integer(validate=validate.Range(min=100, max=599),
-                            metadata={"description": "Only entries with this HTTP status."})
+    status = fields.Integer(
+        validate=validate.Range(min=100, max=599), metadata={"description": "Only entries with this HTTP status."}
+    )
     rule = fields.String(metadata={"description": "Only entries denied by this rule (e.g. R7)."})
     surface = fields.String()
     top = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

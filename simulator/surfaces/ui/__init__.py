@@ -1,4 +1,5 @@
 """The training UI (``/ui/``)."""
+
 from .views import register
 
 __all__ = ["register"]

@@ -4,6 +4,7 @@ The UI holds no rule of its own: it signs in as the chosen persona at the world'
 calls Partner Center, Graph, Azure and Microsoft 365 admin like any client. A denial comes back with the
 decision trace of the request that was refused, for the "Why?" panel.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,8 +39,9 @@ class Answer:
 class Backend:
     """Calls to one world's surfaces, as one user acting in one tenant."""
 
-    def __init__(self, world_id: str, default_world: str, upn: str, cloud: str = "public",
-                 password: str = DEFAULT_PASSWORD):
+    def __init__(
+        self, world_id: str, default_world: str, upn: str, cloud: str = "public", password: str = DEFAULT_PASSWORD
+    ):
         self.world_id, self.upn, self.cloud, self.password = world_id, upn, cloud, password
         self.prefix = "" if world_id == default_world else f"/worlds/{world_id}"
         self.client = current_app.test_client()
@@ -61,9 +63,19 @@ class Backend:
         if key in self._tokens:
             return self._tokens[key]
         scope = RESOURCES[self.cloud][SURFACE_RESOURCE[surface]].rstrip("/") + "/.default"
-        answer = self._answer(self._open(self._path(f"/login/{tenant}/oauth2/v2.0/token"), method="POST", data={
-            "grant_type": "password", "client_id": AZURE_CLI_CLIENT_ID, "username": self.upn,
-            "password": self.password, "scope": scope}))
+        answer = self._answer(
+            self._open(
+                self._path(f"/login/{tenant}/oauth2/v2.0/token"),
+                method="POST",
+                data={
+                    "grant_type": "password",
+                    "client_id": AZURE_CLI_CLIENT_ID,
+                    "username": self.upn,
+                    "password": self.password,
+                    "scope": scope,
+                },
+            )
+        )
         if answer.ok:  # a refusal is not kept: the next try asks again
             self._tokens[key] = answer
         return answer
@@ -74,8 +86,12 @@ class Backend:
         token = self.token(surface, tenant)
         if not token.ok:
             return token
-        response = self._open(self._path(surface_path), method=method, json=json,
-                              headers={"Authorization": f"Bearer {token.body['access_token']}"})
+        response = self._open(
+            self._path(surface_path),
+            method=method,
+            json=json,
+            headers={"Authorization": f"Bearer {token.body['access_token']}"},
+        )
         return self._answer(response)
 
     def sim(self, method: str, path: str, json=None) -> Answer:

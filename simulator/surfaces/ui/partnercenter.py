@@ -6,6 +6,7 @@ Everything goes through the surfaces as the chosen persona (:func:`views.backend
 subscriptions and service requests, Graph for GDAP and, with a token in the customer's tenant, service health.
 The store is read only for display (the names of the partner's security groups).
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,12 @@ NAV.append(("ui.pc_customers", "Partner Center"))
 PC = "/partnercenter/v1"
 GDAP_LIST = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
 HEALTH = "/graph/v1.0/admin/serviceAnnouncement/healthOverviews?$expand=issues"
-WORKLOADS = (("azure", "Azure"), ("microsoft365", "Microsoft 365"), ("dynamics", "Dynamics 365 (CRM Online)"),
-             ("ems", "Enterprise Mobility + Security"))
+WORKLOADS = (
+    ("azure", "Azure"),
+    ("microsoft365", "Microsoft 365"),
+    ("dynamics", "Dynamics 365 (CRM Online)"),
+    ("ems", "Enterprise Mobility + Security"),
+)
 RELATIONSHIP_LABELS = {
     "is_direct_cloud_solution_provider_of": "Direct provider",
     "is_indirect_cloud_solution_provider_of": "Indirect provider",
@@ -44,6 +49,7 @@ PAGE = 100
 # --- calling the surfaces ------------------------------------------------------------------------------------
 def partner_page(view):
     """Partner Center is for partner users: anyone else goes back to the personas with a word why."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         persona = g.ui["persona"]
@@ -51,17 +57,21 @@ def partner_page(view):
             flash("Choose a persona first: Partner Center needs a partner user.")
             return redirect(url_for("ui.home", next=request.path))
         if not persona.is_partner:
-            flash(f"Partner Center is for partner users; {persona.upn} is a user of the customer "
-                  f"{persona.tenant_name}. Sign in as a partner's agent to see it.", "error")
+            flash(
+                f"Partner Center is for partner users; {persona.upn} is a user of the customer "
+                f"{persona.tenant_name}. Sign in as a partner's agent to see it.",
+                "error",
+            )
             return redirect(url_for("ui.home", next=request.path))
         return view(*args, **kwargs)
+
     return wrapper
 
 
 def _graph_path(link: str) -> str:
     """An ``@odata.nextLink`` as a surface path for the backend (without host, world or cloud prefix)."""
     parts = urlsplit(link)
-    path = parts.path[parts.path.find("/graph/"):]
+    path = parts.path[parts.path.find("/graph/") :]
     return f"{path}?{parts.query}" if parts.query else path
 
 
@@ -126,18 +136,33 @@ def role_names(unified_roles: list[dict]) -> list[str]:
 
 def gdap_view(r: dict) -> dict:
     days = days_between(r.get("endDateTime"), g.ui["clock"])
-    return {"id": r["id"], "name": r["displayName"], "status": r["status"],
-            "roles": role_names(r.get("accessDetails", {}).get("unifiedRoles")),
-            "end": r.get("endDateTime"), "days": days, "duration": r.get("duration"),
-            "auto_extend": r.get("autoExtendDuration"), "activated": r.get("activatedDateTime"),
-            "customer_id": (r.get("customer") or {}).get("tenantId")}
+    return {
+        "id": r["id"],
+        "name": r["displayName"],
+        "status": r["status"],
+        "roles": role_names(r.get("accessDetails", {}).get("unifiedRoles")),
+        "end": r.get("endDateTime"),
+        "days": days,
+        "duration": r.get("duration"),
+        "auto_extend": r.get("autoExtendDuration"),
+        "activated": r.get("activatedDateTime"),
+        "customer_id": (r.get("customer") or {}).get("tenantId"),
+    }
 
 
 def subscription_view(s: dict) -> dict:
-    return {"id": s["id"], "name": s.get("friendlyName") or s.get("offerName"), "offer": s.get("offerName"),
-            "quantity": s.get("quantity"), "status": s.get("status"), "trial": bool(s.get("isTrial")),
-            "marketplace": not s.get("isMicrosoftProduct", True), "publisher": s.get("publisherName"),
-            "billing": s.get("billingCycle"), "azure": s.get("unitType") == "none"}
+    return {
+        "id": s["id"],
+        "name": s.get("friendlyName") or s.get("offerName"),
+        "offer": s.get("offerName"),
+        "quantity": s.get("quantity"),
+        "status": s.get("status"),
+        "trial": bool(s.get("isTrial")),
+        "marketplace": not s.get("isMicrosoftProduct", True),
+        "publisher": s.get("publisherName"),
+        "billing": s.get("billingCycle"),
+        "azure": s.get("unitType") == "none",
+    }
 
 
 def relationship_view(customer: dict, related: Answer | None) -> dict:
@@ -148,8 +173,7 @@ def relationship_view(customer: dict, related: Answer | None) -> dict:
         for item in related.body.get("items", []):
             label = RELATIONSHIP_LABELS.get(item["relationshipType"], item["relationshipType"])
             (mine if item["id"] == me else others).append({"partner": item["name"], "type": label})
-    return {"to_partner": customer.get("relationshipToPartner"), "mine": [m["type"] for m in mine],
-            "others": others}
+    return {"to_partner": customer.get("relationshipToPartner"), "mine": [m["type"] for m in mine], "others": others}
 
 
 def group_names(ids: set[str]) -> dict[str, str]:
@@ -162,8 +186,11 @@ def group_names(ids: set[str]) -> dict[str, str]:
 
 def portal_link(workload: str, customer_id: str) -> str | None:
     """The workload's portal page in this UI, when that page exists (another module serves it)."""
-    endpoint, args = (("ui.azure_portal", {"customer_id": customer_id}) if workload == "azure" else
-                      ("ui.m365_new_request", {"customer_id": customer_id, "workload": workload}))
+    endpoint, args = (
+        ("ui.azure_portal", {"customer_id": customer_id})
+        if workload == "azure"
+        else ("ui.m365_new_request", {"customer_id": customer_id, "workload": workload})
+    )
     if endpoint not in views._endpoints():
         return None
     try:
@@ -205,18 +232,34 @@ def pc_customers():
     for c in sorted(customers, key=lambda c: c["companyProfile"]["companyName"].lower()):
         related = b.call("GET", f"{PC}/customers/{c['id']}/relationships")
         subs = b.call("GET", f"{PC}/customers/{c['id']}/subscriptions")
-        rows.append({"id": c["id"], "name": c["companyProfile"]["companyName"],
-                     "domain": c["companyProfile"]["domain"], "relationship": relationship_view(c, related),
-                     "subscriptions": [subscription_view(s) for s in subs.body.get("items", [])] if subs.ok else [],
-                     "subscriptions_refused": None if subs.ok else subs,
-                     "gdap": by_customer.get(c["id"], [])})
+        rows.append(
+            {
+                "id": c["id"],
+                "name": c["companyProfile"]["companyName"],
+                "domain": c["companyProfile"]["domain"],
+                "relationship": relationship_view(c, related),
+                "subscriptions": [subscription_view(s) for s in subs.body.get("items", [])] if subs.ok else [],
+                "subscriptions_refused": None if subs.ok else subs,
+                "gdap": by_customer.get(c["id"], []),
+            }
+        )
     mine = {c["id"] for c in customers}
     persona = g.ui["persona"]
-    others = sorted({(p.tenant_id, p.tenant_name) for p in g.ui["personas"]
-                     if p.tenant_kind == "customer" and p.tenant_id not in mine and p.cloud == persona.cloud},
-                    key=lambda t: t[1])
-    return render_template("ui/pc_customers.html", refused=None, rows=rows, others=others,
-                           gdap_refused=None if gdap_answer.ok else gdap_answer)
+    others = sorted(
+        {
+            (p.tenant_id, p.tenant_name)
+            for p in g.ui["personas"]
+            if p.tenant_kind == "customer" and p.tenant_id not in mine and p.cloud == persona.cloud
+        },
+        key=lambda t: t[1],
+    )
+    return render_template(
+        "ui/pc_customers.html",
+        refused=None,
+        rows=rows,
+        others=others,
+        gdap_refused=None if gdap_answer.ok else gdap_answer,
+    )
 
 
 def _customer_page(customer_id: str, **extra):
@@ -224,9 +267,16 @@ def _customer_page(customer_id: str, **extra):
     b = views.backend()
     profile = b.call("GET", f"{PC}/customers/{customer_id}")
     topics = b.call("GET", f"{PC}/servicerequests/supporttopics")
-    page = {"customer_id": customer_id, "profile": profile, "name": _customer_name(customer_id),
-            "topics": topics.body.get("items", []) if topics.ok else [], "workloads": WORKLOADS,
-            "severities": SEVERITIES, "subscriptions": [], "form": extra.pop("form", None) or _file_defaults()}
+    page = {
+        "customer_id": customer_id,
+        "profile": profile,
+        "name": _customer_name(customer_id),
+        "topics": topics.body.get("items", []) if topics.ok else [],
+        "workloads": WORKLOADS,
+        "severities": SEVERITIES,
+        "subscriptions": [],
+        "form": extra.pop("form", None) or _file_defaults(),
+    }
     if profile.ok:
         customer = profile.body
         page["name"] = customer["companyProfile"]["companyName"]
@@ -244,10 +294,16 @@ def _customer_page(customer_id: str, **extra):
             r["assignments"] = assignments.body.get("value", []) if assignments.ok else []
         names = group_names({a["accessContainer"]["accessContainerId"] for r in gdap for a in r["assignments"]})
         for r in gdap:
-            r["assignments"] = [{"group": names.get(a["accessContainer"]["accessContainerId"],
-                                                    a["accessContainer"]["accessContainerId"]),
-                                 "status": a["status"], "roles": role_names(a["accessDetails"]["unifiedRoles"])}
-                                for a in r["assignments"]]
+            r["assignments"] = [
+                {
+                    "group": names.get(
+                        a["accessContainer"]["accessContainerId"], a["accessContainer"]["accessContainerId"]
+                    ),
+                    "status": a["status"],
+                    "roles": role_names(a["accessDetails"]["unifiedRoles"]),
+                }
+                for a in r["assignments"]
+            ]
         page["gdap"] = gdap
         page["health"] = b.call("GET", HEALTH, tenant=domain)  # R5: a token in the customer's tenant
         page["incidents"] = b.call("GET", f"{PC}/customers/{customer_id}/serviceincidents")
@@ -271,8 +327,15 @@ def pc_new_request(customer_id):
     answer = views.backend().call("GET", f"{PC}/customers/{customer_id}/servicerequests/newrequest/{quote(workload)}")
     label = dict(WORKLOADS).get(workload, workload)
     link = portal_link(workload, customer_id) if answer.ok else None
-    return render_template("ui/pc_handoff.html", answer=answer, workload=workload, label=label, link=link,
-                           customer_id=customer_id, name=_customer_name(customer_id)), 200 if answer.ok else answer.status
+    return render_template(
+        "ui/pc_handoff.html",
+        answer=answer,
+        workload=workload,
+        label=label,
+        link=link,
+        customer_id=customer_id,
+        name=_customer_name(customer_id),
+    ), 200 if answer.ok else answer.status
 
 
 @bp.route("/partnercenter/customers/<customer_id>/servicerequests/new", methods=["GET", "POST"])
@@ -281,12 +344,22 @@ def pc_file_request(customer_id):
     """File a Partner Center service request for the customer (R1, R2, R3, R4, R9, R11 decide)."""
     if request.method == "GET":
         return redirect(url_for("ui.pc_customer", customer_id=customer_id) + "#file")
-    form = {k: request.form.get(k, "").strip() for k in
-            ("topic", "title", "description", "severity", "product", "first_name", "last_name", "email", "phone")}
-    body = {"title": form["title"], "description": form["description"], "severity": form["severity"],
-            "supportTopicId": form["topic"]}
-    contact = {"firstName": form["first_name"], "lastName": form["last_name"], "email": form["email"],
-               "phoneNumber": form["phone"]}
+    form = {
+        k: request.form.get(k, "").strip()
+        for k in ("topic", "title", "description", "severity", "product", "first_name", "last_name", "email", "phone")
+    }
+    body = {
+        "title": form["title"],
+        "description": form["description"],
+        "severity": form["severity"],
+        "supportTopicId": form["topic"],
+    }
+    contact = {
+        "firstName": form["first_name"],
+        "lastName": form["last_name"],
+        "email": form["email"],
+        "phoneNumber": form["phone"],
+    }
     if any(contact.values()):
         body["primaryContact"] = {k: v for k, v in contact.items() if v}
     if form["product"]:
@@ -305,9 +378,15 @@ def _requests_page(base: str, customer_id: str | None):
         status = None
     b = views.backend()
     answer, items = all_requests(b, base, status)
-    return render_template("ui/pc_requests.html", answer=answer, items=items, status=status,
-                           statuses=REQUEST_STATUSES, customer_id=customer_id,
-                           name=_customer_name(customer_id) if customer_id else None)
+    return render_template(
+        "ui/pc_requests.html",
+        answer=answer,
+        items=items,
+        status=status,
+        statuses=REQUEST_STATUSES,
+        customer_id=customer_id,
+        name=_customer_name(customer_id) if customer_id else None,
+    )
 
 
 @bp.get("/partnercenter/servicerequests")
@@ -326,8 +405,9 @@ def pc_customer_requests(customer_id):
 
 def _request_page(request_id: str, action: Answer | None = None, status: int = 200):
     answer = views.backend().call("GET", f"{PC}/servicerequests/{quote(request_id)}")
-    return render_template("ui/pc_request.html", answer=answer, action=action, request_id=request_id), \
-        (status if answer.ok else answer.status)
+    return render_template("ui/pc_request.html", answer=answer, action=action, request_id=request_id), (
+        status if answer.ok else answer.status
+    )
 
 
 @bp.get("/partnercenter/servicerequests/<request_id>")
@@ -341,7 +421,9 @@ def pc_request(request_id):
 @partner_page
 def pc_add_note(request_id):
     text = request.form.get("text", "").strip()
-    answer = views.backend().call("PATCH", f"{PC}/servicerequests/{quote(request_id)}", json={"newNote": {"text": text}})
+    answer = views.backend().call(
+        "PATCH", f"{PC}/servicerequests/{quote(request_id)}", json={"newNote": {"text": text}}
+    )
     if answer.ok:
         flash("Note added.")
         return redirect(url_for("ui.pc_request", request_id=request_id))

@@ -7,6 +7,7 @@ a subscription's trial/paid switch, a service's health, a new world from a fixtu
 A tour is one of the shipped scenario files (``scenarios/**/*.yaml``, see ``scenarios/README.md``) told step by
 step in plain words: who acts, what is called, what is expected.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,10 +36,15 @@ ROOT = FIXTURES_DIR.parent  # a tour's world `scenario: fixtures/x.yaml` is look
 SCENARIOS_DIR = scenarios_dir()  # the shipped scenarios (simulator/data: importlib.resources)
 CLOCK_STEPS = (("P1D", "1 day"), ("P7D", "7 days"), ("P30D", "30 days"), ("P400D", "400 days"))
 DEGRADED, OPERATIONAL = "serviceDegradation", "serviceOperational"
-NOTICES = {"reset": "The world is back to how it was created (data and clock).", "clock": "The clock moved.",
-           "frozen": "The clock is frozen.", "running": "The clock runs again.",
-           "subscription": "The subscription changed.", "health": "The service's health changed.",
-           "world": "You are now in the new world: choose a persona."}
+NOTICES = {
+    "reset": "The world is back to how it was created (data and clock).",
+    "clock": "The clock moved.",
+    "frozen": "The clock is frozen.",
+    "running": "The clock runs again.",
+    "subscription": "The subscription changed.",
+    "health": "The service's health changed.",
+    "world": "You are now in the new world: choose a persona.",
+}
 
 
 def control() -> Backend:
@@ -64,27 +70,57 @@ def _direct_subscriptions() -> list[dict]:
     names = {t.id: t.name for t in tenants().values()}
     with ctx.pcsim().store.session() as session:
         rows = directory.subscriptions(session, g.ui["world"], channel="direct")
-        return sorted(({"id": s.id, "tenant": names.get(s.tenant_id, s.tenant_id), "name": s.display_name,
-                        "offer": s.offer_name, "workload": s.workload, "trial": s.is_trial, "status": s.status}
-                       for s in rows), key=lambda s: (s["tenant"], s["name"]))
+        return sorted(
+            (
+                {
+                    "id": s.id,
+                    "tenant": names.get(s.tenant_id, s.tenant_id),
+                    "name": s.display_name,
+                    "offer": s.offer_name,
+                    "workload": s.workload,
+                    "trial": s.is_trial,
+                    "status": s.status,
+                }
+                for s in rows
+            ),
+            key=lambda s: (s["tenant"], s["name"]),
+        )
 
 
 def _service_health() -> list[dict]:
     names = {t.id: t.name for t in tenants().values()}
     with ctx.pcsim().store.session() as session:
         rows = directory.service_health(session, g.ui["world"])
-        return sorted(({"tenant_id": h.tenant_id, "tenant": names.get(h.tenant_id, h.tenant_id),
-                        "service_id": h.service_id, "service": h.service_name, "status": h.status} for h in rows),
-                      key=lambda h: (h["tenant"], h["service"]))
+        return sorted(
+            (
+                {
+                    "tenant_id": h.tenant_id,
+                    "tenant": names.get(h.tenant_id, h.tenant_id),
+                    "service_id": h.service_id,
+                    "service": h.service_name,
+                    "status": h.status,
+                }
+                for h in rows
+            ),
+            key=lambda h: (h["tenant"], h["service"]),
+        )
 
 
 def _trainer_page(refused: Answer | None = None):
     world = control().sim("GET", "")
     return render_template(
-        "ui/trainer_home.html", world=world.body if world.ok else {}, refused=refused,
-        notice=NOTICES.get(request.args.get("done", "")), clock_steps=CLOCK_STEPS,
-        subscriptions=_direct_subscriptions(), health=_service_health(), fixtures=fixtures(),
-        tours=tours(), degraded=DEGRADED, operational=OPERATIONAL)
+        "ui/trainer_home.html",
+        world=world.body if world.ok else {},
+        refused=refused,
+        notice=NOTICES.get(request.args.get("done", "")),
+        clock_steps=CLOCK_STEPS,
+        subscriptions=_direct_subscriptions(),
+        health=_service_health(),
+        fixtures=fixtures(),
+        tours=tours(),
+        degraded=DEGRADED,
+        operational=OPERATIONAL,
+    )
 
 
 @bp.get("/trainer")
@@ -116,21 +152,21 @@ def trainer_clock():
 
 @bp.post("/trainer/subscriptions/<subscription_id>")
 def trainer_subscription(subscription_id):
-    answer = control().sim("PATCH", f"/subscriptions/{subscription_id}",
-                           {"trial": request.form.get("trial") == "true"})
+    answer = control().sim("PATCH", f"/subscriptions/{subscription_id}", {"trial": request.form.get("trial") == "true"})
     return done("subscription") if answer.ok else _trainer_page(answer)
 
 
 @bp.post("/trainer/health/<tenant_id>/<service_id>")
 def trainer_health(tenant_id, service_id):
-    answer = control().sim("PATCH", f"/serviceHealth/{tenant_id}/{service_id}",
-                           {"status": request.form.get("status", "")})
+    answer = control().sim(
+        "PATCH", f"/serviceHealth/{tenant_id}/{service_id}", {"status": request.form.get("status", "")}
+    )
     return done("health") if answer.ok else _trainer_page(answer)
 
 
 def _switch_world(world_id: str, target: str):
     """Go to a world the UI made (it then appears in the World selector of this browser)."""
-    made = [w for w in session.get(UI_WORLDS_KEY, []) if w != world_id][-(MAX_UI_WORLDS - 1):]
+    made = [w for w in session.get(UI_WORLDS_KEY, []) if w != world_id][-(MAX_UI_WORLDS - 1) :]
     session[UI_WORLDS_KEY] = [*made, world_id]
     response = make_response(redirect(target))
     response.set_cookie(WORLD_COOKIE, world_id, samesite="Lax")
@@ -141,8 +177,10 @@ def _switch_world(world_id: str, target: str):
 @bp.post("/trainer/worlds")
 def trainer_new_world():
     """A new world from a fixture, and switch to it."""
-    body: dict[str, Any] = {"scenario": request.form.get("scenario") or "default",
-                            "frozen": request.form.get("frozen") == "true"}
+    body: dict[str, Any] = {
+        "scenario": request.form.get("scenario") or "default",
+        "frozen": request.form.get("frozen") == "true",
+    }
     if request.form.get("id", "").strip():
         body["id"] = request.form["id"].strip()
     answer = control_plane("POST", "/sim/worlds", body)
@@ -187,9 +225,16 @@ def _load_tour(path: Path) -> Tour:
         return Tour(name, path, name, error="is not a scenario (a mapping with name and steps)")
     steps = data.get("steps") if isinstance(data.get("steps"), list) else []
     rules = data.get("rules") if isinstance(data.get("rules"), list) else []
-    return Tour(name, path, str(data.get("name") or name), str(data.get("description") or "").strip(),
-                [str(r) for r in rules], data.get("world") if isinstance(data.get("world"), dict) else {}, steps,
-                None if steps else "has no steps")
+    return Tour(
+        name,
+        path,
+        str(data.get("name") or name),
+        str(data.get("description") or "").strip(),
+        [str(r) for r in rules],
+        data.get("world") if isinstance(data.get("world"), dict) else {},
+        steps,
+        None if steps else "has no steps",
+    )
 
 
 def tours() -> list[Tour]:
@@ -209,8 +254,13 @@ def find_tour(name: str) -> Tour:
 
 
 PLACEHOLDER = re.compile(r"\{(tenant|user|group|sub|gdap|app):([^}]+)\}")
-SURFACES = {"login": "Entra ID sign-in", "partnercenter": "Partner Center", "graph": "Microsoft Graph",
-            "azure": "Azure Resource Manager", "m365admin": "the Microsoft 365 admin center"}
+SURFACES = {
+    "login": "Entra ID sign-in",
+    "partnercenter": "Partner Center",
+    "graph": "Microsoft Graph",
+    "azure": "Azure Resource Manager",
+    "m365admin": "the Microsoft 365 admin center",
+}
 CALL_MEANINGS = (
     ("PUT", r"/supportTickets/[^/]+/communications/[^/]+$", "adds a message to an Azure support ticket"),
     ("GET", r"/supportTickets/[^/]+/communications$", "reads an Azure support ticket's communications"),
@@ -222,17 +272,23 @@ CALL_MEANINGS = (
     ("GET", r"^/azure/subscriptions(/[^/]+)?$", "lists the Azure subscriptions it may see"),
     ("POST", r"/support/serviceRequests/[^/]+/notes$", "adds a note to a Microsoft 365 service request"),
     ("POST", r"/support/serviceRequests$", "files a service request in the Microsoft 365 admin center"),
-    ("GET", r"/support/serviceRequests$", "opens \"View all support tickets\" in the Microsoft 365 admin center"),
+    ("GET", r"/support/serviceRequests$", 'opens "View all support tickets" in the Microsoft 365 admin center'),
     ("PATCH", r"/support/serviceRequests/[^/]+$", "closes a Microsoft 365 service request"),
     ("GET", r"/support/serviceRequests/[^/]+$", "reads a Microsoft 365 service request with its notes"),
     ("GET", r"/support/options$", "reads the tenant's support options (Microsoft 365 admin center)"),
-    ("GET", r"/support/topicCategories/more$", "expands \"More...\" in the topic categories"),
+    ("GET", r"/support/topicCategories/more$", 'expands "More..." in the topic categories'),
     ("GET", r"/support/topicCategories$", "lists the topic categories of a new request"),
-    ("GET", r"/servicerequests/newrequest/[^/]+$",
-     "opens Service requests > New request in Partner Center (the hand-off to the workload's own portal)"),
+    (
+        "GET",
+        r"/servicerequests/newrequest/[^/]+$",
+        "opens Service requests > New request in Partner Center (the hand-off to the workload's own portal)",
+    ),
     ("POST", r"/customers/[^/]+/servicerequests/[^/]+$", "files a service request for a customer in Partner Center"),
-    ("POST", r"^/partnercenter/v1/servicerequests/[^/]+$",
-     "files a service request for the partner itself in Partner Center"),
+    (
+        "POST",
+        r"^/partnercenter/v1/servicerequests/[^/]+$",
+        "files a service request for the partner itself in Partner Center",
+    ),
     ("PATCH", r"/servicerequests/[^/]+$", "adds a note to a Partner Center service request"),
     ("GET", r"/servicerequests", "reads service requests in Partner Center"),
     ("GET", r"/serviceincidents", "reads service incidents in Partner Center"),
@@ -255,7 +311,7 @@ def _surface_path(path: str) -> str:
     bare = path.split("?", 1)[0]
     for prefix in CLOUD_PREFIX.values():
         if prefix and bare.startswith(prefix + "/"):
-            return bare[len(prefix):]
+            return bare[len(prefix) :]
     return bare
 
 
@@ -286,22 +342,30 @@ def _edit_meaning(method: str, path: str, body: Any) -> str:
     if "/subscriptions/" in path and "trial" in body:
         return f"Trainer control: subscription {p.rsplit('/', 1)[1]} becomes {'a trial' if body['trial'] else 'paid'}."
     if "/subscriptions/" in path and path.endswith("/rbac"):
-        return f"World edit: {readable(body.get('principal', 'a principal'))} gets the Azure role {body.get('role')} " \
-               f"on subscription {p.split('/')[2]}."
+        return (
+            f"World edit: {readable(body.get('principal', 'a principal'))} gets the Azure role {body.get('role')} "
+            f"on subscription {p.split('/')[2]}."
+        )
     if "/serviceHealth/" in path:
         return f"Trainer control: the service's health becomes {body.get('status')} ({p})."
     if "/gdapRelationships/" in path:
         return "World edit: a GDAP relationship changes (" + ", ".join(f"{k} {v}" for k, v in body.items()) + ")."
     if "/accessAssignments/" in path:
-        return "World edit: a GDAP access assignment changes (" + ", ".join(
-            f"{k} {readable(v)}" for k, v in body.items()) + ")."
+        return (
+            "World edit: a GDAP access assignment changes ("
+            + ", ".join(f"{k} {readable(v)}" for k, v in body.items())
+            + ")."
+        )
     if "/members/" in path:
         verb = "joins" if method.upper() == "PUT" else "leaves"
         parts = p.split("/")
         return f"World edit: user {parts[-1]} {verb} group {parts[2]}."
     if "/users/" in path:
-        return f"World edit: user {p.split('/')[2]} changes (" + ", ".join(
-            f"{k} {v}" for k, v in body.items() if k != "password") + ")."
+        return (
+            f"World edit: user {p.split('/')[2]} changes ("
+            + ", ".join(f"{k} {v}" for k, v in body.items() if k != "password")
+            + ")."
+        )
     return f"World edit (control plane): {method.upper()} {p}."
 
 
@@ -327,8 +391,9 @@ def _narrate_as(item: dict, value: dict, actor: str | None) -> str:
     if not value.get("user"):
         app = readable(value.get("app", "an app"))
         item["title"] = f"Act as the app {app}"
-        item["lines"].append(f"The app registration {app} signs in (client credentials) to "
-                             f"{_tenant_name(value.get('tenant', ''))}.")
+        item["lines"].append(
+            f"The app registration {app} signs in (client credentials) to {_tenant_name(value.get('tenant', ''))}."
+        )
         return f"the app {app}"
     user = readable(value["user"])
     persona = _persona_for(user)
@@ -338,8 +403,10 @@ def _narrate_as(item: dict, value: dict, actor: str | None) -> str:
     who = f"{persona.display_name} ({user}, {persona.tenant_name})" if persona else user
     item["title"] = f"Act as {persona.display_name if persona else user}"
     if acting_in and acting_in != own:
-        item["lines"].append(f"{who} signs in to {acting_in}'s tenant: a partner user acting there "
-                             "through GDAP (the token is refused without an active relationship).")
+        item["lines"].append(
+            f"{who} signs in to {acting_in}'s tenant: a partner user acting there "
+            "through GDAP (the token is refused without an active relationship)."
+        )
     else:
         item["lines"].append(f"{who} signs in to their own tenant.")
     if persona and persona.roles:
@@ -363,8 +430,9 @@ def _narrate_call(item: dict, value: dict, actor: str | None) -> str | None:
 
 def _narrate_edit(item: dict, value: dict, actor: str | None) -> str | None:
     item["title"] = "Change the world"
-    item["lines"].append(_edit_meaning(str(value.get("method", "PATCH")), str(value.get("path", "")),
-                                       value.get("body")))
+    item["lines"].append(
+        _edit_meaning(str(value.get("method", "PATCH")), str(value.get("path", "")), value.get("body"))
+    )
     item["code"] = f"{str(value.get('method', 'PATCH')).upper()} /sim/worlds/<world>{value.get('path', '')}"
     if value.get("body") is not None:
         item["body"] = _dump(value["body"])
@@ -373,14 +441,20 @@ def _narrate_edit(item: dict, value: dict, actor: str | None) -> str | None:
 
 def _narrate_fault(item: dict, value: dict, actor: str | None) -> str | None:
     item["title"] = "Inject a fault"
-    effect = (f"answer {value['status']}" + (f" with Retry-After {value['retryAfter']}s"
-                                             if value.get("retryAfter") is not None else "")
-              if value.get("status") else f"take {value['latencyMs']} ms longer" if value.get("latencyMs")
-              else "drop the connection")
+    effect = (
+        f"answer {value['status']}"
+        + (f" with Retry-After {value['retryAfter']}s" if value.get("retryAfter") is not None else "")
+        if value.get("status")
+        else f"take {value['latencyMs']} ms longer"
+        if value.get("latencyMs")
+        else "drop the connection"
+    )
     scope = " ".join(str(value[k]) for k in ("method", "path") if k in value)
     times = f", {value['count']} time(s)" if value.get("count") else ""
-    item["lines"].append(f"Requests to {SURFACES.get(value.get('surface', '*'), 'any surface')}"
-                         f"{' ' + scope if scope else ''} {effect}{times}.")
+    item["lines"].append(
+        f"Requests to {SURFACES.get(value.get('surface', '*'), 'any surface')}"
+        f"{' ' + scope if scope else ''} {effect}{times}."
+    )
     item["body"] = _dump(value)
     return actor
 
@@ -405,8 +479,13 @@ def _expectations(item: dict, step: dict) -> None:
     expect = step.get("expect") if isinstance(step.get("expect"), dict) else None
     if expect:
         status = expect.get("status")
-        outcome = ("allowed" if isinstance(status, int) and status < 400 else
-                   f"refused by {expect['rule']}" if expect.get("rule") else "refused")
+        outcome = (
+            "allowed"
+            if isinstance(status, int) and status < 400
+            else f"refused by {expect['rule']}"
+            if expect.get("rule")
+            else "refused"
+        )
         item["expect"].append(f"Expected: HTTP {status}, {outcome}.")
         item["outcome"] = f"{status}" + (f" {expect['rule']}" if expect.get("rule") else "")
         for path, wanted in (expect.get("body") or {}).items():
@@ -425,8 +504,16 @@ def narrate(steps: list) -> list[dict]:
         step = raw if isinstance(raw, dict) else {"?": raw}
         kind = next((k for k in step if k not in ("expect", "save")), "?")
         value = step.get(kind)
-        item: dict[str, Any] = {"index": index, "kind": kind, "lines": [], "code": None, "body": None,
-                                "expect": [], "persona": None, "outcome": None}
+        item: dict[str, Any] = {
+            "index": index,
+            "kind": kind,
+            "lines": [],
+            "code": None,
+            "body": None,
+            "expect": [],
+            "persona": None,
+            "outcome": None,
+        }
         if kind in NARRATORS and isinstance(value, dict):
             actor = NARRATORS[kind](item, value, actor)
         elif kind in ("advance", "set_clock", "clear_faults"):
@@ -464,8 +551,14 @@ def tour(name):
     except ValueError:
         n = 1
     n = min(max(n, 1), max(len(steps), 1))
-    return render_template("ui/trainer_tour.html", tour=t, steps=steps, n=n,
-                           current=steps[n - 1] if steps else None, world_text=_world_text(t.world))
+    return render_template(
+        "ui/trainer_tour.html",
+        tour=t,
+        steps=steps,
+        n=n,
+        current=steps[n - 1] if steps else None,
+        world_text=_world_text(t.world),
+    )
 
 
 def _iso(value: Any) -> str:
@@ -500,7 +593,13 @@ def tour_world(name):
         answer = control_plane("POST", f"/sim/worlds/{body['id']}/clock", {"set": _iso(w["clock"])})
     if not answer.ok:
         steps = narrate(t.steps)
-        return render_template("ui/trainer_tour.html", tour=t, steps=steps, n=1, current=steps[0] if steps else None,
-                               world_text=_world_text(w), refused=answer)
+        return render_template(
+            "ui/trainer_tour.html",
+            tour=t,
+            steps=steps,
+            n=1,
+            current=steps[0] if steps else None,
+            world_text=_world_text(w),
+            refused=answer,
+        )
     return _switch_world(body["id"], url_for("ui.tour", name=t.name, step=1))
-

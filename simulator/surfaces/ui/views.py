@@ -1,6 +1,7 @@
 """The training UI (``/ui/``): a persona switcher and the pages of Partner Center, the Azure portal and the
 Microsoft 365 admin center, over any world. Pages read the world's directory (who is who) from the store,
 and do everything else through the surfaces (see :mod:`.backend`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,10 +11,9 @@ from flask import session as flask_session
 
 from ...domain.catalog import ENTRA_ROLE_NAMES
 from ...domain.clock import WorldClock, iso
-from ...store import queries
 from ...domain.errors import NotFound
 from ...services import control
-from ...store import directory
+from ...store import directory, queries
 from .. import context as ctx
 from .backend import Backend
 
@@ -50,10 +50,24 @@ def _personas(session, world: str) -> list[Persona]:
     people = []
     for u in directory.users(session, world):
         t = tenants[u.tenant_id]
-        roles = list(u.partner_roles or []) if t.kind == "partner" else [
-            ENTRA_ROLE_NAMES.get(r, r) for r in u.directory_roles or []]
-        people.append(Persona(u.id, u.upn, u.display_name, t.id, t.name, t.kind, t.cloud, roles,
-                              sorted(queries.user_groups(session, world, u.id).values())))
+        roles = (
+            list(u.partner_roles or [])
+            if t.kind == "partner"
+            else [ENTRA_ROLE_NAMES.get(r, r) for r in u.directory_roles or []]
+        )
+        people.append(
+            Persona(
+                u.id,
+                u.upn,
+                u.display_name,
+                t.id,
+                t.name,
+                t.kind,
+                t.cloud,
+                roles,
+                sorted(queries.user_groups(session, world, u.id).values()),
+            )
+        )
     # Partners first, then customers; by tenant name, then user.
     return sorted(people, key=lambda p: (p.tenant_kind != "partner", p.tenant_name, p.upn))
 
@@ -74,8 +88,14 @@ def load_context() -> None:
         personas = _personas(session, wid)
         clock = WorldClock(world.clock_anchor, world.clock_wall_anchor, world.clock_frozen).now()
     chosen = next((p for p in personas if p.id == request.cookies.get(PERSONA_COOKIE)), None)
-    g.ui = {"world": wid, "worlds": worlds, "personas": personas, "persona": chosen, "clock": iso(clock),
-            "frozen": world.clock_frozen}
+    g.ui = {
+        "world": wid,
+        "worlds": worlds,
+        "personas": personas,
+        "persona": chosen,
+        "clock": iso(clock),
+        "frozen": world.clock_frozen,
+    }
 
 
 def backend(persona: Persona | None = None) -> Backend:
@@ -118,6 +138,7 @@ def landing(persona: Persona, wanted: str) -> str:
 
 def _endpoints() -> set[str]:
     from flask import current_app
+
     return {rule.endpoint for rule in current_app.url_map.iter_rules()}
 
 
@@ -129,7 +150,7 @@ def choose_world():
             control.world(session, wanted)
         except NotFound:
             abort(400, "unknown world")
-    made = [w for w in flask_session.get(UI_WORLDS_KEY, []) if w != wanted][-(MAX_UI_WORLDS - 1):]
+    made = [w for w in flask_session.get(UI_WORLDS_KEY, []) if w != wanted][-(MAX_UI_WORLDS - 1) :]
     flask_session[UI_WORLDS_KEY] = [*made, wanted]
     response = make_response(redirect(url_for("ui.home")))
     response.set_cookie(WORLD_COOKIE, wanted, samesite="Lax")
@@ -139,6 +160,7 @@ def choose_world():
 
 def register(app) -> list:
     from . import pages  # noqa: F401  (the pages register their routes on ``bp``)
+
     _session_key(app)
     app.register_blueprint(bp)
     return []
@@ -149,6 +171,7 @@ def _session_key(app) -> None:
     of one database agrees (an RS256 signature of a fixed claim is deterministic). Kept if already set."""
     if not app.secret_key:
         import hashlib
+
         signed = app.extensions["pcsim"].keys.sign({"purpose": "pcsim-ui-session"})
         app.secret_key = hashlib.sha256(signed.encode()).hexdigest()
 
@@ -184,25 +207,25 @@ def _failed_check(answer) -> dict:
 
 FIXES = {
     "GDAP": "the customer approves a GDAP relationship with {partner}, and {partner} assigns its roles to a "
-            "security group {user} is in (Graph: accessAssignments).",
+    "security group {user} is in (Graph: accessAssignments).",
     "R1": "the partner needs a relationship with the customer: advisor, indirect reseller, direct provider or "
-          "indirect provider.",
+    "indirect provider.",
     "R2": "file for Azure, Microsoft 365, Dynamics CRM Online or Enterprise Mobility Suite.",
     "R3": "{user} needs the AdminAgent role in Partner Center, and a GDAP relationship granting Service Support "
-          "Administrator or Helpdesk Administrator to a group {user} is in.",
+    "Administrator or Helpdesk Administrator to a group {user} is in.",
     "R4": "start from Service requests > New request: it opens the workload's own portal for the customer.",
     "R5": "a group {user} is in needs a GDAP role that may view service health (e.g. Global Reader).",
     "R6": "the subscription's provider files billing, subscription management and quota tickets: ask it.",
     "R7": "assign Support Request Contributor (or Contributor, Owner) on the subscription to a group {user} is in, "
-          "and a GDAP support role in the customer.",
+    "and a GDAP support role in the customer.",
     "R8": "choose the support plan 'Cloud Solution Provider' and give the partner's own contact details.",
     "R9": "give the partner's own contact details, and a GDAP support role (Service Support Administrator or "
-          "Helpdesk Administrator) to a group {user} is in.",
+    "Helpdesk Administrator) to a group {user} is in.",
     "R10": "contact the partner for support; a paid Direct subscription would add 'open a request with Microsoft'.",
     "R11": "contact the product's publisher (its support details are above).",
     "R12": "sign in to the customer's tenant (through GDAP) rather than the partner's own.",
     "R13": "name the partner's own entitlement: a partner agreement id, a Premier/Unified contract or an Azure "
-           "support plan.",
+    "support plan.",
 }
 
 
