@@ -75,13 +75,14 @@ def make_api(app, key: str, title: str, description: str, version: str = "v1", e
     return document
 
 
-def mount(app, document: Document, blueprint: flask_smorest.Blueprint, prefix: str, cloud: str = "public",
+def mount(app, document: Document | None, blueprint: flask_smorest.Blueprint, prefix: str, cloud: str = "public",
           name: str | None = None) -> None:
-    """Register ``blueprint`` at ``prefix`` for ``cloud``; the public cloud's copy is the one documented."""
+    """Register ``blueprint`` at ``prefix`` for ``cloud``; the public cloud's copy is the one documented
+    (``document`` None: a copy documented nowhere, such as the sign-in surface's second public mount)."""
     name = name or blueprint.name
     app.register_blueprint(blueprint, url_prefix=prefix, name=name)
     CLOUD_OF_BLUEPRINT[name] = cloud
-    if cloud == "public" and (blueprint, prefix) not in document.blueprints:
+    if document is not None and cloud == "public" and (blueprint, prefix) not in document.blueprints:
         document.blueprints[:] = [(b, p) for b, p in document.blueprints if p != prefix] + [(blueprint, prefix)]
 
 

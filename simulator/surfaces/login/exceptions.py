@@ -40,7 +40,8 @@ def render(exc):
         if exc.kind == "fault":  # an injected fault: Entra's answer when it is throttling or unavailable
             return oauth_error(OAuthError("temporarily_unavailable", 90035 if exc.status == 429 else 90033,
                                           exc.reason, exc.status))
-        return oauth_error(OAuthError("invalid_request", 90002 if exc.status == 404 else 900144, exc.reason, exc.status))
+        return oauth_error(OAuthError("invalid_request", 90002 if exc.status == 404 else 900144, exc.reason,
+                                      exc.status))
     if isinstance(exc, HTTPException):
         return oauth_error(OAuthError("invalid_request", 900561 if exc.code == 405 else 90002,
                                       f"{exc.name}: {exc.description}", exc.code or 400))
