@@ -54,3 +54,50 @@ def test_root_points_to_the_ui_and_the_docs(client):
 def test_the_control_plane_document_claims_no_token(client):
     spec = client.get("/docs/sim/openapi.json").get_json()
     assert "security" not in spec and "securitySchemes" not in spec.get("components", {})
+
+
+def test_login_openapi_document(client):
+    """The sign-in surface: its routes once (the public cloud's /login copy), the token request as a form, Entra's
+    error body, and no bearer security (signing in takes no token)."""
+    body = client.get("/docs", headers={"Accept": "application/json"}).get_json()
+    assert "login" in {s["key"] for s in body["surfaces"]}
+    spec = client.get("/docs/login/openapi.json").get_json()
+    assert spec["info"]["title"] == "Entra ID sign-in (pcsim)"
+    paths = spec["paths"]
+    assert set(paths) == {
+        "/login/{tenant}/v2.0/.well-known/openid-configuration",
+        "/login/{tenant}/discovery/v2.0/keys",
+        "/login/{tenant}/oauth2/v2.0/authorize",
+        "/login/{tenant}/oauth2/v2.0/token",
+        "/login/common/userrealm/{upn}",
+    }
+    schemas = spec["components"]["schemas"]
+    form = paths["/login/{tenant}/oauth2/v2.0/token"]["post"]["requestBody"]["content"]
+    assert list(form) == ["application/x-www-form-urlencoded"]
+    request = schemas[form["application/x-www-form-urlencoded"]["schema"]["$ref"].rpartition("/")[2]]
+    assert {
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "scope",
+        "username",
+        "password",
+        "refresh_token",
+        "client_info",
+    } <= set(request["properties"])
+    assert request["properties"]["grant_type"]["enum"] == ["client_credentials", "password", "refresh_token"]
+    token = paths["/login/{tenant}/oauth2/v2.0/token"]["post"]["responses"]["200"]
+    assert token["content"]["application/json"]["schema"]["$ref"].endswith("/TokenResponse")
+    error = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schemas[error.rpartition("/")[2]]["properties"]
+    assert {
+        "error",
+        "error_description",
+        "error_codes",
+        "timestamp",
+        "trace_id",
+        "correlation_id",
+        "pcsim_explain",
+    } <= set(fields)
+    assert "security" not in spec and "securitySchemes" not in spec.get("components", {})
+    assert client.get("/docs/login/").status_code == 200

@@ -14,11 +14,14 @@ world of the fuzzer's own (``fuzz``, re-created whenever a fuzzed DELETE removed
 
 To keep path parameters from being random strings only (all 404s), a share of the generated cases swap in
 ids that exist in the default world (Contoso, Woodgrove's Azure subscription, Contoso's GDAP relationship with
-Northwind, Exchange's health and incident EX1001, the fuzzer's world). No operation is excluded; the coverage
+Northwind, Exchange's health and incident EX1001, the fuzzer's world, Contoso's sign-in endpoint, Northwind's
+admin); likewise a share of the token requests sign in for real (each grant). No operation is excluded; the coverage
 phase tries one unexpected method (TRACE) per path rather than every one, to stay within about a minute.
 """
 
 from __future__ import annotations
+
+import functools
 
 import hypothesis
 import schemathesis
@@ -61,7 +64,7 @@ SCHEMAS = {
             }
         ),
     )
-    for surface in ("partnercenter", "graph", "azure", "m365admin", "sim")
+    for surface in ("login", "partnercenter", "graph", "azure", "m365admin", "sim")
 }
 
 _tokens: dict[str, str] = {}
@@ -103,6 +106,8 @@ KNOWN = {
     "world_id": [FUZZ_WORLD],
     "locale": ["en-US"],
     "workload": ["azure", "microsoft365"],
+    "tenant": ["contoso.onmicrosoft.com", ids.tenant_id("northwind"), "organizations"],
+    "upn": [NORTHWIND],
 }
 
 
@@ -124,6 +129,43 @@ def _without_auxiliary_token(headers: dict | None) -> st.SearchStrategy:
     return st.sampled_from([headers, {k: v for k, v in headers.items() if k != "x-ms-authorization-auxiliary"}])
 
 
+@functools.cache
+def _sign_in_forms() -> list[dict]:
+    """Token requests that succeed in some tenant: each grant (a refresh token from a first sign-in)."""
+    password = {
+        "grant_type": "password",
+        "client_id": CLI_CLIENT_ID,
+        "username": NORTHWIND,
+        "password": PASSWORD,
+        "scope": f"{GRAPH_SCOPE} openid profile offline_access",
+        "client_info": "1",
+    }
+    response = APP.test_client().post("/login/organizations/oauth2/v2.0/token", data=password)
+    assert response.status_code == 200, response.get_json()
+    return [
+        password,
+        {
+            "grant_type": "client_credentials",
+            "client_id": ids.app_id("northwind", "psa"),
+            "client_secret": "Pcsim-App-Secret-1!",
+            "scope": GRAPH_SCOPE,
+        },
+        {
+            "grant_type": "refresh_token",
+            "client_id": CLI_CLIENT_ID,
+            "refresh_token": response.get_json()["refresh_token"],
+        },
+    ]
+
+
+def _signing_in(context, body) -> st.SearchStrategy:
+    """Generated token requests are refused at once (no such client...): a share of them sign in for real."""
+    if not context.operation.path.endswith("/oauth2/v2.0/token"):
+        return st.just(body)
+    return st.one_of(st.just(body), st.sampled_from(_sign_in_forms()))
+
+
+SCHEMAS["login"].hook("flatmap_body")(_signing_in)
 for _schema in SCHEMAS.values():
     _schema.hook("flatmap_path_parameters")(lambda context, path_parameters: _known_path_parameters(path_parameters))
     _schema.hook("flatmap_headers")(lambda context, headers: _without_auxiliary_token(headers))
@@ -137,6 +179,8 @@ def _check(surface: str, case) -> None:
         if world == FUZZ_WORLD:
             _ensure_fuzz_world()
         headers = None
+    elif surface == "login":
+        headers = None  # signing in takes no token
     else:
         key = "graph-health" if "/admin/serviceAnnouncement/" in case.path else surface
         headers = {"Authorization": f"Bearer {_token(key)}"}
@@ -151,6 +195,12 @@ _SETTINGS = hypothesis.settings(
     suppress_health_check=list(HealthCheck),
     print_blob=False,
 )
+
+
+@SCHEMAS["login"].parametrize()
+@_SETTINGS
+def test_login(case):
+    _check("login", case)
 
 
 @SCHEMAS["partnercenter"].parametrize()

@@ -81,19 +81,18 @@ def make_api(
 
 def mount(
     app,
-    document: Document,
+    document: Document | None,
     blueprint: flask_smorest.Blueprint,
     prefix: str,
     cloud: str = "public",
     name: str | None = None,
-    documented: bool = True,
 ) -> None:
-    """Register ``blueprint`` at ``prefix`` for ``cloud``; the public cloud's copy is the one documented (unless
-    ``documented`` is false: another path to the same routes)."""
+    """Register ``blueprint`` at ``prefix`` for ``cloud``; the public cloud's copy is the one documented
+    (``document`` None: a copy documented nowhere, such as the sign-in surface's second public mount)."""
     name = name or blueprint.name
     app.register_blueprint(blueprint, url_prefix=prefix, name=name)
     CLOUD_OF_BLUEPRINT[name] = cloud
-    if documented and cloud == "public" and (blueprint, prefix) not in document.blueprints:
+    if document is not None and cloud == "public" and (blueprint, prefix) not in document.blueprints:
         document.blueprints[:] = [(b, p) for b, p in document.blueprints if p != prefix] + [(blueprint, prefix)]
 
 

@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, request
+from flask import request
 
 from ...auth.tokens import OAuthError, parse_scope
-from ...domain.catalog import CLOUD_PREFIX
 from ...store import queries
 from .. import context as ctx
+from ..openapi import Blueprint, cloud, make_api, mount, mount_per_cloud
+from . import schemas
+from .exceptions import render
 
 META_TENANTS = {"common", "organizations", "consumers"}
 
 
-def _tenant(ref: str, cloud: str):
-    """The tenant in the path, None for common/organizations, or AADSTS90002."""
+def _tenant(ref: str):
+    """The tenant in the path, None for common/organizations, or AADSTS90002 (also for another cloud's tenant)."""
     if ref.lower() in META_TENANTS:
         return None
     tenant = queries.tenant_by_ref(ctx.session(), ctx.world().id, ref)
-    if tenant is None or tenant.cloud != cloud:
-        where = "" if tenant is None else f" in the {cloud} cloud's sign-in endpoint (R14)"
+    if tenant is None or tenant.cloud != cloud():
+        where = "" if tenant is None else f" in the {cloud()} cloud's sign-in endpoint (R14)"
         raise OAuthError(
             "invalid_request",
             90002,
@@ -34,23 +36,21 @@ def _tenant(ref: str, cloud: str):
     return tenant
 
 
-bp = Blueprint("login", __name__)
-MOUNTS: dict[str, tuple[str, str]] = {}  # registered blueprint name -> (cloud, path prefix)
-
-
-def mount() -> tuple[str, str]:
-    """(cloud, path prefix) of the copy of the sign-in surface serving this request."""
-    return MOUNTS[request.blueprint]
+bp = Blueprint(
+    "login", __name__, description="Entra ID: OpenID configuration, signing keys, token endpoint, user realm discovery."
+)
 
 
 def base() -> str:
-    return request.url_root.rstrip("/") + mount()[1]
+    """The root of the copy of the sign-in surface serving this request (``/login``, ``/usgov/login`` or ``""``)."""
+    return request.url_root.rstrip("/") + str(request.url_rule).partition("/<tenant>/")[0]
 
 
 @bp.get("/<tenant>/v2.0/.well-known/openid-configuration")
+@bp.response(200, schemas.OpenIdConfiguration)
 def openid_configuration(tenant):
-    cloud = mount()[0]
-    t = _tenant(tenant, cloud)
+    """The tenant's OpenID configuration (``tenant``: an id, a domain, ``common`` or ``organizations``)."""
+    t = _tenant(tenant)
     tid = t.id if t else "{tenantid}"
     # As Entra ID does: the endpoints name the tenant by its id, however the caller named it.
     root = f"{base()}/{t.id if t else tenant}"
@@ -90,18 +90,22 @@ def openid_configuration(tenant):
         "tenant_region_scope": "NA",
         "cloud_instance_name": "pcsim.local",
         "cloud_graph_host_name": "graph.windows.net",
-        "msgraph_host": "graph.microsoft.com" if cloud == "public" else "graph.microsoft.us",
+        "msgraph_host": "graph.microsoft.com" if cloud() == "public" else "graph.microsoft.us",
     }
 
 
 @bp.get("/<tenant>/discovery/v2.0/keys")
+@bp.response(200, schemas.JsonWebKeySet)
 def jwks(tenant):
-    _tenant(tenant, mount()[0])
+    """The public keys that sign pcsim's tokens."""
+    _tenant(tenant)
     return ctx.pcsim().keys.jwks()
 
 
 @bp.route("/<tenant>/oauth2/v2.0/authorize", methods=["GET", "POST"])
+@bp.alt_response(400, schema=schemas.EntraError, description="Always: unsupported_response_type (AADSTS70003)")
 def authorize(tenant):
+    """Interactive sign-in, which pcsim does not offer: use the token endpoint."""
     raise OAuthError(
         "unsupported_response_type",
         70003,
@@ -114,20 +118,21 @@ def _missing(name: str) -> OAuthError:
     return OAuthError("invalid_request", 900144, f"The request body must contain the following parameter: '{name}'.")
 
 
-def _client() -> tuple[str, str]:
+def _client(form: dict) -> tuple[str, str]:
     """(client id, client secret) from the form, or from HTTP Basic authentication."""
-    form = request.form
     client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("basic "):
         try:
             client_id, _, client_secret = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
         except ValueError:  # binascii.Error, UnicodeDecodeError
-            raise OAuthError("invalid_client", 7000216, "The Authorization header is not valid Basic auth.", 401)
+            raise OAuthError(
+                "invalid_client", 7000216, "The Authorization header is not valid Basic auth.", 401
+            ) from None
     return client_id, client_secret
 
 
-def _client_credentials(ref: str, t, client_id: str, client_secret: str):
+def _client_credentials(form: dict, ref: str, t, client_id: str, client_secret: str):
     if t is None:
         raise OAuthError(
             "invalid_request",
@@ -135,15 +140,13 @@ def _client_credentials(ref: str, t, client_id: str, client_secret: str):
             f"Specified tenant identifier '{ref}' is neither a valid DNS "
             "name, nor a valid external domain: app-only tokens need a tenant.",
         )
-    form = request.form
     scope = parse_scope(form.get("scope"), form.get("resource"))
     return ctx.pcsim().tokens.client_credentials(
         ctx.session(), ctx.world().id, t, client_id, client_secret, scope, ctx.now()
     )
 
 
-def _password(ref: str, t, client_id: str, client_secret: str):
-    form = request.form
+def _password(form: dict, ref: str, t, client_id: str, client_secret: str):
     for required in ("username", "password"):
         if not form.get(required):
             raise _missing(required)
@@ -161,8 +164,7 @@ def _password(ref: str, t, client_id: str, client_secret: str):
     )
 
 
-def _refresh_token(ref: str, t, client_id: str, client_secret: str):
-    form = request.form
+def _refresh_token(form: dict, ref: str, t, client_id: str, client_secret: str):
     if not form.get("refresh_token"):
         raise _missing("refresh_token")
     words = [w for w in (form.get("scope") or "").split() if w not in ("openid", "profile", "offline_access")]
@@ -183,10 +185,15 @@ GRANTS = {"client_credentials": _client_credentials, "password": _password, "ref
 
 
 @bp.post("/<tenant>/oauth2/v2.0/token")
-def token(tenant):
-    t = _tenant(tenant, mount()[0])
-    client_id, client_secret = _client()
-    grant = request.form.get("grant_type")
+@bp.arguments(schemas.TokenRequest, location="form")
+@bp.response(200, schemas.TokenResponse)
+def token(form, tenant):
+    """A token: client_credentials in the app's tenant; password (ROPC) or refresh_token for a user, in the
+    user's home tenant (``common``, ``organizations``) or, for a partner's user, in a customer tenant through an
+    active GDAP relationship (R5), with the roles it grants."""
+    t = _tenant(tenant)
+    client_id, client_secret = _client(form)
+    grant = form.get("grant_type")
     if not grant:
         raise _missing("grant_type")
     if not client_id:
@@ -198,11 +205,13 @@ def token(tenant):
             f"The app requested an unsupported grant type '{grant}'. pcsim supports client_credentials, "
             "password and refresh_token.",
         )
-    return GRANTS[grant](tenant, t, client_id, client_secret)
+    return GRANTS[grant](form, tenant, t, client_id, client_secret)
 
 
 @bp.get("/common/userrealm/<path:upn>")
+@bp.response(200, schemas.UserRealm)
 def user_realm(upn):
+    """MSAL's user realm discovery for a username (``?api-version=1.0``), answered at the root as well."""
     domain = upn.rpartition("@")[2].lower()
     tenant = queries.tenant_by_ref(ctx.session(), ctx.world().id, domain) if domain else None
     if tenant is None:
@@ -216,21 +225,25 @@ def user_realm(upn):
     }
 
 
-def _mount(app, name: str, cloud: str, prefix: str) -> None:
-    app.register_blueprint(bp, url_prefix=prefix, name=name)
-    MOUNTS[name] = (cloud, prefix)
-
-
 def register(app) -> list:
-    """Mount the sign-in surface for each cloud; returns (path prefix, error renderer) pairs."""
-    from .exceptions import render
-
+    """Mount the sign-in surface for each cloud, and at the root for the public cloud (undocumented: the same
+    routes); returns (path prefix, error renderer) pairs."""
     app.register_error_handler(OAuthError, render)
-    prefixes = []
-    for cloud, cloud_prefix in CLOUD_PREFIX.items():
-        prefix = f"{cloud_prefix}/login"
-        _mount(app, f"login_{cloud}", cloud, prefix)
-        prefixes.append((prefix, render))
+    document = make_api(
+        app,
+        "login",
+        "Entra ID sign-in (pcsim)",
+        "Entra ID (Microsoft identity platform v2.0) as pcsim imitates it: OpenID configuration, "
+        "signing keys, the token endpoint (client_credentials, password and refresh_token grants) "
+        "and MSAL's user realm discovery. Served at /login/{tenant}/..., /usgov/login/{tenant}/... "
+        "(US Government) and, for the public cloud, at the root (/{tenant}/..., for "
+        "authority=https://host:port). No token needed; errors in Entra's OAuth2 body with AADSTS "
+        "codes.",
+        version="v2.0",
+        error_schema=schemas.EntraError,
+        bearer=False,
+    )
+    prefixes = mount_per_cloud(app, document, bp, "/login", render)
     # Root mount (public cloud): authority=https://host:port, and MSAL's user realm discovery.
-    _mount(app, "login_root", "public", "")
+    mount(app, None, bp, "", "public", f"{bp.name}_root")
     return prefixes

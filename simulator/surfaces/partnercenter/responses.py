@@ -251,5 +251,5 @@ def register(app) -> list:
     prefixes = mount_per_cloud(app, api, bp, "/partnercenter/v1", render)
     # Partner Center's links are relative to its host (``"uri": "/v1/customers?..."``): the public cloud's routes
     # are served at /v1 too, so a link followed from pcsim's root works as well as from its Partner Center root.
-    mount(app, api, bp, "/v1", "public", name=f"{bp.name}_root", documented=False)
+    mount(app, None, bp, "/v1", "public", name=f"{bp.name}_root")
     return [*prefixes, ("/v1", render)]
