@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test system-deps screenshots bench clean
+.PHONY: serve test lint system-deps screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,14 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/pcsim serve $(ARGS)
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -n auto $(ARGS)
+
+# ruff (lint and format, the whole tree) and mypy (the domain, the application layer: pyproject.toml [tool.mypy]).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Debian packages that tests need, installed here and never from inside pytest (which skips, and says why, the
 # tests whose package is missing): Chromium for the browser tests (tests/ui_browser_setup.py), PostgreSQL for

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from .access import EffectiveRoles
@@ -79,7 +80,7 @@ def _names(role_ids) -> str:
 SUPPORT_ROLE_NAMES = _names(SUPPORT_ROLE_IDS)
 
 
-def check_relationship(d: Decision, partner_name: str, relationship_types: set[str]) -> None:
+def check_relationship(d: Decision, partner_name: str, relationship_types: AbstractSet[str]) -> None:
     """R1: advisor, indirect reseller, direct provider or indirect provider of the customer."""
     d.require(
         "R1",
@@ -172,7 +173,7 @@ def check_marketplace(d: Decision, product: Product | None) -> None:
     )
 
 
-def check_contact_is_partners(d: Decision, rule: str, emails: list[str], customer_domains: set[str]) -> None:
+def check_contact_is_partners(d: Decision, rule: str, emails: list[str], customer_domains: AbstractSet[str]) -> None:
     """R8/R9: the contact details are the partner's, never the customer's."""
     theirs = [e for e in emails if e and e.rpartition("@")[2].lower() in customer_domains]
     d.require(
@@ -238,7 +239,7 @@ def check_azure_on_behalf(d: Decision, caller: Caller, gdap: EffectiveRoles | No
 
 
 def check_non_technical(
-    d: Decision, caller: Caller, sub: AzureSubscriptionFacts, service_id: str, relationship_types: set[str]
+    d: Decision, caller: Caller, sub: AzureSubscriptionFacts, service_id: str, relationship_types: AbstractSet[str]
 ) -> None:
     """R6: billing, subscription management and quota tickets only by the subscription's provider."""
     kind = NON_TECHNICAL_SERVICES.get(service_id)

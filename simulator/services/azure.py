@@ -123,7 +123,7 @@ def _gdap(scope: Scope, principal: Principal, caller: rules.Caller):
 
 
 def _rbac(scope: Scope, principal: Principal, subscription_id: str) -> list[dict]:
-    return queries.rbac_assignments_for(scope.db, scope.world_id, subscription_id, principal_id(principal))
+    return list(queries.rbac_assignments_for(scope.db, scope.world_id, subscription_id, principal_id(principal)))
 
 
 def _sees(scope: Scope, principal: Principal, subscription_id: str) -> bool:
@@ -157,7 +157,9 @@ def get_subscription(scope: Scope, principal: Principal, subscription_id: str) -
             f"authorization to perform action '{READ_SUBSCRIPTION}' over scope '/subscriptions/{sub.id}' or "
             "the scope is invalid."
         )
-    return store.subscription(scope.db, scope.world_id, sub.id)
+    found = store.subscription(scope.db, scope.world_id, sub.id)
+    assert found is not None  # _azure_subscription found it
+    return found
 
 
 # --- the support catalogue -----------------------------------------------------------------------------------

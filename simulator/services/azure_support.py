@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..domain import support as rules
 from ..domain import tickets as ticket_rules
@@ -59,7 +61,7 @@ class ListQuery:
     """A list's ``$filter`` clauses, (field in lower case, operator, value: a datetime for a date field, else the
     text), and its page (``start``, ``top``)."""
 
-    filters: list[tuple[str, str, object]]
+    filters: list[tuple[str, str, Any]]  # Any: a datetime or a text, by the field
     start: int
     top: int
 
@@ -266,7 +268,9 @@ def _check_filing(scope: Scope, where: SupportScope, service: AzureService, data
     return given or (rules.CSP_SUPPORT_PLAN if facts.channel == "csp" else "Basic")
 
 
-def _scope_facts(scope: Scope, where: SupportScope, relationship_types: set[str]) -> rules.AzureSubscriptionFacts:
+def _scope_facts(
+    scope: Scope, where: SupportScope, relationship_types: AbstractSet[str]
+) -> rules.AzureSubscriptionFacts:
     """The subscription's facts, or for a tenant-level ticket the tenant's: its provider is the caller when the
     caller's partner is a (direct or indirect) provider of the customer."""
     if where.sub is not None:

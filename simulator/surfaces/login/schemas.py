@@ -69,8 +69,8 @@ class TokenRequest(Schema):
         metadata={
             "enum": GRANT_TYPES,
             "description": (
-                "client_credentials (an app's own token), password (ROPC: a user's) or refresh_token. Required; another "
-                "grant answers unsupported_grant_type."
+                "client_credentials (an app's own token), password (ROPC: a user's) or refresh_token. Required; "
+                "another grant answers unsupported_grant_type."
             ),
         }
     )
