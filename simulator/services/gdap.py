@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import gdap as rules
-from ..domain.access import GdapRelationshipFacts, effective_status
+from ..domain.access import effective_status
 from ..domain.catalog import GLOBAL_ADMINISTRATOR
 from ..domain.errors import Conflict, Invalid, NotFound
 from ..store import graph as store
@@ -66,17 +66,7 @@ def _partner(p: Principal, write: bool = False) -> Principal:
 
 
 def _status(r: GdapRelationship, now: datetime) -> tuple[str, datetime | None]:
-    facts = GdapRelationshipFacts(
-        r.id,
-        r.display_name,
-        r.partner_id,
-        r.customer_id,
-        r.status,
-        r.end_at,
-        r.auto_extend_duration,
-        frozenset(r.roles),
-    )
-    return effective_status(facts, now)
+    return effective_status(queries.relationship_facts(r), now)
 
 
 def _customer_name(s: Scope, customer_id: str | None) -> str | None:

@@ -152,19 +152,21 @@ def _load_gdap_facts(session: Session, world: str, partner_id: str, customer_id:
         by_rel.setdefault(a.relationship_id, []).append(
             AccessAssignmentFacts(a.id, a.group_id, group_name or a.group_id, frozenset(a.roles), a.status)
         )
-    return tuple(
-        GdapRelationshipFacts(
-            r.id,
-            r.display_name,
-            r.partner_id,
-            r.customer_id,
-            r.status,
-            r.end_at,
-            r.auto_extend_duration,
-            frozenset(r.roles),
-            tuple(by_rel.get(r.id, ())),
-        )
-        for r in rels
+    return tuple(relationship_facts(r, tuple(by_rel.get(r.id, ()))) for r in rels)
+
+
+def relationship_facts(r, assignments: tuple[AccessAssignmentFacts, ...] = ()) -> GdapRelationshipFacts:
+    """A GDAP relationship row (or view) as the domain's facts."""
+    return GdapRelationshipFacts(
+        r.id,
+        r.display_name,
+        r.partner_id,
+        r.customer_id,
+        r.status,
+        r.end_at,
+        r.auto_extend_duration,
+        frozenset(r.roles),
+        assignments,
     )
 
 
