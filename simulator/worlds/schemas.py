@@ -367,6 +367,10 @@ def _schema_loader(schema_cls: type[Schema], in_place: bool) -> Callable[[Any], 
     return load
 
 
+# Fields whose loading is "a str, then the field's validators" (Email and URL add theirs as validators).
+PLAIN_TEXT_FIELDS = (fields.String, fields.Email, fields.URL, Key)
+
+
 def _field_loader(name: str, field: fields.Field, in_place: bool) -> Callable[[Any], Any]:
     valid = _predicate(field.validators)
 
@@ -379,7 +383,7 @@ def _field_loader(name: str, field: fields.Field, in_place: bool) -> Callable[[A
     if getattr(field, "pre_load", None) or getattr(field, "post_load", None):
         return generic
     kind = type(field)
-    if kind._deserialize is fields.String._deserialize:  # String, Email, URL, Key: the validators differ
+    if kind in PLAIN_TEXT_FIELDS:  # a text checked by its validators alone
         accept = str
     elif kind is fields.Integer:
         accept = int
