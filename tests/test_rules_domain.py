@@ -823,3 +823,13 @@ def test_status_a_client_may_set(current, wanted, outcome):
 )
 def test_partner_center_severity(stored, shown):
     assert tickets.pc_severity(stored) == shown
+
+
+def test_r14_a_tenant_is_found_only_at_its_own_clouds_endpoints():
+    from simulator.domain import catalog
+    from simulator.domain.errors import NotFound
+
+    catalog.check_same_cloud("contoso.onmicrosoft.com", "public", "public")
+    with pytest.raises(NotFound) as refused:
+        catalog.check_same_cloud("humongousgov.onmicrosoft.us", "usgov", "public")
+    assert refused.value.rule == "R14" and refused.value.status == 404

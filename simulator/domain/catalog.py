@@ -135,3 +135,15 @@ def resource_for(audience: str) -> tuple[str, str, str] | None:
             if aud.rstrip("/") == wanted:
                 return cloud, surface, aud
     return None
+
+
+def check_same_cloud(tenant_ref: str, tenant_cloud: str, served_cloud: str) -> None:
+    """R14: a tenant is served (signs in, is found) only at its own cloud's endpoints."""
+    from .errors import NotFound
+
+    if tenant_cloud != served_cloud:
+        raise NotFound(
+            f"Tenant '{tenant_ref}' belongs to the {tenant_cloud} cloud, not to the {served_cloud} cloud's "
+            "endpoints (R14).",
+            rule="R14",
+        )

@@ -11,6 +11,8 @@ import base64
 from flask import request
 
 from ...auth.tokens import OAuthError, parse_scope
+from ...domain.errors import NotFound
+from ...services import sign_in
 from ...store import queries
 from .. import context as ctx
 from ..openapi import Blueprint, cloud, make_api, mount, mount_per_cloud
@@ -24,16 +26,16 @@ def _tenant(ref: str):
     """The tenant in the path, None for common/organizations, or AADSTS90002 (also for another cloud's tenant)."""
     if ref.lower() in META_TENANTS:
         return None
-    tenant = queries.tenant_by_ref(ctx.session(), ctx.world().id, ref)
-    if tenant is None or tenant.cloud != cloud():
-        where = "" if tenant is None else f" in the {cloud()} cloud's sign-in endpoint (R14)"
+    try:
+        return sign_in.tenant(ctx.scope(), ref)
+    except NotFound as exc:
+        where = f" in the {cloud()} cloud's sign-in endpoint (R14)" if exc.rule == "R14" else ""
         raise OAuthError(
             "invalid_request",
             90002,
             f"Tenant '{ref}' not found{where}. Check to make sure you have the correct tenant ID and are "
             "signing into the correct cloud.",
-        )
-    return tenant
+        ) from None
 
 
 bp = Blueprint(
