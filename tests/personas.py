@@ -1,4 +1,4 @@
-"""The default world's fixed personas (../shared/design.md), as tests name them."""
+"""The default world's fixed personas (fixtures/README.md, docs/rules.md), as tests name them."""
 
 from simulator.domain.catalog import AZURE_CLI_CLIENT_ID, ENTRA_ROLES
 from simulator.worlds import ids
