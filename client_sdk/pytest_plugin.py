@@ -5,7 +5,8 @@ Fixtures:
 - ``pcsim_server`` (session): the base URL of a pcsim server: ``--pcsim-url`` if given, else an in-process
   server (``simulator.create_app(frozen_clock=True)``, in-memory database, on a free port) started once per
   test process (each pytest-xdist worker has its own).
-- ``pcsim`` (session): a :class:`client_sdk.sim.Sim` on that server.
+- ``pcsim`` (session): a :class:`client_sdk.sim.Sim` on that server (sending ``--pcsim-secret``, else
+  ``PCSIM_CONTROL_SECRET``: the control secret of a server listening beyond loopback).
 - ``pcsim_world`` (function): a fresh :class:`client_sdk.sim.World` per test, clock frozen, deleted after the
   test. ``@pytest.mark.pcsim_scenario("name-or-path")`` picks its scenario (a relative path is looked up
   next to the test file, then in the rootdir); ``@pytest.mark.pcsim_world(seed=..., frozen=..., fixture=...,
@@ -41,6 +42,14 @@ def pytest_addoption(parser):
         help="base URL of a running pcsim server to create the tests' worlds on (default: start an "
         "in-process server per test process)",
     )
+    group.addoption(
+        "--pcsim-secret",
+        dest="pcsim_secret",
+        default=None,
+        metavar="SECRET",
+        help="the control secret of the --pcsim-url server, if it listens beyond loopback (default: "
+        "PCSIM_CONTROL_SECRET)",
+    )
 
 
 def pytest_configure(config):
@@ -69,7 +78,7 @@ def pcsim_server(request):
     except ImportError as exc:  # only the SDK is installed: a server must be given
         raise pytest.UsageError(f"pcsim: cannot start an in-process server ({exc}); pass --pcsim-url") from exc
     # An in-memory database: a test server never writes into the database PCSIM_DATABASE_URL names.
-    app = create_app(database_url="sqlite://", frozen_clock=True)
+    app = create_app(database_url="sqlite://", frozen_clock=True, host="127.0.0.1")  # loopback: no secret
     server = start_server(app)
     try:
         yield server.url
@@ -78,11 +87,12 @@ def pcsim_server(request):
 
 
 @pytest.fixture(scope="session")
-def pcsim(pcsim_server):
-    """The control plane of the pcsim server: a :class:`client_sdk.sim.Sim`."""
+def pcsim(request, pcsim_server):
+    """The control plane of the pcsim server: a :class:`client_sdk.sim.Sim` (with ``--pcsim-secret``, else
+    ``PCSIM_CONTROL_SECRET``, as the control secret of a server listening beyond loopback)."""
     from .sim import Sim
 
-    sim = Sim(pcsim_server)
+    sim = Sim(pcsim_server, secret=request.config.getoption("pcsim_secret"))
     yield sim
     sim.close()
 

@@ -12,12 +12,14 @@ world edits.
         print(world.explain(entry["requestId"], text=True))
     world.delete()
 
-Plain ``requests``, no token (the control plane is a local test tool). An error answer raises
+Plain ``requests``, no token (the control plane is a local test tool); a server bound beyond loopback asks for
+its control secret, which ``Sim`` sends (``secret=``, default ``PCSIM_CONTROL_SECRET``). An error answer raises
 :class:`SimError` with ``status``, ``code``, ``message`` and ``details``.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -25,6 +27,9 @@ from urllib.parse import quote
 import requests
 
 from .errors import PcsimError
+
+SECRET_HEADER = "X-Pcsim-Secret"  # simulator/surfaces/exposure.py
+SECRET_ENVIRONMENT = "PCSIM_CONTROL_SECRET"
 
 __all__ = ["Sim", "World", "Clock", "SimError", "duration_text", "datetime_text"]
 
@@ -124,13 +129,18 @@ _FAULT_FIELDS = {"retry_after": "retryAfter", "latency_ms": "latencyMs"}
 class Sim:
     """The control plane of the pcsim server at ``base_url`` (``http://127.0.0.1:8080``)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30, verify: bool | str = True):
+    def __init__(self, base_url: str, *, timeout: float = 30, verify: bool | str = True, secret: str | None = None):
+        """``secret``: the server's control secret (default: ``PCSIM_CONTROL_SECRET``), sent as the
+        ``X-Pcsim-Secret`` header; a server bound beyond loopback asks for it (on loopback none is needed)."""
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.verify = verify
         self.session = requests.Session()
         self.session.verify = verify
         self.session.headers["Accept"] = "application/json"
+        secret = secret if secret is not None else os.environ.get(SECRET_ENVIRONMENT)
+        if secret:
+            self.session.headers[SECRET_HEADER] = secret
 
     def __repr__(self) -> str:
         return f"<pcsim Sim {self.base_url!r}>"

@@ -53,6 +53,9 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 def _build_app(config: Config) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    from .surfaces import exposure
+
+    exposure.settle(config)  # off loopback: the control secret, made up unless given
     app.json.sort_keys = False
     store = Store(config.database_url)
     worlds = Worlds(store)
@@ -87,6 +90,7 @@ def _build_app(config: Config) -> Flask:
     app.register_error_handler(TokenRejected, render)
     app.register_error_handler(HTTPException, render)
     app.register_error_handler(FixtureInvalid, render)
+    app.before_request(exposure.guard)  # first: a refused request touches nothing
     app.before_request(hooks.before_request)
 
     @app.after_request

@@ -69,7 +69,12 @@ def _example(base: str, upn: str) -> str:
 @click.option("--tls", is_flag=True, help="Also serve HTTPS (local CA) on --tls-port, for the official Azure clients.")
 @click.option("--tls-port", type=int, default=None, help="HTTPS port (default: port + 363, i.e. 8443).")
 @click.option("--workers", type=int, default=None, help="Production mode: gunicorn with N worker processes.")
-def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, workers):
+@click.option(
+    "--control-secret",
+    default=None,
+    help="Off loopback, the secret the control plane and the UI ask for (PCSIM_CONTROL_SECRET; default: a new one).",
+)
+def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, workers, control_secret):
     """Start the simulator, loaded with the scenario."""
     started = time.perf_counter()
     # Importing pcsim and building the app allocate ~190k objects that live as long as the process: collecting
@@ -84,7 +89,12 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
     from .store.db import _is_memory_sqlite
 
     config = Config.from_env(
-        host=host, port=port, database_url=database_url, scenario=scenario, frozen_clock=frozen_clock
+        host=host,
+        port=port,
+        database_url=database_url,
+        scenario=scenario,
+        frozen_clock=frozen_clock,
+        control_secret=control_secret,
     )
     tls_port = tls_port or config.port + 363
     tls_files = None
@@ -122,12 +132,9 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
     app = _create(create_app, config)
     gc.freeze()
     gc.enable()
-    threaded = not _is_memory_sqlite(config.database_url)
-    servers = [_listen(start_server, "--port", app, config.host, config.port, threaded=threaded)]
+    servers = [_listen(start_server, "--port", app, config.host, config.port)]
     if tls_files:
-        servers.append(
-            _listen(start_server, "--tls-port", app, config.host, tls_port, tls=tls_files, threaded=threaded)
-        )
+        servers.append(_listen(start_server, "--tls-port", app, config.host, tls_port, tls=tls_files))
     _banner(app, config, tls_files, tls_port, started)
     try:
         while True:
@@ -191,7 +198,7 @@ def _listen(start_server, option: str, app, host: str, port: int, **kwargs):
     """A server on ``port``, or a short account of why not (the port taken, the address not this machine's)."""
     import socket
 
-    try:  # werkzeug answers a taken port with its own message and exit: try the address first
+    try:  # the server would answer a taken port with a traceback: try the address first
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
@@ -221,26 +228,80 @@ def _example_user(app) -> str | None:
 
 
 def _banner(app, config: Config, tls_files, tls_port: int, started: float) -> None:
-    base = f"http://{config.host}:{config.port}"
+    from .store.db import _is_memory_sqlite
+    from .surfaces import exposure
+
+    database = config.database_url
+    if _is_memory_sqlite(database):
+        database = "an embedded SQLite database (a temporary file, removed at exit)"
     click.echo(
-        f"pcsim is serving scenario '{config.scenario}' on {config.database_url} "
-        f"(ready in {time.perf_counter() - started:.2f}s)"
+        f"pcsim is serving scenario '{config.scenario}' on {database} (ready in {time.perf_counter() - started:.2f}s)"
     )
-    click.echo(f"  HTTP   {base}")
+    hosts = _addresses(config.host)
+    base = f"http://{hosts[0]}:{config.port}"
+    for host in hosts:
+        click.echo(f"  HTTP   http://{host}:{config.port}")
     if tls_files:
         click.echo(
             f"  HTTPS  https://localhost:{tls_port}   (CA: {tls_files.ca_cert}; "
             f"export REQUESTS_CA_BUNDLE={tls_files.ca_cert})"
         )
     click.echo(f"  docs   {base}/docs")
+    secret = config.control_secret if exposure.secret_required(config) else None
+    link = f"?{exposure.LINK_PARAMETER}={secret}" if secret else ""
     click.echo(
-        f"  UI     {base}/ui/   (training: personas, Partner Center, Azure portal, Microsoft 365 admin, trainer)"
+        f"  UI     {base}/ui/{link}   (training: personas, Partner Center, Azure portal, Microsoft 365 admin, trainer)"
     )
+    if secret:
+        click.echo(
+            f"Listening beyond this machine: the control plane (/sim) and the UI ask for the control secret {secret}\n"
+            f"  (header {exposure.HEADER}; the SDK and the pytest plugin send {exposure.ENVIRONMENT}; the UI's "
+            "link above sets it in a browser). The surfaces keep their own sign-in."
+        )
     upn = _example_user(app)
     if upn:
         click.echo(f"Try it (as {upn}):")
         click.echo(_example(base, upn))
     sys.stdout.flush()
+
+
+def _addresses(host: str) -> list[str]:
+    """Hosts of the URLs a user can open for a server bound to ``host``: for any address (``0.0.0.0``, ``::``)
+    the loopback one, then this machine's name and its own addresses; else ``host`` itself."""
+    import socket
+
+    from .server import url_host
+
+    if host not in ("0.0.0.0", "::", ""):
+        return [url_host(host)]
+    found = [url_host(host), socket.gethostname()]
+    try:
+        found += [a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, type=socket.SOCK_STREAM)]
+    except OSError:  # a name this machine cannot resolve
+        pass
+    try:  # the address of the interface a packet to the outside would leave by (nothing is sent)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            found.append(probe.getsockname()[0])
+    except OSError:  # no route out
+        pass
+    shown = found[:1]
+    for address in found[1:]:
+        if ":" in address and host != "::":
+            continue  # an IPv6 address: not served on 0.0.0.0
+        value = f"[{address}]" if ":" in address else address
+        if value not in shown and not _is_loopback_address(address):
+            shown.append(value)
+    return shown
+
+
+def _is_loopback_address(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a name
+        return False
 
 
 @main.command()

@@ -12,6 +12,8 @@ from .store.db import DEFAULT_DATABASE_URL
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
     scenario: str = "default"  # a fixture name in fixtures/ or a path
+    # Off loopback, the control plane and the UI need it (simulator/surfaces/exposure.py); None: made up at start.
+    control_secret: str | None = None
     default_world: str = "default"
     frozen_clock: bool | None = None  # None: as the scenario says
     host: str = "127.0.0.1"
@@ -20,6 +22,7 @@ class Config:
     ENV = {
         "database_url": "PCSIM_DATABASE_URL",
         "scenario": "PCSIM_SCENARIO",
+        "control_secret": "PCSIM_CONTROL_SECRET",
         "host": "PCSIM_HOST",
         "port": "PCSIM_PORT",
         "frozen_clock": "PCSIM_FROZEN_CLOCK",

@@ -1,49 +1,97 @@
-"""Running the app: werkzeug servers in threads (plain HTTP and HTTPS side by side), or gunicorn workers."""
+"""Running the app: cheroot (a multi-threaded HTTP/1.1 WSGI server) in a thread of this process, plain HTTP and
+HTTPS side by side; or gunicorn workers (``--workers``)."""
 
 from __future__ import annotations
 
 import gc
 import os
-import ssl
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.http import HTTP_STATUS_CODES
 
 if TYPE_CHECKING:
+    from cheroot.wsgi import Server
+
     from .tls import TlsFiles
+
+THREADS = 16  # requests served at once by one in-process server (keep-alive connections wait without a thread)
+SHUTDOWN_WAIT = 2  # seconds stop() lets the requests under way finish
 
 
 @dataclass
 class RunningServer:
-    server: BaseWSGIServer
+    server: Server
     thread: threading.Thread
     url: str
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
         self.thread.join(timeout=5)
 
 
 def start_server(
     app, host: str = "127.0.0.1", port: int = 0, tls: TlsFiles | None = None, threaded: bool = True
 ) -> RunningServer:
-    """Serve ``app`` on a background thread; ``port=0`` picks a free port. Returns the base URL."""
-    context = None
-    if tls is not None:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(tls.cert, tls.key)
-    server = make_server(host, port, app, threaded=threaded, ssl_context=context)
-    # A short poll interval: stopping a server (every test that starts one) then takes milliseconds.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"pcsim-{server.port}", daemon=True
+    """Serve ``app`` on a background thread (a pool of ``THREADS`` request threads; one if not ``threaded``);
+    ``port=0`` picks a free port. Returns the base URL: one a client can open (``127.0.0.1`` for ``0.0.0.0``)."""
+    from cheroot.wsgi import Server
+
+    server = Server(
+        (host, port),
+        with_reason_phrases(app),
+        numthreads=THREADS if threaded else 1,
+        server_name="pcsim",
+        shutdown_timeout=SHUTDOWN_WAIT,
     )
+    # How often the server's loop looks up from waiting on its connections (idle keep-alive ones expire, a stop is
+    # seen): stopping a server with a client still connected (every test that starts one) takes this long.
+    server.expiration_interval = 0.05
+    if tls is not None:
+        server.ssl_adapter = _tls_adapter(tls)
+    server.prepare()  # binds now: the port is known (and taken) when this returns
+    bound_port = server.bind_addr[1]
+    thread = threading.Thread(target=server.serve, name=f"pcsim-{bound_port}", daemon=True)
     thread.start()
     scheme = "https" if tls else "http"
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") and tls else host
-    return RunningServer(server, thread, f"{scheme}://{shown}:{server.port}")
+    return RunningServer(server, thread, f"{scheme}://{url_host(host, tls is not None)}:{bound_port}")
+
+
+def url_host(host: str, tls: bool = False) -> str:
+    """The host of a URL to reach a server bound to ``host``: an address for "any address" that a client can open
+    (the local CA's certificate names ``localhost``), IPv6 in brackets."""
+    if host in ("0.0.0.0", "127.0.0.1", "::", "::1", "") and tls:
+        return "localhost"
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def _tls_adapter(tls: TlsFiles):
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+    return BuiltinSSLAdapter(str(tls.cert), str(tls.key))
+
+
+def with_reason_phrases(app):
+    """``app`` answering with the usual reason phrases (``403 Forbidden``): werkzeug writes them upper-case
+    (``403 FORBIDDEN``), which clients such as the Azure CLI print as they are. A phrase of the app's own is
+    kept."""
+
+    def phrased(environ, start_response):
+        def start(status: str, headers, exc_info=None):
+            code, _, reason = status.partition(" ")
+            phrase = HTTP_STATUS_CODES.get(int(code)) if code.isdigit() else None
+            if phrase and reason == phrase.upper():
+                status = f"{code} {phrase}"
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return phrased
 
 
 def run_gunicorn(
@@ -64,7 +112,7 @@ def run_gunicorn(
         def load(self):
             app = app_factory()
             gc.freeze()  # the app lives as long as the worker: no collection need scan it again (see cli.serve)
-            return worker_tagged(app)
+            return worker_tagged(with_reason_phrases(app))
 
     PcsimGunicorn().run()
 

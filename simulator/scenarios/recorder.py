@@ -31,7 +31,7 @@ from werkzeug.wrappers import Request, Response
 from ..surfaces.hooks import surface_of as hooks_surface_of
 from ..worlds import ids
 from . import yamlio
-from .runner import DEFAULT_PASSWORD, rule_in_body
+from .runner import DEFAULT_PASSWORD, control_headers, rule_in_body
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length", "content-encoding"}
@@ -228,7 +228,11 @@ class Recorder:
         rule = rule_in_body(answer)
         if rule is None and request_id:  # a sign-in refusal: the journal names the rule
             try:
-                j = self.http.get(f"{self.target}/sim/worlds/{self.world_id}/explain/{request_id}", timeout=30)
+                j = self.http.get(
+                    f"{self.target}/sim/worlds/{self.world_id}/explain/{request_id}",
+                    headers=control_headers(),
+                    timeout=30,
+                )
                 rule = j.json().get("rule") if j.status_code == 200 else None
             except (requests.RequestException, ValueError):
                 rule = None
@@ -518,6 +522,7 @@ def record_session(url: str, output: str, *, host: str = "127.0.0.1", port: int 
 
     target = url.rstrip("/")
     http = requests.Session()
+    http.headers.update(control_headers())
     created = False
     try:
         if world_id:

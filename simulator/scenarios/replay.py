@@ -19,12 +19,10 @@ def pcsim_server(url: str | None) -> Iterator[str]:
     if url:
         yield url.rstrip("/")
         return
-    import logging
-
     from .. import create_app
     from ..server import start_server
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
-    server = start_server(create_app(), "127.0.0.1", 0, threaded=True)
+
+    server = start_server(create_app(host="127.0.0.1"), "127.0.0.1", 0, threaded=True)  # loopback: no secret
     try:
         yield server.url
     finally:

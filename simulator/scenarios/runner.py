@@ -21,6 +21,14 @@ MAX_RETRY_WAIT = 30.0      # seconds: the longest Retry-After a retrying call ho
 WORLD_TTL = 3600           # idle seconds before the server deletes a world a run left behind
 
 
+
+def control_headers() -> dict[str, str]:
+    """The control secret of a server listening beyond loopback (``PCSIM_CONTROL_SECRET``), as its header."""
+    import os
+
+    secret = os.environ.get("PCSIM_CONTROL_SECRET")
+    return {"X-Pcsim-Secret": secret} if secret else {}
+
 class StepFailed(Exception):
     """A step whose answer was not the expected one (or that could not run)."""
 
@@ -163,6 +171,7 @@ class _Run:
         self.runner, self.scenario = runner, scenario
         self.base = runner.base_url
         self.http = requests.Session()
+        self.http.headers.update(control_headers())
         self.world_id: str | None = None
         self.saved: dict[str, Any] = {}
         self.identity: dict | None = None

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,8 +30,7 @@ def _is_memory_sqlite(url: str) -> bool:
 
 def make_engine(url: str) -> Engine:
     if _is_memory_sqlite(url):
-        # One shared connection: every thread must see the same in-memory database.
-        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        return _temporary_file_engine()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": WRITE_LOCK_WAIT})
 
@@ -74,6 +77,24 @@ def _take_write_lock(dbapi_connection) -> None:
             time.sleep(WRITE_LOCK_POLL)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {int(WRITE_LOCK_WAIT * 1000)}")
+
+
+def _temporary_file_engine() -> Engine:
+    """The embedded default database (an in-memory URL): a SQLite file in a directory of its own, removed with the
+    engine (or at exit). Not one in-memory connection shared by every thread: that one holds a single transaction
+    at a time, so every request of a multi-threaded server would wait for the one before it to end. A file in WAL
+    mode gives each thread a connection of its own: reads run side by side on snapshots and only writes take
+    turns, as on any SQLite file. Its pages stay in the OS cache and nothing is synced to disk (a temporary
+    database need not survive a crash), so it costs about what memory does."""
+    directory = tempfile.mkdtemp(prefix="pcsim-")
+    engine = make_engine(f"sqlite:///{os.path.join(directory, 'pcsim.db')}")
+
+    @event.listens_for(engine, "connect")
+    def _unsynced(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    weakref.finalize(engine, shutil.rmtree, directory, ignore_errors=True)
+    return engine
 
 
 def _no_nul(value):
@@ -140,7 +161,7 @@ class Store:
         event.listen(self._sessions, "before_flush", facts.before_flush)
         event.listen(self._sessions, "do_orm_execute", facts.do_orm_execute)
         # A single shared in-memory connection cannot hold two transactions at once.
-        self._lock = threading.RLock() if _is_memory_sqlite(url) else None
+        self._lock = threading.RLock() if isinstance(self.engine.pool, StaticPool) else None
         with self.engine.begin() as connection:
             self.serialize(connection, "schema")  # servers starting at once on one new database
             Base.metadata.create_all(connection)

@@ -13,6 +13,7 @@ from flask import current_app
 
 from ...domain.catalog import AZURE_CLI_CLIENT_ID, CLOUD_PREFIX, RESOURCES
 from ...worlds.builder import DEFAULT_PASSWORD
+from .. import exposure
 
 SURFACE_RESOURCE = {"partnercenter": "partnercenter", "graph": "graph", "azure": "arm", "m365admin": "m365admin"}
 
@@ -47,11 +48,13 @@ class Backend:
         self.client = current_app.test_client()
         self._tokens: dict[tuple[str, str], Answer] = {}  # reused within a page, as any client caches them
 
-    def _open(self, *args, **kwargs):
+    def _open(self, path: str, **kwargs):
         # Served inside the page's own request: each call gets an application context (and so a ``g``: session,
         # request id, caller) of its own, as it would on the network.
+        if path.startswith("/sim/"):  # the control plane: with the server's secret, if it has one
+            kwargs["headers"] = {**kwargs.get("headers", {}), **exposure.control_headers()}
         with current_app.app_context():
-            return self.client.open(*args, **kwargs)
+            return self.client.open(path, **kwargs)
 
     def _path(self, path: str) -> str:
         return f"{self.prefix}{CLOUD_PREFIX[self.cloud]}{path}"
