@@ -69,7 +69,13 @@ def _example(base: str, upn: str) -> str:
 @click.option("--tls", is_flag=True, help="Also serve HTTPS (local CA) on --tls-port, for the official Azure clients.")
 @click.option("--tls-port", type=int, default=None, help="HTTPS port (default: port + 363, i.e. 8443).")
 @click.option("--workers", type=int, default=None, help="Production mode: gunicorn with N worker processes.")
-def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, workers):
+@click.option(
+    "--journal-retention",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Journal entries kept per world, the newest (PCSIM_JOURNAL_RETENTION, default 1000; 0: every entry).",
+)
+def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, workers, journal_retention):
     """Start the simulator, loaded with the scenario."""
     started = time.perf_counter()
     # Importing pcsim and building the app allocate ~190k objects that live as long as the process: collecting
@@ -84,7 +90,12 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
     from .store.db import _is_memory_sqlite
 
     config = Config.from_env(
-        host=host, port=port, database_url=database_url, scenario=scenario, frozen_clock=frozen_clock
+        host=host,
+        port=port,
+        database_url=database_url,
+        scenario=scenario,
+        frozen_clock=frozen_clock,
+        journal_retention=journal_retention,
     )
     tls_port = tls_port or config.port + 363
     tls_files = None
@@ -122,12 +133,11 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
     app = _create(create_app, config)
     gc.freeze()
     gc.enable()
-    threaded = not _is_memory_sqlite(config.database_url)
-    servers = [_listen(start_server, "--port", app, config.host, config.port, threaded=threaded)]
+    # Threaded on every database: requests to one in-memory database take turns for its connection, but no
+    # request holds it while it waits (a latency fault), so one world's slow answer never stalls another's.
+    servers = [_listen(start_server, "--port", app, config.host, config.port)]
     if tls_files:
-        servers.append(
-            _listen(start_server, "--tls-port", app, config.host, tls_port, tls=tls_files, threaded=threaded)
-        )
+        servers.append(_listen(start_server, "--tls-port", app, config.host, tls_port, tls=tls_files))
     _banner(app, config, tls_files, tls_port, started)
     try:
         while True:
