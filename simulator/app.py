@@ -11,7 +11,7 @@ from .auth.keys import KeyRing
 from .auth.tokens import TokenRejected, TokenService
 from .config import Config
 from .domain.errors import DomainError
-from .store import Store
+from .store import Store, WriteInReadTransaction
 from .worlds import FixtureInvalid, Worlds
 
 
@@ -45,19 +45,34 @@ class WorldPathMiddleware:
         return self.app(environ, start_response)
 
 
+class _App(Flask):
+    """Flask, with one more step: a view that read in a read transaction and then had to write, but could not
+    (another request wrote meanwhile, see :class:`~simulator.store.WriteInReadTransaction`), runs again once in
+    a write transaction. Only the view: the request's faults were applied once, before it."""
+
+    def dispatch_request(self):
+        try:
+            return super().dispatch_request()
+        except WriteInReadTransaction:
+            from .surfaces import context as ctx
+
+            ctx.again_as_write()
+            return super().dispatch_request()
+
+
 def create_app(config: Config | None = None, **overrides) -> Flask:
     """Build the app: ``create_app()`` reads the environment; keyword arguments override it."""
     return _build_app(config or Config.from_env(**overrides))
 
 
 def _build_app(config: Config) -> Flask:
-    app = Flask(__name__)
+    app = _App(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     from .surfaces import exposure
 
     exposure.settle(config)  # off loopback: the control secret, made up unless given
     app.json.sort_keys = False
-    store = Store(config.database_url)
+    store = Store(config.database_url, journal_retention=config.journal_retention)
     worlds = Worlds(store)
     keys = KeyRing(store)
     services = Services(config, store, worlds, keys, TokenService(keys, config.default_world))
@@ -66,7 +81,6 @@ def _build_app(config: Config) -> Flask:
     keys.load()
 
     from .surfaces import azure, docs, graph, hooks, login, m365admin, partnercenter, sim, ui
-    from .surfaces import context as ctx
 
     renderers = {}
     for surface in (login, partnercenter, graph, m365admin, azure, sim):
@@ -95,19 +109,20 @@ def _build_app(config: Config) -> Flask:
 
     @app.after_request
     def _finish_transaction(response):
-        """Commit the request's changes (roll them back on an error), then journal it in any case."""
-        if "db" not in g and not g.get("bookkeeping"):
-            response.headers["x-pcsim-request-id"] = hooks.pcsim_request_id()
-            return response
-        db = ctx.session()
-        g.pop("db", None)
-        try:
-            if response.status_code >= 400:
-                db.rollback()
-            hooks.after_request(response, db)
-            db.commit()
-        finally:
-            store.close_session(db)
+        """Commit the request's changes (roll them back on an error) and end its transaction; then journal it
+        in any case, in a short transaction of its own, before the answer goes out."""
+        db = g.pop("db", None)
+        if db is not None:
+            try:
+                if response.status_code >= 400:
+                    db.rollback()
+                db.commit()
+            finally:
+                store.close_session(db)
+        hooks.after_request(response)
+        if hooks.needs_journal():
+            with store.session() as journal:
+                hooks.journal(response, journal)
         return response
 
     @app.teardown_request

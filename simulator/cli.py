@@ -74,7 +74,13 @@ def _example(base: str, upn: str) -> str:
     default=None,
     help="Off loopback, the secret the control plane and the UI ask for (PCSIM_CONTROL_SECRET; default: a new one).",
 )
-def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, workers, control_secret):
+@click.option(
+    "--journal-retention",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Journal entries kept per world, the newest (PCSIM_JOURNAL_RETENTION, default 1000; 0: every entry).",
+)
+def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, workers, control_secret, journal_retention):
     """Start the simulator, loaded with the scenario."""
     started = time.perf_counter()
     # Importing pcsim and building the app allocate ~190k objects that live as long as the process: collecting
@@ -95,6 +101,7 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
         scenario=scenario,
         frozen_clock=frozen_clock,
         control_secret=control_secret,
+        journal_retention=journal_retention,
     )
     tls_port = tls_port or config.port + 363
     tls_files = None

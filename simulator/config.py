@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, fields
 
 from .store.db import DEFAULT_DATABASE_URL
+from .store.journal import DEFAULT_JOURNAL_RETENTION
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Config:
     frozen_clock: bool | None = None  # None: as the scenario says
     host: str = "127.0.0.1"
     port: int = 8080
+    journal_retention: int = DEFAULT_JOURNAL_RETENTION  # journal entries kept per world (0: every entry)
 
     ENV = {
         "database_url": "PCSIM_DATABASE_URL",
@@ -26,6 +28,7 @@ class Config:
         "host": "PCSIM_HOST",
         "port": "PCSIM_PORT",
         "frozen_clock": "PCSIM_FROZEN_CLOCK",
+        "journal_retention": "PCSIM_JOURNAL_RETENTION",
     }
 
     @classmethod
@@ -37,7 +40,7 @@ class Config:
                 raw = os.environ[env]
                 values[f.name] = (
                     int(raw)
-                    if f.name == "port"
+                    if f.name in ("port", "journal_retention")
                     else (raw.lower() in ("1", "true", "yes") if f.name == "frozen_clock" else raw)
                 )
         values.update({k: v for k, v in overrides.items() if v is not None})

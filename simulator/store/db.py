@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from . import facts
+from .journal import DEFAULT_JOURNAL_RETENTION, Journal
 from .models import DATA_TABLES, WORLD_TABLES, Base, World
 
 DEFAULT_DATABASE_URL = "sqlite://"
@@ -42,10 +43,25 @@ def make_engine(url: str) -> Engine:
             cursor.close()
             dbapi_connection.isolation_level = None  # we say BEGIN ourselves, below
 
+        @event.listens_for(engine, "handle_error")
+        def _read_not_upgraded(context):
+            connection = context.connection
+            if (
+                connection is not None
+                and connection.get_execution_options().get(READ_ONLY)
+                and isinstance(context.original_exception, sqlite3.OperationalError)
+                and "locked" in str(context.original_exception)
+            ):
+                raise WriteInReadTransaction(str(context.original_exception)) from context.original_exception
+
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection):
-            # Every request writes (its journal entry at least). Taking the write lock when the transaction
-            # begins makes workers queue for it instead of failing to upgrade a read lock.
+        def _begin(connection):
+            if connection.get_execution_options().get(READ_ONLY):
+                # A read: a deferred transaction, a snapshot of the WAL; it never takes the write lock.
+                connection.connection.dbapi_connection.execute("BEGIN")
+                return
+            # A write: the lock is taken when the transaction begins, so writers queue for it instead of
+            # failing to upgrade a read snapshot that another writer made stale (SQLITE_BUSY_SNAPSHOT).
             _take_write_lock(connection.connection.dbapi_connection)
 
         return engine
@@ -55,6 +71,13 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class WriteInReadTransaction(Exception):
+    """A read transaction wrote and SQLite could not make it a write one: another connection wrote since its
+    snapshot was taken (SQLITE_BUSY_SNAPSHOT), or held the lock too long. Its work is to be done again in a
+    write transaction (the app does so for a request: ``simulator/app.py``)."""
+
+
+READ_ONLY = "pcsim_read_only"  # execution option of a read session's connections (see Store.open_session)
 WRITE_LOCK_WAIT = 30.0  # seconds a transaction waits for SQLite's write lock before "database is locked"
 WRITE_LOCK_POLL = 0.0005  # seconds between two tries
 
@@ -153,13 +176,21 @@ def page_cache(connection, mib: int = 32) -> Iterator[None]:
 class Store:
     """Owns the engine; hands out sessions; creates, copies and deletes worlds."""
 
-    def __init__(self, url: str = DEFAULT_DATABASE_URL):
+    def __init__(self, url: str = DEFAULT_DATABASE_URL, journal_retention: int = DEFAULT_JOURNAL_RETENTION):
         self.url = url
         self.engine = make_engine(url)
         self.facts = facts.FactsCache()
+        self.journal = Journal(journal_retention)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"facts_cache": self.facts})
-        event.listen(self._sessions, "before_flush", facts.before_flush)
-        event.listen(self._sessions, "do_orm_execute", facts.do_orm_execute)
+        # Read sessions: on SQLite a deferred BEGIN (a snapshot, no write lock); elsewhere the same as a write.
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}),
+            expire_on_commit=False,
+            info={"facts_cache": self.facts},
+        )
+        for maker in (self._sessions, self._read_sessions):
+            event.listen(maker, "before_flush", facts.before_flush)
+            event.listen(maker, "do_orm_execute", facts.do_orm_execute)
         # A single shared in-memory connection cannot hold two transactions at once.
         self._lock = threading.RLock() if isinstance(self.engine.pool, StaticPool) else None
         with self.engine.begin() as connection:
@@ -175,21 +206,23 @@ class Store:
             connection.execute(select(func.pg_advisory_xact_lock(key)))
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, read_only: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error."""
         if self._lock:
             self._lock.acquire()
         try:
-            with self._sessions() as session, session.begin():
+            with (self._read_sessions if read_only else self._sessions)() as session, session.begin():
                 yield session
         finally:
             if self._lock:
                 self._lock.release()
 
-    def open_session(self) -> Session:
+    def open_session(self, read_only: bool = False) -> Session:
+        """A session for a request; ``read_only``: for one that only reads (it never takes SQLite's write
+        lock; a write in it would have to upgrade its snapshot, and fails if another writer made it stale)."""
         if self._lock:
             self._lock.acquire()
-        return self._sessions()
+        return (self._read_sessions if read_only else self._sessions)()
 
     def close_session(self, session: Session) -> None:
         try:

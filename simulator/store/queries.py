@@ -6,7 +6,7 @@ the world's facts cache (:mod:`simulator.store.facts`): they return read-only vi
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.access import AccessAssignmentFacts, GdapRelationshipFacts
@@ -19,7 +19,6 @@ from .models import (
     GdapRelationship,
     Group,
     GroupMember,
-    JournalEntry,
     PartnerRelationship,
     Subscription,
     Tenant,
@@ -36,15 +35,20 @@ def world(session: Session, world_id: str) -> RowView | None:
     return None if row is None else RowView("World", dict(row))
 
 
-# Every request reads the fault rules and writes a journal entry: Core statements built once.
+# Every request reads the fault rules: Core statements built once (the journal's writes: store/journal.py).
 _FAULTS = FaultRule.__table__
 _FAULT_RULES = select(_FAULTS).where(_FAULTS.c.world_id == bindparam("world")).order_by(_FAULTS.c.created_seq)
 _FAULT_COUNTS = (
     update(_FAULTS)
     .where(_FAULTS.c.world_id == bindparam("world"), _FAULTS.c.id == bindparam("rule"))
-    .values(seen=bindparam("new_seen"), fired=bindparam("new_fired"), remaining=bindparam("new_remaining"))
+    .values(seen=_FAULTS.c.seen + 1, fired=_FAULTS.c.fired + bindparam("fired"))
 )
-_INSERT_JOURNAL = insert(JournalEntry.__table__)
+# Takes one of a limited rule's remaining firings, if one is left (two requests at once cannot both take the last).
+_FAULT_CLAIM = (
+    update(_FAULTS)
+    .where(_FAULTS.c.world_id == bindparam("world"), _FAULTS.c.id == bindparam("rule"), _FAULTS.c.remaining > 0)
+    .values(remaining=_FAULTS.c.remaining - 1)
+)
 
 
 def fault_rules(session: Session, world: str) -> list:
@@ -52,20 +56,19 @@ def fault_rules(session: Session, world: str) -> list:
     return session.connection().execute(_FAULT_RULES, {"world": world}).mappings().all()
 
 
-def count_fault(session: Session, world: str, rule_id: str, seen: int, fired: int, remaining: int | None) -> None:
-    session.connection().execute(
-        _FAULT_COUNTS,
-        {"world": world, "rule": rule_id, "new_seen": seen, "new_fired": fired, "new_remaining": remaining},
-    )
+def count_fault(session: Session, world: str, rule_id: str, fired: bool) -> None:
+    """One more request matched the rule (and it fired, or not): counted in place, whoever counts at once."""
+    session.connection().execute(_FAULT_COUNTS, {"world": world, "rule": rule_id, "fired": int(fired)})
+
+
+def claim_fault(session: Session, world: str, rule_id: str) -> bool:
+    """Take one of a limited rule's remaining firings; False when none is left."""
+    return session.connection().execute(_FAULT_CLAIM, {"world": world, "rule": rule_id}).rowcount == 1
 
 
 def touch_world(session: Session, world: str, wall_time) -> None:
     """Note that the world was used (its idle time-to-live starts again)."""
     session.execute(update(World).where(World.id == world).values(last_used_at=wall_time))
-
-
-def add_journal_entry(session: Session, **values) -> None:
-    session.connection().execute(_INSERT_JOURNAL, [values])
 
 
 def tenant(session: Session, world: str, tenant_id: str):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..auth.tokens import TokenRejected
 from ..domain.clock import WorldClock
+from ..domain.decision import start_trace
 from ..domain.errors import NotFound
 from ..services import Principal, Scope
 from ..store import facts, queries
@@ -30,10 +31,37 @@ def world_id() -> str:
     return request.environ.get("pcsim.world") or pcsim().config.default_world
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def session() -> Session:
+    """The request's session: a read transaction for a GET, HEAD or OPTIONS request (it never takes SQLite's
+    write lock), a write transaction for any other."""
     if "db" not in g:
-        g.db = pcsim().store.open_session()
+        g.db = pcsim().store.open_session(read_only=request.method in READ_METHODS and not g.get("write"))
     return g.db
+
+
+def release_session() -> None:
+    """End the request's transaction (rolled back: it has only read so far) and give its connection back,
+    forgetting what it read; the next :func:`session` or :func:`world` begins a new one. For a request about to
+    wait (a latency fault), so that it waits holding no lock and no connection."""
+    db = g.pop("db", None)
+    for name in ("world", "now", "scope"):
+        g.pop(name, None)
+    if db is not None:
+        try:
+            db.rollback()
+        finally:
+            pcsim().store.close_session(db)
+
+
+def again_as_write() -> None:
+    """The request's view is to run again, in a write transaction: what it read and decided so far is dropped."""
+    release_session()
+    g.write = True
+    g.decisions = start_trace()
+    world()
 
 
 def world() -> facts.RowView:

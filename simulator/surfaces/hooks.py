@@ -1,5 +1,6 @@
 """What every request to a world goes through, whatever its surface: a request id, injected faults, the
-decision trace, and a journal entry written even when the request itself is rolled back."""
+decision trace, and a journal entry written even when the request itself is rolled back (in a short
+transaction of its own, after the request's)."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def _apply_faults(world_id: str, surface: str, inner: str):
     rules = queries.fault_rules(ctx.session(), world_id)
     if not rules:
         return None
-    tenant = None
+    tenant, delay = None, 0.0
     for rule in rules:
         if rule.surface not in ("*", surface) or rule.method not in ("*", request.method):
             continue
@@ -105,28 +106,45 @@ def _apply_faults(world_id: str, surface: str, inner: str):
             tenant = tenant or _token_tenant()
             if (tenant or "").lower() != rule.tenant_id.lower():
                 continue
-        seen, fired, remaining = rule.seen + 1, rule.fired, rule.remaining
         # Seeded per rule and per match: the same requests in the same order always draw the same faults.
-        draw = random.Random(f"{rule.seed}:{rule.created_seq}:{seen}").random()
-        fire = remaining != 0 and draw < rule.probability
-        if fire:
-            fired += 1
-            if remaining is not None:
-                remaining -= 1
-        g.bookkeeping.append(
-            lambda db, rid=rule.id, counts=(seen, fired, remaining): queries.count_fault(db, world_id, rid, *counts)
-        )
+        draw = random.Random(f"{rule.seed}:{rule.created_seq}:{rule.seen + 1}").random()
+        fire = rule.remaining != 0 and draw < rule.probability
+        if fire and rule.remaining is not None:
+            fire = _claim(world_id, rule.id)
+        g.bookkeeping.append(lambda db, rid=rule.id, fired=fire: queries.count_fault(db, world_id, rid, fired))
         if not fire:
             continue
         g.fault = rule.id
         if rule.kind == "latency":
-            time.sleep(rule.latency_ms / 1000)
+            delay += rule.latency_ms / 1000
             continue
+        _wait(delay)
         if rule.kind == "drop":
             _drop_connection()
             return "", 500
         raise InjectedFault(rule.status or 503, rule.id, rule.retry_after)
+    _wait(delay)
     return None
+
+
+def _claim(world_id: str, rule_id: str) -> bool:
+    """Take one of a limited rule's firings, in a short transaction of its own (the request's is ended first:
+    on SQLite a second transaction of the same thread would wait for the first's lock)."""
+    ctx.release_session()
+    with ctx.pcsim().store.session() as db:
+        claimed = queries.claim_fault(db, world_id, rule_id)
+    ctx.world()
+    return claimed
+
+
+def _wait(seconds: float) -> None:
+    """A latency fault: this request waits, holding no lock and no database connection, then reads its world
+    again (whatever changed meanwhile, it is served as it is after the wait)."""
+    if seconds <= 0:
+        return
+    ctx.release_session()
+    time.sleep(seconds)
+    ctx.world()
 
 
 def _drop_connection() -> None:
@@ -149,15 +167,24 @@ def _denying_rule(response) -> str | None:
     return failed[0] if failed else None
 
 
-def after_request(response, db) -> None:
-    """Journal the request (in ``db``, after the request's own changes were committed or rolled back)."""
+def after_request(response) -> None:
+    """Headers every answer carries (the request's transaction has ended: see :func:`journal`)."""
     response.headers["x-pcsim-request-id"] = pcsim_request_id()
+    if g.get("surface") in WORLD_SURFACES and "world" in g and g.get("retry_after") is not None:
+        response.headers["Retry-After"] = str(g.retry_after)
+
+
+def needs_journal() -> bool:
+    return bool(g.get("bookkeeping")) or (g.get("surface") in WORLD_SURFACES and "world" in g)
+
+
+def journal(response, db) -> None:
+    """Journal the request and count its faults in ``db``: a short transaction of their own, after the
+    request's (committed or rolled back) and before the answer is sent."""
     for apply in g.pop("bookkeeping", []):
         apply(db)
     if g.get("surface") not in WORLD_SURFACES or "world" not in g:
         return
-    if getattr(g, "retry_after", None) is not None:
-        response.headers["Retry-After"] = str(g.retry_after)
     principal = g.get("principal")
     actor = (
         principal.name
@@ -168,7 +195,7 @@ def after_request(response, db) -> None:
             else None
         )
     )
-    queries.add_journal_entry(
+    ctx.pcsim().store.journal.add(
         db,
         world_id=g.world.id,
         id=pcsim_request_id(),
