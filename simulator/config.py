@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from .store.db import DEFAULT_DATABASE_URL
+
+if TYPE_CHECKING:
+    from .tls import TlsFiles
 
 
 @dataclass
@@ -16,6 +20,7 @@ class Config:
     frozen_clock: bool | None = None  # None: as the scenario says
     host: str = "127.0.0.1"
     port: int = 8080
+    tls: TlsFiles | None = None  # the server's certificate (pcsim serve --tls): worlds' roots serve HTTPS too
 
     ENV = {
         "database_url": "PCSIM_DATABASE_URL",
