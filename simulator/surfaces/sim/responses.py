@@ -89,6 +89,7 @@ def load_world(world_id: str) -> World:
 @bp.response(201, schemas.World)
 def create_world(args):
     """A new, isolated world: from a named scenario (default 'default'), an inline fixture, or a snapshot.
+
     Its ``url`` is its own root (a port of its own), where its surfaces are at the default world's paths."""
     expire_idle()
     if "snapshot" in args:
