@@ -289,3 +289,38 @@ def test_two_worlds_two_roots_and_no_shared_data(sim):
         a.delete()
         b.delete()
     assert refused(a.url) and refused(b.url)
+
+
+# --- several processes (pcsim serve --workers 2) ------------------------------------------------------------------
+def test_with_two_workers_each_worker_serves_a_root_and_closes_it_once_the_world_is_gone(tmp_path):
+    """Each process has its own roots: a world's url from either worker works (they share the database); once the
+    world is deleted, the deleting worker's root closes at once and the other's when it next lists the worlds."""
+    from .test_concurrency import start_server as start_workers
+    from .workers import from_both_workers, worker
+
+    server = start_workers(tmp_path / "pcsim.db", tmp_path / "serve.log")
+    try:
+        created = requests.post(f"{server.base}/sim/worlds", json={"id": "shared", "frozen": True}, timeout=60)
+        assert created.status_code == 201, created.text
+        answers = from_both_workers(lambda _: requests.get(f"{server.base}/sim/worlds/shared", timeout=60), 4, 1)
+        roots = {worker(a): a.json()["url"] for a in answers}
+        assert len(roots) == 2 and len(set(roots.values())) == 2
+        for url in roots.values():
+            assert urlsplit(url).hostname == "127.0.0.1"
+            assert password_token(url, DOMAINS["northwind"]).status_code == 200
+
+        deleted = requests.delete(f"{server.base}/sim/worlds/shared", timeout=60)
+        assert deleted.status_code == 204, deleted.text
+        deleter = worker(deleted)
+        assert refused(roots[deleter])
+        (other,) = set(roots) - {deleter}
+        # The other worker's root serves no world now (404), until that worker lists the worlds.
+        assert password_token(roots[other], DOMAINS["northwind"]).status_code == 404
+        for _ in range(200):
+            if worker(requests.get(f"{server.base}/sim/worlds", timeout=60)) == other:
+                break
+        else:
+            raise AssertionError("the other worker never answered a list of worlds")
+        assert refused(roots[other])
+    finally:
+        server.stop()
