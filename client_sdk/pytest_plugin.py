@@ -11,7 +11,9 @@ Fixtures:
   test. ``@pytest.mark.pcsim_scenario("name-or-path")`` picks its scenario (a relative path is looked up
   next to the test file, then in the rootdir); ``@pytest.mark.pcsim_world(seed=..., frozen=..., fixture=...,
   snapshot=..., ttl=..., id=...)`` gives the other options of ``Sim.create_world``. Markers on a class or
-  module apply to each test; the closest one wins.
+  module apply to each test; the closest one wins. ``pcsim_world.url`` is the world's own root (a port of its
+  own on the server's host, closed when the world is deleted): the authority for MSAL
+  (``f"{pcsim_world.url}/{tenant}"``) or a base URL for ``client_sdk.Client(pcsim_world.url)``.
 - ``pcsim_client`` (function): a :class:`client_sdk.Client` bound to ``pcsim_world``, not signed in.
 
 When a test that used ``pcsim_world`` fails, its report gets a "pcsim journal" section: the world's last

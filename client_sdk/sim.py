@@ -215,7 +215,10 @@ def _seg(value: str) -> str:
 
 
 class World:
-    """One world of a pcsim server: its surfaces are at :attr:`base_urls` (``/worlds/<id>/...``)."""
+    """One world of a pcsim server: its surfaces are at :attr:`url`, its own root, at the default world's paths
+    (``<url>/login/<tenant>``, ``<url>/<tenant>/oauth2/v2.0/token``, ``<url>/partnercenter/v1``...), which is what
+    MSAL (``authority=f"{world.url}/{tenant}"``), the Azure CLI and ``Client(world.url)`` need; and also under the
+    server's ``/worlds/<id>/...`` (:attr:`base_urls`)."""
 
     def __init__(self, sim: Sim, data: dict):
         self.sim = sim
@@ -226,6 +229,9 @@ class World:
         self.id: str = data["id"]
         self.scenario: str | None = data.get("scenario")
         self.base_urls: dict[str, str] = data.get("baseUrls") or {}
+        # The world's own root: a port of its own on the server's host (the default world: the server's root),
+        # open until the world is deleted or expires.
+        self.url: str = data.get("url") or ""
         self.ttl: int | None = data.get("ttl")
 
     def __repr__(self) -> str:

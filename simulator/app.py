@@ -11,6 +11,7 @@ from .auth.keys import KeyRing
 from .auth.tokens import TokenRejected, TokenService
 from .config import Config
 from .domain.errors import DomainError
+from .roots import WorldRoots
 from .store import Store, WriteInReadTransaction
 from .worlds import FixtureInvalid, Worlds
 
@@ -22,6 +23,7 @@ class Services:
     worlds: Worlds
     keys: KeyRing
     tokens: TokenService
+    roots: WorldRoots | None = None  # every world at its own root (simulator/roots.py)
 
 
 MAX_BODY_BYTES = 1024 * 1024  # no real request of these APIs comes near it
@@ -29,14 +31,15 @@ MAX_BODY_BYTES = 1024 * 1024  # no real request of these APIs comes near it
 
 class WorldPathMiddleware:
     """Serves a world other than the default one under ``/worlds/<id>/...``: strips the prefix and
-    moves it to SCRIPT_NAME, so every surface's routes and links work unchanged inside a world."""
+    moves it to SCRIPT_NAME, so every surface's routes and links work unchanged inside a world. At a world's own
+    root (``environ["pcsim.world"]`` already set, simulator/roots.py) ``/worlds/<id>`` is no other world's."""
 
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/worlds/"):
+        if path.startswith("/worlds/") and "pcsim.world" not in environ:
             world, _, rest = path[len("/worlds/") :].partition("/")
             if world:
                 environ["pcsim.world"] = world
@@ -137,4 +140,5 @@ def _build_app(config: Config) -> Flask:
         return {"status": "ok"}
 
     app.wsgi_app = WorldPathMiddleware(app.wsgi_app)
+    services.roots = WorldRoots(app, config.host, config.tls)
     return app

@@ -109,6 +109,7 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
         from .tls import ensure_certificates
 
         tls_files = ensure_certificates()
+        config.tls = tls_files  # worlds' own roots (simulator/roots.py) serve HTTPS when asked over HTTPS
     if workers:
         if _is_memory_sqlite(config.database_url):
             # Workers are processes: they share state only through a database file or server.
@@ -147,6 +148,7 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
+        app.extensions["pcsim"].roots.close_all()
         for s in servers:
             s.stop()
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from .store.db import DEFAULT_DATABASE_URL
 from .store.journal import DEFAULT_JOURNAL_RETENTION
+
+if TYPE_CHECKING:
+    from .tls import TlsFiles
 
 
 @dataclass
@@ -20,6 +24,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     journal_retention: int = DEFAULT_JOURNAL_RETENTION  # journal entries kept per world (0: every entry)
+    tls: TlsFiles | None = None  # the server's certificate (pcsim serve --tls): worlds' roots serve HTTPS too
 
     ENV = {
         "database_url": "PCSIM_DATABASE_URL",

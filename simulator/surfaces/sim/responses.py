@@ -1,7 +1,8 @@
 """The control plane (``/sim``): worlds, their clock, snapshots, faults, journal, explain, and edits.
 
 Plain JSON, no token: it is a local test tool. Every world's surfaces are served under
-``/worlds/<id>/...`` (the default world also at the plain paths).
+``/worlds/<id>/...`` (the default world also at the plain paths), and at the world's own root (its ``url``, a port
+of its own: simulator/roots.py) at the default world's paths.
 """
 
 from __future__ import annotations
@@ -41,18 +42,37 @@ def worlds():
     return ctx.pcsim().worlds
 
 
+def clock_json(w: World) -> dict:
+    clock = WorldClock(w.clock_anchor, w.clock_wall_anchor, w.clock_frozen)
+    return {"now": iso(clock.now()), "frozen": w.clock_frozen}
+
+
+def world_url(world_id: str) -> str:
+    """The world's own root: the main root for the default world, else the world's port (opened now if this
+    process has none open for it), with this request's scheme and host name."""
+    root = request.host_url.rstrip("/")
+    if world_id == ctx.pcsim().config.default_world:
+        return root
+    return ctx.pcsim().roots.url(world_id, root)
+
+
 def world_json(w: World) -> dict:
     root = request.host_url.rstrip("/")
     prefix = "" if w.id == ctx.pcsim().config.default_world else f"/worlds/{w.id}"
-    clock = WorldClock(w.clock_anchor, w.clock_wall_anchor, w.clock_frozen)
     return {
         "id": w.id,
         "scenario": w.scenario,
         "createdDateTime": iso(w.created_at),
-        "clock": {"now": iso(clock.now()), "frozen": w.clock_frozen},
+        "clock": clock_json(w),
         "ttl": w.ttl_seconds,
+        "url": world_url(w.id),
         "baseUrls": {k: f"{root}{prefix}{v}" for k, v in SURFACE_PATHS.items()},
     }
+
+
+def expire_idle() -> None:
+    """Delete the worlds idle past their TTL, and close their roots."""
+    ctx.pcsim().roots.close(*worlds().expire_idle())
 
 
 def load_world(world_id: str) -> World:
@@ -68,8 +88,10 @@ def load_world(world_id: str) -> World:
 @bp.arguments(schemas.WorldCreate)
 @bp.response(201, schemas.World)
 def create_world(args):
-    """A new, isolated world: from a named scenario (default 'default'), an inline fixture, or a snapshot."""
-    worlds().expire_idle()
+    """A new, isolated world: from a named scenario (default 'default'), an inline fixture, or a snapshot.
+
+    Its ``url`` is its own root (a port of its own), where its surfaces are at the default world's paths."""
+    expire_idle()
     if "snapshot" in args:
         source_world, _, name = args["snapshot"].partition("/")
         template = snapshot_template_id(source_world, name)
@@ -94,9 +116,10 @@ def create_world(args):
 @bp.response(200, schemas.WorldList)
 def list_worlds():
     """Every live world (idle ones past their TTL are deleted first)."""
-    worlds().expire_idle()
+    expire_idle()
     with ctx.pcsim().store.session() as session:
         rows = control.live_worlds(session)
+    ctx.pcsim().roots.keep_only({w.id for w in rows})  # worlds another process deleted
     return {"value": [world_json(w) for w in rows]}
 
 
@@ -109,10 +132,13 @@ def get_world(world_id):
 @bp.delete("/worlds/<world_id>")
 @bp.response(204)
 def delete_world(world_id):
-    """Delete a world with its journal, faults and snapshots."""
+    """Delete a world with its journal, faults and snapshots; its own root (``url``) closes."""
     if world_id == ctx.pcsim().config.default_world:
         raise Invalid("the default world cannot be deleted (reset it instead)")
-    worlds().delete(world_id)
+    try:
+        worlds().delete(world_id)
+    finally:  # deleted, or already gone (by another process): its root here serves nothing any more
+        ctx.pcsim().roots.close(world_id)
     return ""
 
 
@@ -166,7 +192,7 @@ def restore_snapshot(world_id, name):
 @bp.get("/worlds/<world_id>/clock")
 @bp.response(200, schemas.Clock)
 def get_clock(world_id):
-    return world_json(load_world(world_id))["clock"]
+    return clock_json(load_world(world_id))
 
 
 @bp.post("/worlds/<world_id>/clock")

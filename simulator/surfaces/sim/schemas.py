@@ -36,6 +36,13 @@ class World(Schema):
     createdDateTime = fields.String()
     clock = fields.Dict()
     ttl = fields.Integer(allow_none=True)
+    url = fields.String(
+        metadata={
+            "description": "The world's own root: its surfaces at the default world's paths (<url>/login/<tenant>, "
+            "<url>/<tenant>/oauth2/v2.0/token, <url>/partnercenter/v1...), for MSAL's authority <url>/<tenant>. "
+            "A port of its own, closed when the world is deleted or expires (the default world: the server's root)."
+        }
+    )
     baseUrls = fields.Dict()
 
 
