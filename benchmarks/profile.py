@@ -1,4 +1,5 @@
-"""Profile pcsim's Azure ticket create in process (Flask test client, SQLite file, 500 requests) with cProfile.
+"""Profile pcsim's Azure ticket create in process (Flask test client, SQLite file, 500 requests) with cProfile
+(``--no-profiler``: only the time a request takes, median of 5 rounds).
 
 ``python -m benchmarks --profile`` (or ``python -m benchmarks.profile [--requests N] [--target create|list|pc]``)
 prints the top functions by own time and by cumulative time.
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--target", choices=("create", "list", "pc-create", "pc-list", "customers"), default="create")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--no-profiler", action="store_true", help="only time the requests (median of 5 rounds)")
     args = parser.parse_args(argv)
     from simulator import create_app
 
@@ -65,6 +67,15 @@ def main(argv: list[str] | None = None) -> None:
 
         for _ in range(20):  # warm
             one()
+        if args.no_profiler:
+            rounds = []
+            for _ in range(5):
+                start = time.perf_counter()
+                for _ in range(args.requests // 5):
+                    one()
+                rounds.append((time.perf_counter() - start) / (args.requests // 5) * 1000)
+            print(f"{args.target}: {sorted(rounds)[2]:.2f} ms a request (median of 5 rounds, in process)")
+            return
         profiler = cProfile.Profile()
         start = time.perf_counter()
         profiler.enable()
