@@ -324,28 +324,50 @@ def http_benchmarks(args) -> tuple[list[load.Result], dict[str, float], dict[str
         for f in files:
             f.unlink(missing_ok=True)
 
-    # Reads: one server per worker count, the same reads (no writes while they run).
+    # Reads: one server per worker count, all running; the same reads measured in turns, round after round, so
+    # that the other load of a shared machine falls on every worker count alike (no writes while they run).
     engines = [("SQLite file", [1, 2], None)]
     cluster = None if args.no_postgres else postgres_cluster()
     if cluster:
         engines.append(("PostgreSQL", [1, 2, 4], cluster))
     try:
         for engine, counts, pg in engines:
-            for workers in counts:
-                if pg:
-                    url, files = pg.create_database(f"bench_{workers}_{uuid.uuid4().hex[:6]}"), []
-                else:
-                    url, files = sqlite_file(f"w{workers}")
-                server = start_pcsim(f"reads-{workers}", workers, url)
-                try:
-                    reads, _ = pcsim_targets(server.base, label=f"{engine}, {workers} worker{'s' * (workers > 1)}")
-                    for target in (reads[0], reads[2]):
-                        target.group = "reads"
-                        scaling.setdefault(f"{engine}: {target.name.split(': ', 1)[1]}", {})[workers] = bench(target)
-                finally:
+            servers, files, turns = [], [], []
+            try:
+                for workers in counts:
+                    if pg:
+                        url = pg.create_database(f"bench_{workers}_{uuid.uuid4().hex[:6]}")
+                    else:
+                        url, more = sqlite_file(f"w{workers}")
+                        files += more
+                    servers.append(start_pcsim(f"reads-{workers}", workers, url))
+                    reads, _ = pcsim_targets(servers[-1].base, label=f"{engine}, {workers} worker{'s' * (workers > 1)}")
+                    turns += [(workers, target) for target in (reads[0], reads[2])]
+                rounds: dict[tuple[int, str], list[load.Result]] = {}
+                for _ in range(args.rounds):
+                    for workers, target in turns:
+                        result = load.run_wrk(wrk, target, args.threads, args.connections, args.duration)
+                        rounds.setdefault((workers, target.name), []).append(result)
+                for (workers, name), runs in rounds.items():
+                    target = runs[0].target
+                    target.group = "reads"
+                    result = load.Result(
+                        target,
+                        sum(r.requests for r in runs),
+                        statistics.mean(r.rps for r in runs),
+                        statistics.mean(r.p50_ms for r in runs),
+                        max(r.p99_ms for r in runs),
+                        sum(r.errors for r in runs),
+                    )
+                    results.append(result)
+                    rps = " ".join(f"{r.rps:.0f}" for r in runs)
+                    print(f"  {name:52} {result.rps:9.0f} req/s  (rounds: {rps})", flush=True)
+                    scaling.setdefault(f"{engine}: {name.split(': ', 1)[1]}", {})[workers] = result
+            finally:
+                for server in servers:
                     server.stop()
-                    for f in files:
-                        f.unlink(missing_ok=True)
+                for f in files:
+                    f.unlink(missing_ok=True)
     finally:
         if cluster:
             cluster.stop()
@@ -427,6 +449,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the ceilings and pcsim")
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--no-http", action="store_true", help="only the in-process benchmarks and cold start")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of the worker-count reads, side by side")
     parser.add_argument("--no-postgres", action="store_true", help="no PostgreSQL worker figures")
     parser.add_argument("--no-large", action="store_true", help="skip the 10,000-customer world's load")
     parser.add_argument("--profile", action="store_true", help="profile pcsim's ticket create in process instead")
