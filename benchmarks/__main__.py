@@ -1,13 +1,17 @@
 """Benchmarks, measured side by side in one run (this machine is noisy: compare the ratios, not the times).
 
 HTTP, with wrk (same threads, connections and duration for every target), all on loopback:
-  (1) the ceiling: a bare Flask app returning a small JSON body, served as pcsim is (gunicorn, same workers);
-  (2) the peer: moto_server answering AWS Support CreateCase (SigV4-signed; moto does not check signatures);
-  (3) pcsim (``pcsim serve --workers N`` on an SQLite file): Azure ticket create (GDAP token, unique names),
-      Partner Center service request create for a customer, ticket lists of 100, a customer list page;
+  (1) the peer: moto_server answering AWS Support CreateCase (SigV4-signed; moto does not check signatures);
+  (2) pcsim (``pcsim serve --workers N`` on an SQLite file): Azure ticket create (GDAP token, unique names),
+      Partner Center service request create for a customer, ticket lists of 100, a customer list page; each
+      followed by its ceiling: a bare Flask app served as pcsim is, answering the bytes pcsim answered to that
+      request (benchmarks/ceiling.py), and a small constant body for reference;
+  (3) reads (Azure ticket list, customer page) on 1 and 2 workers (SQLite) and 1, 2 and 4 workers (PostgreSQL,
+      when installed), all of an engine's servers running, measured in turns;
   (4) the creates again on ``pcsim serve`` in memory, one process: served as moto_server is.
 In process: world create from the loaded default scenario and reset (p50, p99), scenario load from scratch;
-and the cold start of ``pcsim serve`` (process start to first 200).
+the cold start of ``pcsim serve`` (process start to first 200); the load time and peak RSS of the
+10,000-customer / 100,000-ticket world (benchmarks/scale.py). Then each goal of issue 14, met or not.
 
 ``python -m benchmarks --profile`` profiles pcsim's ticket create in process instead (benchmarks/profile.py);
 ``python -m benchmarks --scale`` runs the scale benchmark instead (a generated 10,000-customer / 100,000-ticket
