@@ -130,6 +130,7 @@ class Target:
     body: str | None = None
     unique_suffix: str | None = None  # when set: url + <unique name> + unique_suffix per request
     group: str = ""  # "create" or "list": which goal applies
+    key: str = ""  # the ceiling's name for this request (benchmarks.ceiling's /same/<key>/)
 
 
 @dataclass

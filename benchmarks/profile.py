@@ -1,4 +1,5 @@
-"""Profile pcsim's Azure ticket create in process (Flask test client, SQLite file, 500 requests) with cProfile.
+"""Profile pcsim's Azure ticket create in process (Flask test client, SQLite file, 500 requests) with cProfile
+(``--no-profiler``: only the time a request takes, median of 5 rounds).
 
 ``python -m benchmarks --profile`` (or ``python -m benchmarks.profile [--requests N] [--target create|list|pc]``)
 prints the top functions by own time and by cumulative time.
@@ -17,12 +18,51 @@ from pathlib import Path
 
 from . import requests_pcsim as pc
 
+# Phases of a request: (label, [(file suffix, function)]); each phase's cumulative time is summed over its functions.
+PHASES = [
+    ("world hooks (world row, fault rules, BEGIN)", [("surfaces/hooks.py", "before_request")]),
+    ("commit and journal entry", [("simulator/app.py", "_finish_transaction")]),
+    (
+        "use case (services: SQL, rows, rules)",
+        [
+            ("services/azure_support.py", "list_tickets"),
+            ("services/azure_support.py", "create_ticket"),
+            ("services/service_requests.py", "list_requests"),
+            ("services/service_requests.py", "file_customer_request"),
+            ("services/partnercenter.py", "list_customers"),
+        ],
+    ),
+    ("  of which rows fetched (Result.all)", [("engine/result.py", "all")]),
+    ("request body parsed and validated", [("surfaces/parsing.py", "json_body")]),
+    (
+        "shaping (ticket_json, service_request_json)",
+        [("azure/shapes.py", "ticket_json"), ("partnercenter/servicerequests.py", "service_request_json")],
+    ),
+    ("response dump (surfaces/dumping.py)", [("surfaces/dumping.py", "dump")]),
+    ("JSON encoding (jsonify)", [("flask/json/provider.py", "response")]),
+]
+
+
+def phases(profiler: cProfile.Profile) -> list[tuple[str, float]]:
+    """Each phase's share of the time in Flask's ``wsgi_app`` (cumulative times, from pstats)."""
+    stats = pstats.Stats(profiler).stats  # {(file, line, function): (calls, calls, own, cumulative, callers)}
+    total = sum(v[3] for (file, _, func), v in stats.items() if func == "wsgi_app" and file.endswith("flask/app.py"))
+    out = []
+    for label, names in PHASES:
+        spent = sum(
+            v[3] for (file, _, func), v in stats.items() if any(file.endswith(x) and func == y for x, y in names)
+        )
+        out.append((label, spent / total if total else 0.0))
+    return out
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile")
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--target", choices=("create", "list", "pc-create", "pc-list", "customers"), default="create")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--phases", action="store_true", help="print each phase's share of the request's time")
+    parser.add_argument("--no-profiler", action="store_true", help="only time the requests (median of 5 rounds)")
     args = parser.parse_args(argv)
     from simulator import create_app
 
@@ -65,6 +105,15 @@ def main(argv: list[str] | None = None) -> None:
 
         for _ in range(20):  # warm
             one()
+        if args.no_profiler:
+            rounds = []
+            for _ in range(5):
+                start = time.perf_counter()
+                for _ in range(args.requests // 5):
+                    one()
+                rounds.append((time.perf_counter() - start) / (args.requests // 5) * 1000)
+            print(f"{args.target}: {sorted(rounds)[2]:.2f} ms a request (median of 5 rounds, in process)")
+            return
         profiler = cProfile.Profile()
         start = time.perf_counter()
         profiler.enable()
@@ -72,6 +121,11 @@ def main(argv: list[str] | None = None) -> None:
             one()
         profiler.disable()
         elapsed = time.perf_counter() - start
+        if args.phases:
+            print(f"{args.target}: share of the time in Flask's wsgi_app, {args.requests} requests under cProfile")
+            for label, share in phases(profiler):
+                print(f"  {label:48} {share * 100:5.1f} %")
+            return
         print(
             f"{args.target}: {args.requests} requests in {elapsed:.2f} s under cProfile "
             f"({elapsed / args.requests * 1000:.2f} ms each)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .facts import cached
 from .models import MarketplaceProduct, PartnerRelationship, ServiceHealth, ServiceIssue, Subscription, Tenant
 
 
@@ -15,27 +16,45 @@ def _customers_of(world: str, partner_id: str):
     )
 
 
-def relationship_types(session: Session, world: str, partner_id: str, customer_ids: list[str]) -> dict[str, set[str]]:
-    """The partner's relationship types with each of the customers (customers without one are left out)."""
-    rows = session.execute(
-        select(PartnerRelationship.customer_id, PartnerRelationship.type).where(
-            PartnerRelationship.world_id == world,
-            PartnerRelationship.partner_id == partner_id,
-            PartnerRelationship.customer_id.in_(customer_ids),
+def relationship_types(
+    session: Session, world: str, partner_id: str, customer_ids: list[str]
+) -> dict[str, frozenset[str]]:
+    """The partner's relationship types with each of the customers (customers without one are left out). Read
+    once per facts version for all of the partner's customers (store/facts.py), then picked for these."""
+
+    def every() -> dict[str, frozenset[str]]:
+        rows = session.execute(
+            select(PartnerRelationship.customer_id, PartnerRelationship.type).where(
+                PartnerRelationship.world_id == world, PartnerRelationship.partner_id == partner_id
+            )
         )
-    )
-    types: dict[str, set[str]] = {}
-    for customer_id, kind in rows:
-        types.setdefault(customer_id, set()).add(kind)
-    return types
+        types: dict[str, set[str]] = {}
+        for customer_id, kind in rows:
+            types.setdefault(customer_id, set()).add(kind)
+        return {customer_id: frozenset(kinds) for customer_id, kinds in types.items()}
+
+    known = cached(session, world, ("relationship_types_of", partner_id), every)
+    return {customer_id: known[customer_id] for customer_id in customer_ids if customer_id in known}
 
 
 def customer_page(
     session: Session, world: str, partner_id: str, criteria: tuple[str, str, str] | None, after: str, limit: int
-) -> tuple[int, list]:
+) -> tuple[int, tuple]:
     """(how many customers match, up to ``limit`` of them after id ``after``, by id). ``criteria``: (field,
     lower-cased value, operator) on CompanyName, Domain (starts_with or equals) or IndirectReseller (a reseller's
-    tenant id). The rows are Core rows, read like tenants: a page costs no ORM objects."""
+    tenant id). The rows are Core rows, read like tenants: a page costs no ORM objects. Tenants and relationships
+    are facts: a page is read once per facts version (store/facts.py)."""
+    return cached(
+        session,
+        world,
+        ("customer_page", partner_id, criteria, after, limit),
+        lambda: _customer_page(session, world, partner_id, criteria, after, limit),
+    )
+
+
+def _customer_page(
+    session: Session, world: str, partner_id: str, criteria: tuple[str, str, str] | None, after: str, limit: int
+) -> tuple[int, tuple]:
     query = select(Tenant.__table__).where(Tenant.world_id == world, Tenant.id.in_(_customers_of(world, partner_id)))
     if criteria:
         field, value, operator = criteria
@@ -51,7 +70,7 @@ def customer_page(
             query = query.where(column.ilike(value + "%") if operator == "starts_with" else column.ilike(value))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     page = session.execute(query.where(Tenant.id > after).order_by(Tenant.id).limit(limit)).all()
-    return total, list(page)
+    return total, tuple(page)
 
 
 def customers_of(session: Session, world: str, partner_id: str) -> list[Tenant]:

@@ -101,6 +101,7 @@ def ticket_json(t) -> dict:
     service = SERVICES_BY_ID.get(guid_of(t.service_id))
     minutes = SLA_MINUTES.get(t.severity, 480)
     plan_type, plan_display = plan_names(t.support_plan)
+    created = iso(t.created_at)
     props = {
         "supportTicketId": t.id,
         "description": t.description,
@@ -114,7 +115,7 @@ def ticket_json(t) -> dict:
         "supportPlanId": t.support_plan_id,
         "contactDetails": t.contact,
         "serviceLevelAgreement": {
-            "startTime": iso(t.created_at),
+            "startTime": created,
             "expirationTime": iso(t.created_at + timedelta(minutes=minutes)),
             "slaMinutes": minutes,
         },
@@ -126,7 +127,7 @@ def ticket_json(t) -> dict:
         "serviceId": t.service_id,
         "serviceDisplayName": service.display_name if service else details.get("serviceDisplayName"),
         "status": "Closed" if t.status == "closed" else "Open",
-        "createdDate": iso(t.created_at),
+        "createdDate": created,
         "modifiedDate": iso(t.modified_at),
         "fileWorkspaceName": details.get("fileWorkspaceName"),
         "technicalTicketDetails": details.get("technicalTicketDetails"),
