@@ -7,18 +7,13 @@ API is used."""
 
 from __future__ import annotations
 
-import functools
 import threading
 from dataclasses import dataclass, field
 
 import flask_smorest
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, request
 from flask_smorest import Api
-from flask_smorest.utils import set_status_and_headers_in_response, unpack_tuple_response
-from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
-
-from .dumping import dumper
 
 
 class _Parser(FlaskParser):
@@ -29,32 +24,6 @@ class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint, documenting (and raising) 400 for arguments the surface refuses."""
 
     ARGUMENTS_PARSER = _Parser()
-
-    def response(self, status_code, schema=None, **kwargs):
-        """flask-smorest's ``response`` (same document), the body dumped by a plan made once for the schema
-        (``dumping.dumper``: the same result as ``schema.dump``, without marshmallow's per-field walk)."""
-        document = super().response(status_code, schema, **kwargs)
-        instance = schema() if isinstance(schema, type) and issubclass(schema, Schema) else schema
-        if not isinstance(instance, Schema):
-            return document
-        dump = dumper(instance)
-        status = int(status_code)
-
-        def decorator(func):
-            @functools.wraps(func)
-            def rendered(*args, **kw):
-                result = current_app.ensure_sync(func)(*args, **kw)
-                body, r_status, r_headers = unpack_tuple_response(result)
-                if isinstance(body, Response):
-                    return result
-                response = jsonify(dump(body))
-                response.status_code = status
-                set_status_and_headers_in_response(response, r_status, r_headers)
-                return response
-
-            return document(rendered)
-
-        return decorator
 
 
 @dataclass

@@ -10,8 +10,6 @@ from ...domain.tickets import SEVERITIES
 class CaseInsensitiveChoice(fields.String):
     """A string enum compared without case and loaded in the spec's own spelling."""
 
-    dumps_as_string = True  # dumped as fields.String dumps (surfaces/dumping.py)
-
     def __init__(self, choices, **kwargs):
         self.choices = tuple(choices)
         super().__init__(metadata={"enum": list(self.choices)}, **kwargs)
