@@ -20,6 +20,9 @@ from .server import RunningServer, start_server
 if TYPE_CHECKING:
     from .tls import TlsFiles
 
+# A world's root serves one client (a test, a tool) at a time, mostly: a few threads each, as every world (a test
+# suite makes hundreds) has its own.
+ROOT_THREADS = 4
 # Not a world's: the control plane and the UI (which pick any world) are served at the main server's root only.
 MAIN_ONLY = ("/sim", "/ui")
 
@@ -63,7 +66,7 @@ class WorldRoots:
                     self.host,
                     0,
                     tls=self.tls if scheme == "https" else None,
-                    threaded=True,
+                    threads=ROOT_THREADS,
                 )
                 self._servers[(world_id, scheme)] = server
         host = asked.hostname or "localhost"

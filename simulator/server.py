@@ -32,16 +32,21 @@ class RunningServer:
 
 
 def start_server(
-    app, host: str = "127.0.0.1", port: int = 0, tls: TlsFiles | None = None, threaded: bool = True
+    app,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: TlsFiles | None = None,
+    threaded: bool = True,
+    threads: int = THREADS,
 ) -> RunningServer:
-    """Serve ``app`` on a background thread (a pool of ``THREADS`` request threads; one if not ``threaded``);
+    """Serve ``app`` on a background thread (a pool of ``threads`` request threads; one if not ``threaded``);
     ``port=0`` picks a free port. Returns the base URL: one a client can open (``127.0.0.1`` for ``0.0.0.0``)."""
     from cheroot.wsgi import Server
 
     server = Server(
         (host, port),
         with_reason_phrases(app),
-        numthreads=THREADS if threaded else 1,
+        numthreads=threads if threaded else 1,
         server_name="pcsim",
         shutdown_timeout=SHUTDOWN_WAIT,
     )
