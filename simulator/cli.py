@@ -140,10 +140,11 @@ def serve(host, port, database_url, scenario, frozen_clock, tls, tls_port, worke
     app = _create(create_app, config)
     gc.freeze()
     gc.enable()
+    banner = _banner_lines(app, config, tls_files, tls_port)  # first: out as soon as the server answers
     servers = [_listen(start_server, "--port", app, config.host, config.port)]
     if tls_files:
         servers.append(_listen(start_server, "--tls-port", app, config.host, tls_port, tls=tls_files))
-    _banner(app, config, tls_files, tls_port, started)
+    _announce(banner, config, started)
     try:
         while True:
             time.sleep(3600)
@@ -237,8 +238,12 @@ def _example_user(app) -> str | None:
 
 
 def _banner(app, config: Config, tls_files, tls_port: int, started: float) -> None:
+    _announce(_banner_lines(app, config, tls_files, tls_port), config, started)
+
+
+def _announce(lines: list[str], config: Config, started: float) -> None:
+    """The banner: its first line says how long the start took."""
     from .store.db import _is_memory_sqlite
-    from .surfaces import exposure
 
     database = config.database_url
     if _is_memory_sqlite(database):
@@ -246,32 +251,39 @@ def _banner(app, config: Config, tls_files, tls_port: int, started: float) -> No
     click.echo(
         f"pcsim is serving scenario '{config.scenario}' on {database} (ready in {time.perf_counter() - started:.2f}s)"
     )
+    click.echo("\n".join(lines))
+    sys.stdout.flush()
+
+
+def _banner_lines(app, config: Config, tls_files, tls_port: int) -> list[str]:
+    """The banner after its first line: where to open, the control secret if asked for, an example."""
+    from .surfaces import exposure
+
     hosts = _addresses(config.host)
     base = f"http://{hosts[0]}:{config.port}"
-    for host in hosts:
-        click.echo(f"  HTTP   http://{host}:{config.port}")
+    lines = [f"  HTTP   http://{host}:{config.port}" for host in hosts]
     if tls_files:
-        click.echo(
+        lines.append(
             f"  HTTPS  https://localhost:{tls_port}   (CA: {tls_files.ca_cert}; "
             f"export REQUESTS_CA_BUNDLE={tls_files.ca_cert})"
         )
-    click.echo(f"  docs   {base}/docs")
+    lines.append(f"  docs   {base}/docs")
     secret = config.control_secret if exposure.secret_required(config) else None
     link = f"?{exposure.LINK_PARAMETER}={secret}" if secret else ""
-    click.echo(
+    lines.append(
         f"  UI     {base}/ui/{link}   (training: personas, Partner Center, Azure portal, Microsoft 365 admin, trainer)"
     )
     if secret:
-        click.echo(
+        lines.append(
             f"Listening beyond this machine: the control plane (/sim) and the UI ask for the control secret {secret}\n"
             f"  (header {exposure.HEADER}; the SDK and the pytest plugin send {exposure.ENVIRONMENT}; the UI's "
             "link above sets it in a browser). The surfaces keep their own sign-in."
         )
     upn = _example_user(app)
     if upn:
-        click.echo(f"Try it (as {upn}):")
-        click.echo(_example(base, upn))
-    sys.stdout.flush()
+        lines.append(f"Try it (as {upn}):")
+        lines.append(_example(base, upn))
+    return lines
 
 
 def _addresses(host: str) -> list[str]:

@@ -55,10 +55,28 @@ def start_server(
     server.expiration_interval = 0.05
     if tls is not None:
         server.ssl_adapter = _tls_adapter(tls)
-    server.prepare()  # binds now: the port is known (and taken) when this returns
-    bound_port = server.bind_addr[1]
-    thread = threading.Thread(target=server.serve, name=f"pcsim-{bound_port}", daemon=True)
+    # Prepared (bound, its request threads started) and served from a daemon thread: the threads it starts are
+    # daemons too (a thread is one if the thread that made it is), so a process that never stops the server (a
+    # failed start, a script that forgets) still exits.
+    prepared = threading.Event()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            server.prepare()
+        except BaseException as exc:  # noqa: BLE001 - told to the caller, below
+            failed.append(exc)
+            return
+        finally:
+            prepared.set()
+        server.serve()
+
+    thread = threading.Thread(target=run, name=f"pcsim-{host}:{port}", daemon=True)
     thread.start()
+    prepared.wait()
+    if failed:
+        raise failed[0]
+    bound_port = server.bind_addr[1]
     scheme = "https" if tls else "http"
     return RunningServer(server, thread, f"{scheme}://{url_host(host, tls is not None)}:{bound_port}")
 
