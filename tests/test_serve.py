@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,14 +19,18 @@ PCSIM = str(Path(sys.executable).with_name("pcsim"))
 
 
 def start(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """``pcsim serve`` on a free port, its output going to a file (``process.log``): a pipe nobody reads while
+    the test runs fills up with gunicorn's access log, and the server then blocks writing it."""
     port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
         [PCSIM, "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, **(env or {})},
     )
+    process.log = log  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -34,19 +39,34 @@ def start(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
                 return process, base
         except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy starting
             time.sleep(0.1)
-        assert process.poll() is None, process.stdout.read()
+        assert process.poll() is None, output(process)
     process.kill()
     raise AssertionError("pcsim serve did not answer in time")
 
 
+def output(process: subprocess.Popen) -> str:
+    """What the server printed so far."""
+    log = getattr(process, "log", None)
+    if log is None:  # started with a pipe
+        return process.stdout.read() if process.stdout else ""
+    log.seek(0)
+    return log.read()
+
+
 def stop(process: subprocess.Popen) -> str:
+    """Stop the server; everything it printed."""
     process.terminate()
+    piped = getattr(process, "log", None) is None
     try:
-        out, _ = process.communicate(timeout=20)
+        if piped:
+            return process.communicate(timeout=20)[0]
+        process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-        out, _ = process.communicate()
-    return out
+        if piped:
+            return process.communicate()[0]
+        process.wait()
+    return output(process)
 
 
 def graph_token(base: str) -> str:
