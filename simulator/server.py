@@ -4,6 +4,7 @@ HTTPS side by side; or gunicorn workers (``--workers``)."""
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ class RunningServer:
     def stop(self) -> None:
         self.server.stop()
         self.thread.join(timeout=5)
+        # cheroot files every server's statistics in the logging module's ``statistics`` dict, under its id, and
+        # never takes them out: a process that starts and stops servers (a port per world) would keep them all.
+        statistics = getattr(logging, "statistics", {})
+        for key in [k for k, v in statistics.items() if v is self.server.stats]:
+            del statistics[key]
 
 
 def start_server(

@@ -312,3 +312,25 @@ def test_the_plugin_sends_its_secret_option_or_the_environment(pytester, exposed
     pytester.runpytest_subprocess("-p", "no:cacheprovider", url, f"--pcsim-secret={SECRET}").assert_outcomes(passed=1)
     monkeypatch.setenv("PCSIM_CONTROL_SECRET", SECRET)
     pytester.runpytest_subprocess("-p", "no:cacheprovider", url).assert_outcomes(passed=1)
+
+
+def test_a_stopped_server_leaves_nothing_behind():
+    """A port per world means servers started and stopped all day: none may leave state in the process (cheroot
+    files each server's statistics in a process-wide dict)."""
+    import gc
+    import logging
+
+    from simulator.server import start_server
+
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    start_server(app, "127.0.0.1", 0, threads=2).stop()  # the first one imports what every later one uses
+    gc.collect()
+    before = (len(getattr(logging, "statistics", {})), len(gc.get_objects()))
+    for _ in range(20):
+        start_server(app, "127.0.0.1", 0, threads=2).stop()
+    gc.collect()
+    after = (len(getattr(logging, "statistics", {})), len(gc.get_objects()))
+    assert after[0] == before[0] and after[1] - before[1] < 200, (before, after)
