@@ -7,7 +7,6 @@ and the password grant; azure-identity works too, see test_official_clients.py).
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -26,9 +25,8 @@ from azure.mgmt.support.models import (
 from simulator.domain.support_catalog import BILLING_SERVICE
 from simulator.worlds import ids
 
+from .offline import no_internet  # noqa: F401  (a fixture)
 from .personas import CLI_CLIENT_ID, DOMAINS, PASSWORD, upn
-
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 class PcsimPasswordCredential:
@@ -56,23 +54,9 @@ class PcsimPasswordCredential:
 
 
 @pytest.fixture(autouse=True)
-def no_internet(monkeypatch):
-    """Any host other than localhost is refused, and fails the test even if a client swallowed the error."""
-    looked_up = []
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host, *args, **kwargs):
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name not in LOCAL_HOSTS:
-            looked_up.append(name)
-            raise socket.gaierror(socket.EAI_NONAME, f"no internet ({name})")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    monkeypatch.setenv("no_proxy", "localhost,127.0.0.1")
+def _offline(no_internet):
+    """Every test here: ``no_internet`` (tests/offline.py)."""
     yield
-    assert not looked_up, f"a client tried to reach {looked_up}"
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ What a user configures:
 
 from __future__ import annotations
 
-import socket
 from urllib.parse import urlsplit
 
 import jwt
@@ -45,6 +44,7 @@ from azure.identity import ClientSecretCredential, UsernamePasswordCredential
 from simulator.server import start_server
 from simulator.worlds import ids
 
+from .offline import no_internet  # noqa: F401  (a fixture)
 from .personas import CLI_CLIENT_ID, DOMAINS, GRAPH_SCOPE, PASSWORD, PC_SCOPE, SUPPORT_ROLES, tid, upn
 
 pytestmark = [
@@ -55,7 +55,6 @@ pytestmark = [
 PC_AUDIENCE = "https://api.partnercenter.microsoft.com"
 APP_ID = ids.app_id("northwind", "psa")
 APP_SECRET = "Pcsim-App-Secret-1!"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 # --- what a user writes for the username/password flow on a port other than 443 ---------------------------------
@@ -92,25 +91,9 @@ class PcsimSession(requests.Session):
 
 # --- fixtures ------------------------------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
-def no_internet(monkeypatch):
-    """Any host name other than localhost is refused, and fails the test even if a client swallowed the error."""
-    looked_up = []
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(host, *args, **kwargs):
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name not in LOCAL_HOSTS:
-            looked_up.append(name)
-            raise socket.gaierror(socket.EAI_NONAME, f"test_official_clients: no internet ({name})")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    for name in ("AZURE_AUTHORITY_HOST", "AZURE_REGIONAL_AUTHORITY_NAME", "MSAL_FORCE_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    monkeypatch.setenv("no_proxy", "localhost,127.0.0.1")
+def _offline(no_internet):
+    """Every test here: ``no_internet`` (tests/offline.py)."""
     yield
-    assert not looked_up, f"a client tried to reach {looked_up}"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ control-plane request that asked for it.
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -23,11 +22,11 @@ from simulator import create_app
 from simulator.server import start_server
 from simulator.worlds import ids
 
+from .offline import no_internet  # noqa: F401  (a fixture)
 from .personas import CLI_CLIENT_ID, DOMAINS, PASSWORD, PC_SCOPE, bearer, tid, upn
 
 pytestmark = pytest.mark.filterwarnings("ignore:This API has been deprecated:DeprecationWarning")
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 APP_ID = ids.app_id("northwind", "psa")
 APP_SECRET = "Pcsim-App-Secret-1!"
 
@@ -83,28 +82,6 @@ def tls_world(https_main, ca, monkeypatch):
         world = sim.create_world(id=f"tls-{uuid.uuid4().hex[:8]}", frozen=True)
         yield world
         world.delete()
-
-
-@pytest.fixture
-def no_internet(monkeypatch):
-    """Any host name other than localhost is refused, and fails the test even if a client swallowed the error."""
-    looked_up = []
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(host, *args, **kwargs):
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name not in LOCAL_HOSTS:
-            looked_up.append(name)
-            raise socket.gaierror(socket.EAI_NONAME, f"test_world_url: no internet ({name})")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    for name in ("AZURE_AUTHORITY_HOST", "AZURE_REGIONAL_AUTHORITY_NAME", "MSAL_FORCE_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    monkeypatch.setenv("no_proxy", "localhost,127.0.0.1")
-    yield
-    assert not looked_up, f"a client tried to reach {looked_up}"
 
 
 class PortSession(requests.Session):
