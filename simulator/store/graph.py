@@ -113,10 +113,15 @@ def group(session: Session, world: str, group_id: str) -> Group | None:
 # --- service health ----------------------------------------------------------------------------------------
 def services(session: Session, world: str, tenant_id: str) -> list[ServiceHealth]:
     """The tenant's service health, one row per service, by service id."""
+    return services_of(session, world, [tenant_id])
+
+
+def services_of(session: Session, world: str, tenant_ids: list[str]) -> list[ServiceHealth]:
+    """These tenants' service health, one row per tenant and service, by service id."""
     return list(
         session.scalars(
             select(ServiceHealth)
-            .where(ServiceHealth.world_id == world, ServiceHealth.tenant_id == tenant_id)
+            .where(ServiceHealth.world_id == world, ServiceHealth.tenant_id.in_(tenant_ids))
             .order_by(ServiceHealth.service_id)
         )
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import graph
 from .facts import cached
-from .models import MarketplaceProduct, PartnerRelationship, ServiceHealth, ServiceIssue, Subscription, Tenant
+from .models import MarketplaceProduct, PartnerRelationship, ServiceIssue, Subscription, Tenant
 
 
 def _customers_of(world: str, partner_id: str):
@@ -133,14 +134,9 @@ def indirect_resellers(session: Session, world: str, provider_id: str) -> list[T
 
 def service_health(session: Session, world: str, tenant_ids: list[str]) -> tuple[list, list]:
     """(the tenants' service health by service id, their issues by start)."""
-    services = session.scalars(
-        select(ServiceHealth)
-        .where(ServiceHealth.world_id == world, ServiceHealth.tenant_id.in_(tenant_ids))
-        .order_by(ServiceHealth.service_id)
-    )
     issues = session.scalars(
         select(ServiceIssue)
         .where(ServiceIssue.world_id == world, ServiceIssue.tenant_id.in_(tenant_ids))
         .order_by(ServiceIssue.start_at)
     )
-    return list(services), list(issues)
+    return graph.services_of(session, world, tenant_ids), list(issues)
