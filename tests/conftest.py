@@ -3,13 +3,43 @@ live servers."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from flask import request, request_finished
 
 from simulator import create_app
 from simulator.server import start_server
 from simulator.tls import ensure_certificates
 
+from . import conformance
 from .personas import CLI_CLIENT_ID, PASSWORD, PC_SCOPE
+
+_nonconforming: list[str] = []
+_nonconforming_lock = threading.Lock()
+
+
+def _judge(sender, response, **extra) -> None:
+    problems = conformance.check(request, response)
+    if problems:
+        with _nonconforming_lock:
+            _nonconforming.extend(problems)
+
+
+# Every app in this process, the test client's and the in-process servers' alike (a weak reference by default:
+# keep the function alive at module level).
+request_finished.connect(_judge)
+
+
+@pytest.fixture(autouse=True)
+def conforms_to_microsoft():
+    """Fails a test that saw a response Microsoft's own models reject (tests/conformance)."""
+    with _nonconforming_lock:
+        _nonconforming.clear()
+    yield
+    with _nonconforming_lock:
+        problems, _nonconforming[:] = list(_nonconforming), []
+    assert not problems, "responses that Microsoft's models reject:\n" + "\n".join(problems[:20])
 
 
 @pytest.fixture(scope="session")
