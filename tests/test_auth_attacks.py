@@ -449,11 +449,12 @@ def server_signed(app, token_for):
 
 SERVER_SIGNED = {  # label: (change to genuine claims, reason)
     "Entra ID's issuer": (lambda c: c | {"iss": f"https://login.microsoftonline.com/{c['tid']}/v2.0"}, "issuer"),
-    "another tenant's issuer": (lambda c: c | {"iss": f"https://login.pcsim.local/{tid('fabrikam')}/v2.0"}, "issuer"),
+    "another tenant's issuer": (lambda c: c | {"iss": c["iss"].replace(c["tid"], tid("fabrikam"))}, "issuer"),
     "another world's issuer": (
-        lambda c: c | {"iss": c["iss"].replace("login.pcsim.local/", "login.pcsim.local/worlds/elsewhere/")},
+        lambda c: c | {"iss": c["iss"].replace("localhost/", "localhost/worlds/elsewhere/")},
         "issuer",
     ),
+    "another host's issuer": (lambda c: c | {"iss": c["iss"].replace("localhost", "pcsim.example")}, "issuer"),
     "no iss": (lambda c: c | {"iss": None}, "issuer"),
     "no exp": (lambda c: c | {"exp": None}, "expired"),
     "no aud": (lambda c: c | {"aud": None}, "audience"),
@@ -463,7 +464,7 @@ SERVER_SIGNED = {  # label: (change to genuine claims, reason)
             c
             | {
                 "tid": "00000000-0000-0000-0000-000000000000",
-                "iss": "https://login.pcsim.local/00000000-0000-0000-0000-000000000000/v2.0",
+                "iss": c["iss"].replace(c["tid"], "00000000-0000-0000-0000-000000000000"),
             }
         ),
         "tenant",

@@ -124,7 +124,7 @@ def port(tls_server) -> int:
 def verified_claims(tls_server, ca):
     """Claims of an access token whose signature checks against pcsim's JWKS (``/<tenant>/discovery/v2.0/keys``)."""
 
-    def verify(token: str, tenant_id: str, audience: str = PC_AUDIENCE) -> dict:
+    def verify(token: str, tenant_id: str, audience: str = PC_AUDIENCE, root: str = tls_server.url) -> dict:
         jwks = requests.get(f"{tls_server.url}/{tenant_id}/discovery/v2.0/keys", verify=ca, timeout=5)
         assert jwks.status_code == 200, jwks.text
         key = jwt.PyJWKSet.from_dict(jwks.json())[jwt.get_unverified_header(token)["kid"]]
@@ -134,7 +134,7 @@ def verified_claims(tls_server, ca):
             key.key,
             algorithms=["RS256"],
             audience=audience,
-            issuer=f"https://login.pcsim.local/{tenant_id}/v2.0",
+            issuer=f"{root}/{tenant_id}/v2.0",  # on the authority's host, as Entra ID's
             options={"verify_exp": False},
         )
 
@@ -246,7 +246,7 @@ def test_username_password_on_port_443_needs_no_hook(app, tls_files, ca, verifie
             token = cred.get_token(PC_SCOPE).token
     finally:
         server.stop()
-    assert SUPPORT_ROLES <= set(verified_claims(token, tid("contoso"))["wids"])
+    assert SUPPORT_ROLES <= set(verified_claims(token, tid("contoso"), root="https://localhost")["wids"])
 
 
 # --- msal ----------------------------------------------------------------------------------------------------

@@ -11,20 +11,20 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import jwt
 from sqlalchemy.orm import Session
 
 from ..domain import catalog
 from ..domain.access import EffectiveRoles, effective_roles
-from ..domain.catalog import ENTRA_ROLE_NAMES, resource_for
+from ..domain.catalog import CLOUD_PREFIX, ENTRA_ROLE_NAMES, resource_for
 from ..domain.decision import Decision
 from ..domain.errors import Denied
 from ..store import queries
 from ..store.models import Tenant, User
 from .keys import KeyRing, b64json
 
-ISSUER_HOST = "https://login.pcsim.local"
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
 REFRESH_TOKEN_LIFETIME = timedelta(days=90)
 OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
@@ -51,10 +51,23 @@ class TokenRejected(Exception):
         self.reason = reason
 
 
-def issuer(world_id: str, tenant_id: str, default_world: str = "default") -> str:
-    """The issuer of a world's tokens: worlds never share one, so a token works in its own world only."""
-    prefix = "" if world_id == default_world else f"/worlds/{world_id}"
-    return f"{ISSUER_HOST}{prefix}/{tenant_id}/v2.0"
+def issuer(origin: str, world_id: str, tenant_id: str, cloud: str = "public", default_world: str = "default") -> str:
+    """The issuer of a world's tokens, on the host they were asked at (``origin``: scheme, host and port), as Entra
+    ID's is on its authority's host (``https://login.microsoftonline.com/{tenantid}/v2.0``; MSAL.js refuses an
+    OpenID configuration whose issuer is on another host). Worlds never share one, so a token works in its own
+    world only: a world other than the default one is named in the path, at its own root as under its
+    ``/worlds/<id>`` (the same world, either way). The US Government cloud's tenants' under ``/usgov``."""
+    world = "" if world_id == default_world else f"/worlds/{world_id}"
+    return f"{origin}{world}{CLOUD_PREFIX.get(cloud, '')}/{tenant_id}/v2.0"
+
+
+def same_issuer(given: object, expected: str) -> bool:
+    """Whether ``given`` is the issuer ``expected``, on any port and scheme of the same host name: a world's root is
+    a port of its own, and a token issued there is good under ``/worlds/<id>`` on the main port too."""
+    if not isinstance(given, str):
+        return False
+    a, b = urlsplit(given), urlsplit(expected)
+    return bool(a.hostname) and a.hostname == b.hostname and a.path == b.path
 
 
 def _secret_matches(given: str, stored_hash: str) -> bool:
@@ -121,8 +134,8 @@ class TokenService:
         self._verified: dict[str, tuple[dict, dict]] = {}
         self.default_world = default_world
 
-    def issuer(self, world_id: str, tenant_id: str) -> str:
-        return issuer(world_id, tenant_id, self.default_world)
+    def issuer(self, origin: str, world_id: str, tenant_id: str, cloud: str = "public") -> str:
+        return issuer(origin, world_id, tenant_id, cloud, self.default_world)
 
     # --- grants -------------------------------------------------------------------------------
     def client_credentials(
@@ -134,6 +147,8 @@ class TokenService:
         client_secret: str,
         scope: Scope,
         now: datetime,
+        *,
+        origin: str,
     ) -> dict:
         app = queries.app_by_client_id(session, world, client_id)
         if app is None:
@@ -165,7 +180,7 @@ class TokenService:
                 "have a scope value with /.default suffixed to the resource identifier (application ID URI).",
             )
         self._check_cloud(tenant, scope)
-        claims = self._base_claims(world, tenant, scope, now) | {
+        claims = self._base_claims(origin, world, tenant, scope, now) | {
             "oid": app.id,
             "sub": app.id,
             "azp": app.id,
@@ -186,6 +201,8 @@ class TokenService:
         password: str,
         scope: Scope,
         now: datetime,
+        *,
+        origin: str,
         client_info: bool = False,
     ) -> dict:
         user = queries.user_by_upn(session, world, username or "")
@@ -201,7 +218,9 @@ class TokenService:
                 "invalid_grant", 50126, "Error validating credentials due to invalid username or password."
             )
         self._check_client(session, world, client_id)
-        return self.user_token(session, world, tenant, user, client_id, scope, now, client_info=client_info)
+        return self.user_token(
+            session, world, tenant, user, client_id, scope, now, origin=origin, client_info=client_info
+        )
 
     def refresh(
         self,
@@ -212,6 +231,8 @@ class TokenService:
         refresh_token: str,
         scope: Scope | None,
         now: datetime,
+        *,
+        origin: str,
         client_info: bool = False,
     ) -> dict:
         claims = self._decode(refresh_token, now, audience=None, refresh=True)
@@ -231,7 +252,9 @@ class TokenService:
             raise OAuthError("invalid_grant", 50034, "The user account no longer exists in the directory.")
         target = tenant if tenant is not None else queries.tenant(session, world, claims["tid"])
         scope = scope or parse_scope(claims["scp_resource"] + "/.default")
-        return self.user_token(session, world, target, user, client_id, scope, now, client_info=client_info)
+        return self.user_token(
+            session, world, target, user, client_id, scope, now, origin=origin, client_info=client_info
+        )
 
     def user_token(
         self,
@@ -242,6 +265,8 @@ class TokenService:
         client_id: str,
         scope: Scope,
         now: datetime,
+        *,
+        origin: str,
         client_info: bool = False,
     ) -> dict:
         home = queries.tenant(session, world, user.tenant_id)
@@ -254,7 +279,7 @@ class TokenService:
             roles = sorted(granted.roles)
             extra = {"idp": f"https://sts.windows.net/{home.id}/", "home_tid": home.id}
         claims = (
-            self._base_claims(world, target, scope, now)
+            self._base_claims(origin, world, target, scope, now)
             | extra
             | {
                 "oid": user.id,
@@ -356,16 +381,18 @@ class TokenService:
         return granted
 
     # --- verification ------------------------------------------------------------------------
-    def verify(self, token: str, world: str, audience: str, now: datetime) -> dict:
-        """The claims of a valid access token for ``audience`` in ``world``, or TokenRejected."""
+    def verify(self, token: str, world: str, audience: str, now: datetime, *, origin: str, cloud: str) -> dict:
+        """The claims of a valid access token for ``audience`` in ``world``, or TokenRejected. ``origin`` and
+        ``cloud``: where the request came (scheme, host and port) and the cloud of the surface it came to."""
         try:
             claims = self._decode(token, now, audience=audience)
         except OAuthError as exc:
             raise TokenRejected(exc.description) from None
-        if claims.get("iss") != self.issuer(world, claims.get("tid", "")):
+        expected = self.issuer(origin, world, str(claims.get("tid", "")), cloud)
+        if not same_issuer(claims.get("iss"), expected):
             raise TokenRejected(
-                f"the token's issuer {claims.get('iss')!r} is not this world's "
-                f"({self.issuer(world, claims.get('tid', ''))!r})"
+                f"the token's issuer {claims.get('iss')!r} is not this world's ({expected!r}: pcsim takes the "
+                "tokens it issued for this world at this host name, on any of its ports)"
             )
         return claims
 
@@ -440,11 +467,11 @@ class TokenService:
                 f"{scope.cloud} cloud (R14).",
             )
 
-    def _base_claims(self, world: str, tenant: Tenant, scope: Scope, now: datetime) -> dict:
+    def _base_claims(self, origin: str, world: str, tenant: Tenant, scope: Scope, now: datetime) -> dict:
         iat = int(now.timestamp())
         return {
             "aud": scope.resource,
-            "iss": self.issuer(world, tenant.id),
+            "iss": self.issuer(origin, world, tenant.id, tenant.cloud),
             "iat": iat,
             "nbf": iat,
             "exp": iat + int(ACCESS_TOKEN_LIFETIME.total_seconds()),

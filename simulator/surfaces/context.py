@@ -31,6 +31,12 @@ def world_id() -> str:
     return request.environ.get("pcsim.world") or pcsim().config.default_world
 
 
+def origin() -> str:
+    """Where the request came: scheme, host and port (``https://localhost:8443``), the host of the tokens'
+    issuer, as Entra ID's issuer is on its authority's host."""
+    return request.host_url.rstrip("/")
+
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -105,7 +111,7 @@ def authenticate(audience: str) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise TokenRejected("no bearer token in the Authorization header")
-    claims = pcsim().tokens.verify(token.strip(), world().id, audience, now())
+    claims = pcsim().tokens.verify(token.strip(), world().id, audience, now(), origin=origin(), cloud=cloud())
     db = session()
     tenant = queries.tenant(db, world().id, claims.get("tid", ""))
     if tenant is None:

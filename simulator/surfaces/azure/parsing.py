@@ -19,6 +19,7 @@ from ...services.azure_support import ListQuery, Page
 from ...validation import error_pairs
 from .. import context as ctx
 from .. import validation
+from ..openapi import cloud
 from .exceptions import ArmError
 
 FILTER_CLAUSE = re.compile(r"^\s*([A-Za-z]+)\s+(eq|ge|gt|le|lt)\s+(.+?)\s*$", re.I)
@@ -65,7 +66,9 @@ def check_auxiliary(principal: Principal, audience: str) -> None:
                 "The x-ms-authorization-auxiliary header must hold 'Bearer <token>' entries.",
             )
         try:
-            claims = ctx.pcsim().tokens.verify(token.strip(), ctx.world().id, audience, ctx.now())
+            claims = ctx.pcsim().tokens.verify(
+                token.strip(), ctx.world().id, audience, ctx.now(), origin=ctx.origin(), cloud=cloud()
+            )
         except TokenRejected as exc:
             raise ArmError(
                 401,
