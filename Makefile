@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint system-deps screenshots bench clean
+.PHONY: serve test lint system-deps node-deps screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/pcsim serve $(ARGS)
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) system-deps node-deps lint
 	$(BIN)/python -m pytest -n auto $(ARGS)
 
 # ruff (lint and format, the whole tree) and mypy (the domain, the application layer: pyproject.toml [tool.mypy]).
@@ -42,6 +42,19 @@ system-deps:
 		esac || { echo "apt-get install $$package failed: install it, or run pytest alone (it skips what" \
 		               "needs a missing package)" >&2; exit 1; }; \
 	done
+
+# Microsoft's JavaScript clients for tests/test_js_clients.py, pinned in tests/js/package-lock.json: `npm ci` when
+# node_modules is missing or older than the lock, never from inside pytest (which skips those tests, and says why,
+# without node 20+ or node_modules). Without node or npm, nothing is installed: say so and go on.
+JS_DIR := tests/js
+node-deps:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "node-deps: no node/npm (Node.js 20 or later): tests/test_js_clients.py will skip"; \
+	elif [ ! -f $(JS_DIR)/node_modules/.package-lock.json ] || \
+	     [ $(JS_DIR)/package-lock.json -nt $(JS_DIR)/node_modules/.package-lock.json ]; then \
+		echo "installing Microsoft's JavaScript clients for the tests (npm ci in $(JS_DIR))"; \
+		cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
 
 # The README's pictures (docs/img/*.png), taken again by the browser tests; every other run writes them to a
 # temporary folder and leaves the tracked files alone.
