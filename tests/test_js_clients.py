@@ -73,7 +73,8 @@ def _why_skip() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_why_skip() is not None, reason=_why_skip() or "")
+SKIP_REASON = _why_skip()
+pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
 
 APP_ID = ids.app_id("northwind", "psa")
 APP_SECRET = "Pcsim-App-Secret-1!"

@@ -284,6 +284,39 @@ def test_us_government_tenant_signs_in_at_its_own_cloud(client):
     assert aadsts(wrong_resource) == 500011 and "R14" in wrong_resource.get_json()["error_description"]
 
 
+def test_issuer_is_on_the_host_asked_per_cloud(client):
+    """As Entra ID's is on its authority's host (MSAL.js checks it): the OpenID configuration's issuer and the
+    tokens' iss are on the host and port the request came to, the same at /login and at the root; a US Government
+    tenant's under /usgov. The bearer check takes them on any port of that host name, on no other host."""
+    here = "https://pcsim.example:8443"
+    form = {"grant_type": "password", "client_id": CLI_CLIENT_ID, "password": "Pcsim-Passw0rd!"}
+
+    def token(path: str, username: str, scope: str = PC_SCOPE) -> str:
+        answer = client.post(path, data=form | {"username": username, "scope": scope}, base_url=here)
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()["access_token"]
+
+    for path in ("/login/contoso.onmicrosoft.com", "/contoso.onmicrosoft.com"):
+        config = client.get(f"{path}/v2.0/.well-known/openid-configuration", base_url=here).get_json()
+        assert config["issuer"] == f"{here}/{tid('contoso')}/v2.0"
+        assert claims_of(token(f"{path}/oauth2/v2.0/token", upn("contoso")))["iss"] == config["issuer"]
+    common = client.get("/login/common/v2.0/.well-known/openid-configuration", base_url=here).get_json()
+    assert common["issuer"] == f"{here}/{{tenantid}}/v2.0"
+    gov_login = "/usgov/login/relecloudgov.onmicrosoft.us"
+    gov = token(f"{gov_login}/oauth2/v2.0/token", upn("relecloud"), "https://api.partnercenter.microsoft.us/.default")
+    assert claims_of(gov)["iss"] == f"{here}/usgov/{tid('relecloud')}/v2.0"
+    gov_config = client.get(f"{gov_login}/v2.0/.well-known/openid-configuration", base_url=here).get_json()
+    assert gov_config["issuer"] == claims_of(gov)["iss"]
+
+    customers = "/partnercenter/v1/customers"
+    mine = token("/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token", upn("northwind"))
+    assert client.get(customers, headers=bearer(mine), base_url=here).status_code == 200
+    assert client.get(customers, headers=bearer(mine), base_url="http://pcsim.example:8080").status_code == 200
+    assert client.get("/usgov" + customers, headers=bearer(gov), base_url=here).status_code == 200
+    elsewhere = client.get(customers, headers=bearer(mine), base_url="https://other.example:8443")
+    assert elsewhere.status_code == 401 and "issuer" in elsewhere.get_json()["description"]
+
+
 # --- the bearer check every surface shares -------------------------------------------------------------
 
 
