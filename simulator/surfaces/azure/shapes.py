@@ -110,7 +110,7 @@ def ticket_json(t) -> dict:
         "severity": t.severity,
         "enrollmentId": details.get("enrollmentId"),
         "require24X7Response": details.get("require24X7Response", False),
-        "advancedDiagnosticConsent": details.get("advancedDiagnosticConsent"),
+        "advancedDiagnosticConsent": details.get("advancedDiagnosticConsent", "No"),  # required (2024-04-01)
         "problemScopingQuestions": details.get("problemScopingQuestions"),
         "supportPlanId": t.support_plan_id,
         "contactDetails": t.contact,
