@@ -44,7 +44,21 @@ from .shapes import (
     ticket_json,
 )
 
-SUPPORT_API_VERSIONS = ("2024-04-01", "2023-06-01-preview", "2022-09-01-preview", "2020-04-01")
+# Every api-version azure-rest-api-specs publishes for Microsoft.Support (specification/support/resource-manager:
+# stable/2024-04-01, preview/2023-06-01-preview, preview/2022-09-01-preview, preview/2021-06-01-preview,
+# stable/2020-04-01, preview/2019-05-01-preview). One shape answers them all (docs/fidelity.md); the create body
+# requires advancedDiagnosticConsent only from 2023-06-01-preview on, and file workspaces, files and chat
+# transcripts exist from 2022-09-01-preview on.
+SUPPORT_API_VERSIONS = (
+    "2024-04-01",
+    "2023-06-01-preview",
+    "2022-09-01-preview",
+    "2021-06-01-preview",
+    "2020-04-01",
+    "2019-05-01-preview",
+)
+NO_CONSENT_API_VERSIONS = ("2022-09-01-preview", "2021-06-01-preview", "2020-04-01", "2019-05-01-preview")
+FILES_API_VERSIONS = ("2024-04-01", "2023-06-01-preview", "2022-09-01-preview")
 RESOURCES_API_VERSIONS = (
     "2022-12-01",
     "2021-01-01",
@@ -104,11 +118,18 @@ def _headers(response):
     return add_headers(response)
 
 
+def support_type() -> str:
+    """The Microsoft.Support resource type a request is about (``supportTickets``, ``services``...), as ARM names
+    it when it refuses an api-version."""
+    tail = request.path.split(f"{PROVIDER}/", 1)[-1]
+    return tail.split("/", 1)[0] or "operations"
+
+
 def caller_for(versions: tuple[str, ...]) -> Principal:
     """The authenticated caller, after the api-version and the auxiliary token check."""
     audience = RESOURCES[cloud()]["arm"]
     p = ctx.authenticate(audience)
-    check_api_version(versions)
+    check_api_version(versions, None if versions is RESOURCES_API_VERSIONS else support_type())
     check_auxiliary(p, audience)
     return p
 
@@ -262,7 +283,7 @@ def create_ticket(subscription_id, ticket_name):
     scope, p = support_caller()
     schema = (
         schemas.LegacySupportTicketCreate
-        if request.args["api-version"] == "2020-04-01"
+        if request.args["api-version"] in NO_CONSENT_API_VERSIONS
         else schemas.SupportTicketCreate
     )
     return ticket_json(support.create_ticket(scope, p, subscription_id, ticket_name, body_reader(schema)))

@@ -102,7 +102,7 @@ class SupportTicketCreate(_Body):
 
 
 class LegacySupportTicketCreateProperties(SupportTicketCreateProperties):
-    """api-version 2020-04-01 had no advancedDiagnosticConsent."""
+    """api-versions before 2023-06-01-preview: advancedDiagnosticConsent is not required."""
 
     advancedDiagnosticConsent = CaseInsensitiveChoice(("Yes", "No"))
 
