@@ -41,6 +41,8 @@ OPERATIONS = [
     (WRITE_ACTION, "Support Ticket", "Creates or Updates a support ticket"),
     ("Microsoft.Support/supportTickets/communications/read", "Communication", "Lists one or all communications"),
     ("Microsoft.Support/supportTickets/communications/write", "Communication", "Adds a new communication"),
+    ("Microsoft.Support/fileWorkspaces/read", "File Workspace", "Gets a file workspace and its files"),
+    ("Microsoft.Support/fileWorkspaces/write", "File Workspace", "Creates a file workspace, its files and uploads"),
 ]
 
 
