@@ -191,6 +191,16 @@ def test_a_long_running_create_goes_in_progress_then_succeeded(client, lro_world
         NORTHWIND, "GET", f"/azure/subscriptions/{sub_id('contoso-prod')}{PROVIDER}/operationsStatus/x", "contoso"
     )
     assert_denied(missing, 404, "ResourceNotFound", None)
+    # A tenant-level ticket (the partner's own tenant, a billing question): its operation at the tenant's scope.
+    from simulator.domain.support_catalog import BILLING_SERVICE as BILLING
+
+    own = call(NORTHWIND, "PUT", f"/azure{PROVIDER}/supportTickets/own-1", "northwind", ticket_body(BILLING))
+    assert own.status_code == 202, own.get_json()
+    own_status = own.headers["Azure-AsyncOperation"]
+    assert own_status.startswith(f"http://localhost/worlds/{lro_world}/azure{PROVIDER}/operationsStatus/")
+    assert get(own_status, tenant="northwind").get_json()["status"] == "InProgress"
+    assert get(own_status, tenant="northwind").get_json()["status"] == "Succeeded"
+    assert get(own_status).status_code == 404  # not an operation of Contoso's tenant
     # A refused create is refused at once, long-running or not (R6: an advisor's billing ticket).
     from simulator.domain.support_catalog import BILLING_SERVICE
 
