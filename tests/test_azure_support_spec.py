@@ -398,3 +398,34 @@ def test_file_workspaces_files_and_chats_through_the_sdk(client, tls_server, tls
     (chat,) = support.chat_transcripts.list("chatty")
     assert chat.messages[0].body == "Hello" and chat.start_time is not None
     assert support.chat_transcripts.get("chatty", chat.name).messages[0].communication_direction == "outbound"
+
+
+def test_the_switch_and_chats_through_client_sdk(live_server):
+    from client_sdk import Sim
+    from client_sdk.sim import SimError
+
+    with Sim(live_server.url) as sim:
+        world = sim.create_world(azure_long_running_creates=True)
+        try:
+            assert world.azure_long_running_creates is True
+            assert world.set_azure_long_running_creates(False).azure_long_running_creates is False
+            assert sim.world(world.id).azure_long_running_creates is False
+            with pytest.raises(SimError) as missing:
+                world.add_chat_transcript("0", [{"sender": "engineer", "body": "Hello"}])
+            assert missing.value.status == 404
+        finally:
+            world.delete()
+
+
+def test_the_openapi_documents_show_the_new_operations(client):
+    azure = client.get("/docs/azure/openapi.json").get_json()["paths"]
+    for scope in ("/azure/subscriptions/{subscription_id}", "/azure"):
+        base = f"{scope}/providers/Microsoft.Support"
+        assert {"get", "put"} <= set(azure[f"{base}/fileWorkspaces/{{workspace_name}}"])
+        assert "post" in azure[f"{base}/fileWorkspaces/{{workspace_name}}/files/{{file_name}}/upload"]
+        assert "get" in azure[f"{base}/supportTickets/{{ticket_name}}/chatTranscripts/{{transcript_name}}"]
+        assert "get" in azure[f"{base}/operationsStatus/{{operation_id}}"]
+        assert "202" in azure[f"{base}/supportTickets/{{ticket_name}}"]["put"]["responses"]
+    sim = client.get("/docs/sim/openapi.json").get_json()
+    assert "patch" in sim["paths"]["/sim/worlds/{world_id}"]
+    assert "azureLongRunningCreates" in str(sim["components"]["schemas"])
