@@ -184,12 +184,14 @@ class Sim:
         frozen: bool | None = None,
         ttl: int | None = None,
         id: str | None = None,
+        azure_long_running_creates: bool | None = None,
     ) -> World:
         """A new, isolated world from a scenario (a fixture name in the server's ``fixtures/`` or a path the
         server can read; default: the server's scenario), an inline ``fixture`` (a mapping), or a
         ``snapshot`` (``"<world>/<name>"``). ``seed``: Faker seed of the generated details; ``frozen``:
         freeze the clock (None: as the scenario says); ``ttl``: idle seconds before the server deletes it;
-        ``id``: the world's id (default: a new uuid)."""
+        ``id``: the world's id (default: a new uuid); ``azure_long_running_creates``: Azure's ticket and
+        communication creates answer 202 and are polled (see :meth:`World.set_azure_long_running_creates`)."""
         body = {
             "id": id,
             "scenario": scenario,
@@ -198,6 +200,7 @@ class Sim:
             "seed": seed,
             "frozen": frozen,
             "ttl": ttl,
+            "azureLongRunningCreates": azure_long_running_creates,
         }
         return World(self, self._json("POST", "/worlds", json={k: v for k, v in body.items() if v is not None}))
 
@@ -233,6 +236,7 @@ class World:
         # open until the world is deleted or expires.
         self.url: str = data.get("url") or ""
         self.ttl: int | None = data.get("ttl")
+        self.azure_long_running_creates: bool = bool(data.get("azureLongRunningCreates"))
 
     def __repr__(self) -> str:
         return f"<pcsim World {self.id!r} ({self.scenario}) on {self.sim.base_url}>"
@@ -254,6 +258,19 @@ class World:
         """Read the world again (its clock, TTL...)."""
         self._update(self._json("GET"))
         return self
+
+    def set_azure_long_running_creates(self, on: bool = True) -> World:
+        """Azure support ticket and communication creates answer the long-running way (202 with ``Location`` and
+        ``Azure-AsyncOperation``; the operation is InProgress at its first poll, Succeeded from the second), or
+        (``on=False``, the default of a world) 200 with the resource at once."""
+        self._update(self._json("PATCH", json={"azureLongRunningCreates": on}))
+        return self
+
+    def add_chat_transcript(self, ticket_id: str, messages: list[dict]) -> dict:
+        """A chat with Microsoft Support on the ticket ``ticket_id`` (its ``supportTicketId``): ``messages`` of
+        ``{"sender", "body", "communicationDirection": "inbound"|"outbound"}``. Azure lists it under the ticket's
+        ``chatTranscripts``."""
+        return self._json("POST", f"/tickets/{_seg(ticket_id)}/chatTranscripts", json={"messages": messages})
 
     def delete(self) -> None:
         """Delete the world, its journal, faults and snapshots."""

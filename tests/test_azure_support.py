@@ -154,10 +154,19 @@ def test_api_version_is_required_and_checked(arm):
     missing = arm(NORTHWIND, "GET", path, "contoso", api=None)
     assert_denied(missing, 400, "MissingApiVersionParameter", None)
     wrong = arm(NORTHWIND, "GET", path, "contoso", api="api-version=2019-01-01")
-    assert "2024-04-01" in assert_denied(wrong, 400, "InvalidApiVersionParameter", None)["message"]
-    for version in ("2024-04-01", "2023-06-01-preview", "2022-09-01-preview", "2020-04-01"):
+    message = assert_denied(wrong, 400, "NoRegisteredProviderFound", None)["message"]
+    assert "'2019-01-01' for type 'supportTickets'" in message and "2024-04-01" in message
+    for version in (
+        "2024-04-01",
+        "2023-06-01-preview",
+        "2022-09-01-preview",
+        "2021-06-01-preview",
+        "2020-04-01",
+        "2019-05-01-preview",
+    ):
         assert arm(NORTHWIND, "GET", path, "contoso", api=f"api-version={version}").status_code == 200
-    assert arm(NORTHWIND, "GET", "/azure/subscriptions", "contoso", api=API).status_code == 400
+    resources = arm(NORTHWIND, "GET", "/azure/subscriptions", "contoso", api=API)
+    assert_denied(resources, 400, "InvalidApiVersionParameter", None)
     assert arm(NORTHWIND, "GET", "/azure/subscriptions", "contoso", api="api-version=2022-12-01").status_code == 200
 
 

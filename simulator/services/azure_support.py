@@ -9,11 +9,13 @@ ARM. The order of the checks is the rule book's: R12, R7, then the input, R6, R8
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import support as rules
@@ -25,7 +27,7 @@ from ..domain.support_catalog import SERVICES_BY_ID, AzureService
 from ..store import azure as azure_store
 from ..store import queries
 from ..store import tickets as store
-from ..store.models import Ticket, TicketNote
+from ..store.models import ChatTranscript, FileWorkspace, Ticket, TicketNote, WorkspaceFile
 from .azure import PROVIDER, SupportScope, naming, refuse, support_scope
 from .scope import Principal, Scope
 
@@ -406,3 +408,226 @@ def check_communication_name(
     if data["type"] != COMMUNICATION_TYPE:
         raise refuse(Invalid(f"This checkNameAvailability is for '{COMMUNICATION_TYPE}'."), "parameter", "type")
     return _find_communication(scope, t, data["name"]) is None
+
+
+# --- long-running creates on demand (the world's azureLongRunningCreates) -------------------------------------
+# An operation answers InProgress to its first poll (operationsStatus or operationResults) and Succeeded from the
+# second on: deterministic whatever the world's clock does (a frozen clock included).
+IN_PROGRESS_POLLS = 1
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A long-running create as ARM reports it: its ``status`` and the resource it made (a ticket, or a ticket's
+    communication)."""
+
+    id: str
+    status: str  # InProgress | Succeeded
+    started_at: datetime
+    ended_at: datetime | None
+    ticket: Ticket
+    note: TicketNote | None
+
+
+def create_ticket_on_demand(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, read_body: Body
+) -> tuple[Ticket, str | None]:
+    """File a ticket (:func:`create_ticket`); when the world asks for long-running creates, also start the
+    operation that reports it (its id, else None)."""
+    t = create_ticket(scope, principal, subscription_id, name, read_body)
+    if not azure_store.long_running_creates(scope.db, scope.world_id):
+        return t, None
+    op = azure_store.start_operation(scope.db, scope.world_id, scope.now, t.tenant_id, t.subscription_id, t.id)
+    return t, op.id
+
+
+def create_communication_on_demand(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, communication_name: str, read_body: Body
+) -> tuple[Ticket, TicketNote, str | None]:
+    """Add a communication (:func:`create_communication`), long-running when the world asks for it."""
+    t, n = create_communication(scope, principal, subscription_id, name, communication_name, read_body)
+    if not azure_store.long_running_creates(scope.db, scope.world_id):
+        return t, n, None
+    op = azure_store.start_operation(
+        scope.db, scope.world_id, scope.now, t.tenant_id, t.subscription_id, t.id, note_seq=n.seq
+    )
+    return t, n, op.id
+
+
+def poll_operation(scope: Scope, principal: Principal, subscription_id: str | None, operation_id: str) -> Operation:
+    """One poll of a long-running create, by whoever may read the scope's tickets (R12, R7)."""
+    where = support_scope(scope, principal, subscription_id, "Microsoft.Support/operationsstatus/read", False)
+    op = azure_store.find_operation(scope.db, scope.world_id, operation_id, where.subscription_id, where.tenant.id)
+    t = azure_store.ticket_by_id(scope.db, scope.world_id, op.ticket_id) if op else None
+    if op is None or t is None:
+        raise NotFound(f"The operation '{operation_id}' was not found for {where.path}.")
+    op.polls += 1
+    if op.polls > IN_PROGRESS_POLLS and op.ended_at is None:
+        op.ended_at = scope.now
+    note = azure_store.note_by_seq(scope.db, scope.world_id, t.id, op.note_seq) if op.note_seq is not None else None
+    status = "Succeeded" if op.ended_at is not None else "InProgress"
+    return Operation(op.id, status, op.started_at, op.ended_at, t, note)
+
+
+# --- file workspaces and files --------------------------------------------------------------------------------
+WORKSPACE_LIFETIME = timedelta(days=1)  # the spec's example: expirationTime = createdOn + 1 day
+MAX_CHUNK_SIZE = 2_621_440  # 2.5 MB (azure-mgmt-support's FileDetails.chunk_size)
+MAX_FILE_SIZE = 5_242_880  # 5 MB (FileDetails.file_size)
+MAX_CHUNKS = 2  # (FileDetails.number_of_chunks)
+WORKSPACE_NAME = re.compile(r"^[0-9a-zA-Z_\-. ]+$")  # the spec's fileWorkspaceName pattern
+READ_WORKSPACES = "Microsoft.Support/fileWorkspaces/read"
+WRITE_WORKSPACES = "Microsoft.Support/fileWorkspaces/write"
+
+
+def _workspace_scope(where: SupportScope) -> tuple[str, str]:
+    """(tenant id, scope key) of a scope's file workspaces: a subscription's, or the tenant's ("")."""
+    return where.tenant.id, where.subscription_id or ""
+
+
+def _find_workspace(scope: Scope, where: SupportScope, name: str) -> FileWorkspace:
+    tenant_id, key = _workspace_scope(where)
+    ws = azure_store.file_workspace(scope.db, scope.world_id, tenant_id, key, name)
+    if ws is None:
+        raise NotFound(f"The file workspace '{name}' was not found for {where.path}.")
+    if ws.expires_at <= scope.now:
+        raise NotFound(f"The file workspace '{name}' expired at {iso(ws.expires_at)}: create a new one.")
+    return ws
+
+
+def get_file_workspace(scope: Scope, principal: Principal, subscription_id: str | None, name: str) -> FileWorkspace:
+    where = support_scope(scope, principal, subscription_id, READ_WORKSPACES, False)
+    return _find_workspace(scope, where, name)
+
+
+def create_file_workspace(scope: Scope, principal: Principal, subscription_id: str | None, name: str) -> FileWorkspace:
+    """A new file workspace in the caller's scope (a subscription's, or its tenant's), for a day."""
+    where = support_scope(scope, principal, subscription_id, WRITE_WORKSPACES, True)
+    if not WORKSPACE_NAME.match(name) or len(name) > 200:
+        raise refuse(
+            Invalid(f"The file workspace name '{name}' is invalid: letters, digits, '_', '-', '.' and spaces."),
+            "resource_name",
+            "fileWorkspaceName",
+        )
+    tenant_id, key = _workspace_scope(where)
+    old = azure_store.file_workspace(scope.db, scope.world_id, tenant_id, key, name)
+    if old is not None and old.expires_at > scope.now:
+        raise refuse(Conflict(f"A file workspace named '{name}' already exists for {where.path}."), None, "name")
+    if old is not None:  # expired: the name is free again
+        scope.db.delete(old)
+        scope.db.flush()
+    return azure_store.add_file_workspace(
+        scope.db,
+        scope.world_id,
+        tenant_id=tenant_id,
+        scope=key,
+        name=name.lower(),
+        display_name=name,
+        created_by=where.caller.name,
+        created_at=scope.now,
+        expires_at=scope.now + WORKSPACE_LIFETIME,
+    )
+
+
+def list_files(
+    scope: Scope, principal: Principal, subscription_id: str | None, workspace: str
+) -> tuple[FileWorkspace, list[WorkspaceFile]]:
+    where = support_scope(scope, principal, subscription_id, READ_WORKSPACES, False)
+    ws = _find_workspace(scope, where, workspace)
+    return ws, azure_store.workspace_files(scope.db, scope.world_id, ws)
+
+
+def get_file(
+    scope: Scope, principal: Principal, subscription_id: str | None, workspace: str, name: str
+) -> tuple[FileWorkspace, WorkspaceFile]:
+    where = support_scope(scope, principal, subscription_id, READ_WORKSPACES, False)
+    ws = _find_workspace(scope, where, workspace)
+    f = azure_store.workspace_file(scope.db, scope.world_id, ws, name)
+    if f is None:
+        raise NotFound(f"The file '{name}' was not found in file workspace '{ws.display_name}'.")
+    return ws, f
+
+
+def create_file(
+    scope: Scope, principal: Principal, subscription_id: str | None, workspace: str, name: str, read_body: Body
+) -> tuple[FileWorkspace, WorkspaceFile]:
+    """Announce a file (its size and chunks) before its chunks are uploaded."""
+    where = support_scope(scope, principal, subscription_id, WRITE_WORKSPACES, True)
+    ws = _find_workspace(scope, where, workspace)
+    check_name(name, "file")
+    props = read_body().get("properties") or {}
+    size, chunk, chunks = props["fileSize"], props["chunkSize"], props["numberOfChunks"]
+    problems = [
+        (f"fileSize must be 1 to {MAX_FILE_SIZE} bytes (5 MB)", "fileSize", not 1 <= size <= MAX_FILE_SIZE),
+        (f"chunkSize must be 1 to {MAX_CHUNK_SIZE} bytes (2.5 MB)", "chunkSize", not 1 <= chunk <= MAX_CHUNK_SIZE),
+        (f"numberOfChunks must be 1 to {MAX_CHUNKS}", "numberOfChunks", not 1 <= chunks <= MAX_CHUNKS),
+        ("numberOfChunks x chunkSize must hold fileSize", "numberOfChunks", chunks * chunk < size),
+    ]
+    for text, field, wrong in problems:
+        if wrong:
+            raise refuse(Invalid(f"The file '{name}' is invalid: {text}."), "parameter", f"properties.{field}")
+    if azure_store.workspace_file(scope.db, scope.world_id, ws, name) is not None:
+        raise refuse(
+            Conflict(f"A file named '{name}' already exists in file workspace '{ws.display_name}'."), None, "name"
+        )
+    f = azure_store.add_workspace_file(
+        scope.db,
+        scope.world_id,
+        ws,
+        name=name.lower(),
+        display_name=name,
+        chunk_size=chunk,
+        file_size=size,
+        number_of_chunks=chunks,
+        chunks={},
+        created_at=scope.now,
+    )
+    return ws, f
+
+
+def upload_file(
+    scope: Scope, principal: Principal, subscription_id: str | None, workspace: str, name: str, read_body: Body
+) -> None:
+    """Upload one chunk (base64) of a file announced with :func:`create_file`."""
+    where = support_scope(scope, principal, subscription_id, WRITE_WORKSPACES, True)
+    ws = _find_workspace(scope, where, workspace)
+    f = azure_store.workspace_file(scope.db, scope.world_id, ws, name)
+    if f is None:
+        raise NotFound(f"The file '{name}' was not found in file workspace '{ws.display_name}': create it first.")
+    data = read_body()
+    index = data.get("chunkIndex", 0)
+    if not 0 <= index < f.number_of_chunks:
+        raise refuse(
+            Invalid(f"chunkIndex must be 0 to {f.number_of_chunks - 1} (the file has {f.number_of_chunks} chunks)."),
+            "parameter",
+            "chunkIndex",
+        )
+    try:
+        size = len(base64.b64decode(data["content"], validate=True))
+    except (binascii.Error, ValueError):
+        raise refuse(Invalid("content must be the chunk's bytes in base64."), "parameter", "content") from None
+    if size > f.chunk_size:
+        raise refuse(
+            Invalid(f"The chunk has {size} bytes: more than the file's chunkSize ({f.chunk_size})."),
+            "parameter",
+            "content",
+        )
+    azure_store.save_chunk(scope.db, f, index, data["content"])
+
+
+# --- chat transcripts: who may see the ticket may see its chats -------------------------------------------------
+def list_chat_transcripts(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str
+) -> tuple[Ticket, list[ChatTranscript]]:
+    where = support_scope(scope, principal, subscription_id, READ_ACTION, False)
+    t = _find_ticket(scope, where, name)
+    return t, azure_store.chat_transcripts(scope.db, scope.world_id, t.id)
+
+
+def get_chat_transcript(
+    scope: Scope, principal: Principal, subscription_id: str | None, name: str, transcript_name: str
+) -> tuple[Ticket, ChatTranscript]:
+    t, chats = list_chat_transcripts(scope, principal, subscription_id, name)
+    chat = next((c for c in chats if c.name.lower() == transcript_name.lower()), None)
+    if chat is None:
+        raise NotFound(f"The chat transcript '{transcript_name}' was not found on support ticket '{t.name}'.")
+    return t, chat

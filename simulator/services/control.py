@@ -5,16 +5,17 @@ They take the session to work in and the world the path names (not the request's
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from ..domain import catalog, gdap
-from ..domain.clock import WorldClock, parse_datetime, parse_duration, utcnow
+from ..domain.clock import WorldClock, iso, parse_datetime, parse_duration, utcnow
 from ..domain.errors import Invalid, NotFound
 from ..store import control as store
 from ..store import directory
 from ..store.models import (
+    ChatTranscript,
     FaultRule,
     GdapAccessAssignment,
     GdapRelationship,
@@ -25,6 +26,7 @@ from ..store.models import (
     ServiceHealth,
     Subscription,
     Tenant,
+    Ticket,
     User,
     World,
 )
@@ -37,6 +39,33 @@ def world(db: Session, world_id: str) -> World:
     if w is None or w.template:
         raise NotFound(f"pcsim world {world_id!r} does not exist")
     return w
+
+
+def edit_world(db: Session, world_id: str, azure_long_running_creates: bool) -> World:
+    """A world's settings: whether Azure's creates answer the long-running way."""
+    w = world(db, world_id)
+    w.azure_long_running_creates = azure_long_running_creates
+    db.flush()
+    return w
+
+
+def add_chat_transcript(db: Session, world_id: str, ticket_id: str, messages: list[dict]) -> ChatTranscript:
+    """A chat on a ticket (by its id), its messages a second apart from the world's now."""
+    w = world(db, world_id)
+    ticket = store.row(db, Ticket, (world_id, ticket_id))
+    if ticket is None:
+        raise NotFound(f"world {world_id!r} has no ticket {ticket_id!r}")
+    start = WorldClock(w.clock_anchor, w.clock_wall_anchor, w.clock_frozen).now()
+    chat = ChatTranscript(
+        world_id=world_id,
+        ticket_id=ticket_id,
+        name=str(uuid.uuid4()),
+        started_at=start,
+        messages=[{**m, "createdDate": iso(start + timedelta(seconds=i))} for i, m in enumerate(messages)],
+    )
+    db.add(chat)
+    db.flush()
+    return chat
 
 
 def live_worlds(db: Session) -> list[World]:

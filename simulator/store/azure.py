@@ -3,12 +3,22 @@ subscription's, or a tenant's tenant-level ones), filtered and paged in the data
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from .models import Subscription, Ticket
+from .models import (
+    AzureOperation,
+    ChatTranscript,
+    FileWorkspace,
+    Subscription,
+    Ticket,
+    TicketNote,
+    WorkspaceFile,
+    World,
+)
 from .tickets import azure_scope
 
 _COMPARE = {
@@ -102,3 +112,119 @@ def save_ticket(session: Session, ticket: Ticket, now: datetime, **changes) -> N
         setattr(ticket, column, value)
     ticket.modified_at = now
     session.flush()
+
+
+# --- long-running creates (ARM's operationsStatus / operationResults) ----------------------------------------
+def long_running_creates(session: Session, world: str) -> bool:
+    """Whether the world asks the Azure surface to answer creates the long-running way."""
+    return bool(session.scalar(select(World.azure_long_running_creates).where(World.id == world)))
+
+
+def start_operation(
+    session: Session,
+    world: str,
+    now: datetime,
+    tenant_id: str,
+    subscription_id: str | None,
+    ticket_id: str,
+    note_seq: int | None = None,
+) -> AzureOperation:
+    op = AzureOperation(
+        world_id=world,
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        subscription_id=subscription_id,
+        ticket_id=ticket_id,
+        note_seq=note_seq,
+        started_at=now,
+        ended_at=None,
+        polls=0,
+    )
+    session.add(op)
+    session.flush()
+    return op
+
+
+def find_operation(
+    session: Session, world: str, operation_id: str, subscription_id: str | None, tenant_id: str
+) -> AzureOperation | None:
+    """An ARM scope's operation (a subscription's, or the tenant's tenant-level ones)."""
+    scope = (
+        (AzureOperation.subscription_id == subscription_id,)
+        if subscription_id is not None
+        else (AzureOperation.tenant_id == tenant_id, AzureOperation.subscription_id.is_(None))
+    )
+    return session.scalars(
+        select(AzureOperation).where(
+            AzureOperation.world_id == world, func.lower(AzureOperation.id) == operation_id.lower(), *scope
+        )
+    ).first()
+
+
+def ticket_by_id(session: Session, world: str, ticket_id: str) -> Ticket | None:
+    return session.get(Ticket, (world, ticket_id))
+
+
+def note_by_seq(session: Session, world: str, ticket_id: str, seq: int) -> TicketNote | None:
+    return session.get(TicketNote, (world, ticket_id, seq))
+
+
+# --- file workspaces and their files --------------------------------------------------------------------------
+def file_workspace(session: Session, world: str, tenant_id: str, scope: str, name: str) -> FileWorkspace | None:
+    return session.get(FileWorkspace, (world, tenant_id, scope, name.lower()))
+
+
+def add_file_workspace(session: Session, world: str, **fields) -> FileWorkspace:
+    row = FileWorkspace(world_id=world, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def workspace_files(session: Session, world: str, ws: FileWorkspace) -> list[WorkspaceFile]:
+    return list(
+        session.scalars(
+            select(WorkspaceFile)
+            .where(
+                WorkspaceFile.world_id == world,
+                WorkspaceFile.tenant_id == ws.tenant_id,
+                WorkspaceFile.scope == ws.scope,
+                WorkspaceFile.workspace == ws.name,
+            )
+            .order_by(WorkspaceFile.created_at, WorkspaceFile.name)
+        )
+    )
+
+
+def workspace_file(session: Session, world: str, ws: FileWorkspace, name: str) -> WorkspaceFile | None:
+    return session.get(WorkspaceFile, (world, ws.tenant_id, ws.scope, ws.name, name.lower()))
+
+
+def add_workspace_file(session: Session, world: str, ws: FileWorkspace, **fields) -> WorkspaceFile:
+    row = WorkspaceFile(world_id=world, tenant_id=ws.tenant_id, scope=ws.scope, workspace=ws.name, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_chunk(session: Session, f: WorkspaceFile, index: int, content: str) -> None:
+    f.chunks = {**(f.chunks or {}), str(index): content}
+    session.flush()
+
+
+# --- chat transcripts -----------------------------------------------------------------------------------------
+def chat_transcripts(session: Session, world: str, ticket_id: str) -> list[ChatTranscript]:
+    return list(
+        session.scalars(
+            select(ChatTranscript)
+            .where(ChatTranscript.world_id == world, ChatTranscript.ticket_id == ticket_id)
+            .order_by(ChatTranscript.started_at, ChatTranscript.name)
+        )
+    )
+
+
+def add_chat_transcript(session: Session, world: str, **fields) -> ChatTranscript:
+    row = ChatTranscript(world_id=world, **fields)
+    session.add(row)
+    session.flush()
+    return row

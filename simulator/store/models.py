@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -51,6 +51,8 @@ class World(Base):
     ticket_seq: Mapped[int] = mapped_column(Integer, default=0)  # the last ticket number given in this world
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # wall time, for the idle TTL
     ttl_seconds: Mapped[int | None] = mapped_column(Integer)  # idle time after which the world is deleted
+    # Azure's ticket and communication creates answer the long-running way (202, then operationsStatus).
+    azure_long_running_creates: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Replaced by every change of the world's facts (see simulator.store.facts): the key of their cache.
     facts_version: Mapped[str] = mapped_column(String(32), default=new_version)
 
@@ -309,6 +311,60 @@ class TicketNote(WorldRow, Base):
     author_kind: Mapped[str] = mapped_column(String(16))  # partner | customer | microsoft
     subject: Mapped[str] = mapped_column(String(500), default="")
     text: Mapped[str] = mapped_column(Text)
+
+
+class AzureOperation(WorldRow, Base):
+    """A long-running create on the Azure surface (a ticket or a communication), polled through ARM's
+    ``operationsStatus`` and ``operationResults``."""
+
+    __tablename__ = "azure_operations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))  # the scope: the tenant's tenant-level resources, or
+    subscription_id: Mapped[str | None] = mapped_column(String(36))  # a subscription's
+    ticket_id: Mapped[str] = mapped_column(String(20))
+    note_seq: Mapped[int | None] = mapped_column(Integer)  # a communication's; None for the ticket itself
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    polls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FileWorkspace(WorldRow, Base):
+    """An Azure support file workspace: a subscription's, or a tenant's (``subscription_id`` None)."""
+
+    __tablename__ = "file_workspaces"
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(36), primary_key=True)  # the subscription id, or "" (tenant level)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # lower case: names are case-insensitive
+    display_name: Mapped[str] = mapped_column(String(200))  # as created
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WorkspaceFile(WorldRow, Base):
+    """A file of a file workspace, uploaded in chunks (base64 text, each chunk kept as sent)."""
+
+    __tablename__ = "workspace_files"
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(200), primary_key=True)  # lower case
+    name: Mapped[str] = mapped_column(String(260), primary_key=True)  # lower case
+    display_name: Mapped[str] = mapped_column(String(260))
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    file_size: Mapped[int] = mapped_column(Integer)
+    number_of_chunks: Mapped[int] = mapped_column(Integer)
+    chunks: Mapped[dict] = mapped_column(JSON, default=dict)  # chunk index (text) -> its bytes' length
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChatTranscript(WorldRow, Base):
+    """A chat between the ticket's filer and Microsoft Support (added through the control plane)."""
+
+    __tablename__ = "chat_transcripts"
+    ticket_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    messages: Mapped[list] = mapped_column(JSON, default=list)  # [{sender, body, communicationDirection, at}]
 
 
 class JournalEntry(WorldRow, Base):

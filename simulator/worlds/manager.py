@@ -299,6 +299,7 @@ class Worlds:
         frozen: bool | None = None,
         clock_start: datetime | None = None,
         ttl_seconds: int | None = None,
+        azure_long_running_creates: bool = False,
     ) -> World:
         """A new world as a copy of a template; its clock starts at the template's time, now."""
         with self.store.session() as session:
@@ -321,6 +322,7 @@ class Worlds:
                 ticket_seq=template.ticket_seq,
                 last_used_at=now,
                 ttl_seconds=ttl_seconds,
+                azure_long_running_creates=azure_long_running_creates,
             )
             session.add(world)
             session.flush()

@@ -22,11 +22,13 @@ from .. import validation
 from ..openapi import cloud
 from .exceptions import ArmError
 
-FILTER_CLAUSE = re.compile(r"^\s*([A-Za-z]+)\s+(eq|ge|gt|le|lt)\s+(.+?)\s*$", re.I)
 DATE_FIELDS = ("createddate",)
 
 
-def check_api_version(allowed: tuple[str, ...]) -> str:
+def check_api_version(allowed: tuple[str, ...], resource_type: str | None = None) -> str:
+    """The request's ``api-version``, one of ``allowed``. A resource provider's type (``resource_type``, e.g.
+    ``supportTickets``) refuses an unknown one as ARM does for a provider (``NoRegisteredProviderFound``, naming
+    the type and its versions); Microsoft.Resources (``resource_type`` None) with ``InvalidApiVersionParameter``."""
     version = request.args.get("api-version")
     if not version:
         raise ArmError(
@@ -35,6 +37,14 @@ def check_api_version(allowed: tuple[str, ...]) -> str:
             "The api-version query parameter (?api-version=) is required for all requests.",
         )
     if version not in allowed:
+        if resource_type is not None:
+            raise ArmError(
+                400,
+                "NoRegisteredProviderFound",
+                f"No registered resource provider found for location 'global' and API version '{version}' for "
+                f"type '{resource_type}'. The supported api-versions are '{', '.join(sorted(allowed))}'. The "
+                "supported locations are 'global'.",
+            )
         raise ArmError(
             400,
             "InvalidApiVersionParameter",
@@ -117,26 +127,53 @@ def body_reader(schema_cls) -> Callable[[], dict]:
 
 
 # --- lists ---------------------------------------------------------------------------------------------------
+# One clause: a field, an operator, and a value: 'quoted' (a quote doubled inside) or a bare token (a date-time).
+FILTER_CLAUSE_STRICT = re.compile(r"\s*([A-Za-z]+)\s+([A-Za-z]+)\s+('(?:[^']|'')*'|[^\s'()]+)\s*", re.I)
+FILTER_JOIN = re.compile(r"\s*(and|or)\b", re.I)
+
+
+def _filter_refusal(text: str, reason: str, fields: dict[str, tuple[str, ...]]) -> ArmError:
+    supported = "; ".join(f"{f} {'/'.join(ops)}" for f, ops in fields.items())
+    return ArmError(
+        400,
+        "InvalidParameter",
+        f"The $filter '{text}' is not supported: {reason}. Microsoft.Support takes clauses '<field> <operator> "
+        f"<value>' joined by 'and' (no 'or', 'not' or parentheses); supported: {supported}.",
+        "$filter",
+    )
+
+
 def parse_filter(text: str | None, fields: dict[str, tuple[str, ...]]) -> list[tuple[str, str, str]]:
-    """``$filter`` as (field, operator, value) clauses joined by ``and``; ``fields`` maps each field (lower case)
-    to the operators it takes."""
-    if not text:
+    """``$filter`` as (field, operator, value) clauses joined by ``and`` (the spec: "combine them using the
+    logical 'AND'"); ``fields`` maps each field (lower case) to the operators it takes. Anything else (``or``,
+    ``not``, parentheses, an unknown field or operator, a value that is neither quoted nor one token) is refused
+    with 400, never read as a filter that matches nothing."""
+    if not text or not text.strip():
         return []
-    clauses = []
-    for part in re.split(r"\s+and\s+", text.strip(), flags=re.I):
-        m = FILTER_CLAUSE.match(part)
-        field = m.group(1).lower() if m else ""
-        op = m.group(2).lower() if m else ""
-        if not m or field not in fields or op not in fields[field]:
-            supported = "; ".join(f"{f} {'/'.join(ops)}" for f, ops in fields.items())
-            raise ArmError(
-                400,
-                "InvalidParameter",
-                f"The $filter clause '{part.strip()}' is not supported. Supported: {supported}, joined by 'and'.",
-                "$filter",
-            )
-        clauses.append((field, op, m.group(3).strip().strip("'\"")))
-    return clauses
+    clauses, pos = [], 0
+    while True:
+        m = FILTER_CLAUSE_STRICT.match(text, pos)
+        if m is None:
+            rest = text[pos:].strip()
+            reason = f"'{rest}' is not a clause '<field> <operator> <value>'" if rest else "it ends after 'and'"
+            raise _filter_refusal(text, reason, fields)
+        field, op, value = m.group(1).lower(), m.group(2).lower(), m.group(3)
+        if field not in fields:
+            raise _filter_refusal(text, f"the field '{m.group(1)}' cannot be filtered on", fields)
+        if op not in fields[field]:
+            raise _filter_refusal(text, f"'{m.group(1)}' takes {'/'.join(fields[field])}, not '{m.group(2)}'", fields)
+        if value.startswith("'"):
+            value = value[1:-1].replace("''", "'")
+        clauses.append((field, op, value))
+        pos = m.end()
+        if pos >= len(text):
+            return clauses
+        join = FILTER_JOIN.match(text, pos)
+        if join is None:
+            raise _filter_refusal(text, f"'{text[pos:].strip()}' does not join two clauses", fields)
+        if join.group(1).lower() == "or":
+            raise _filter_refusal(text, "'or' is not supported", fields)
+        pos = join.end()
 
 
 def _filter_date(text: str) -> datetime:

@@ -23,8 +23,9 @@ the tenant's.
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote
 
-from flask import request
+from flask import jsonify, make_response, request
 
 from ...domain.catalog import RESOURCES
 from ...services import Principal, Scope, azure
@@ -35,16 +36,34 @@ from . import schemas
 from .exceptions import add_headers, render
 from .parsing import body_reader, check_api_version, check_auxiliary, page_json, query_reader
 from .shapes import (
+    chat_transcript_json,
     classification_json,
     communication_json,
+    file_json,
+    file_workspace_json,
     name_availability,
+    operation_status_json,
     operations_json,
     service_json,
     subscription_json,
     ticket_json,
 )
 
-SUPPORT_API_VERSIONS = ("2024-04-01", "2023-06-01-preview", "2022-09-01-preview", "2020-04-01")
+# Every api-version azure-rest-api-specs publishes for Microsoft.Support (specification/support/resource-manager:
+# stable/2024-04-01, preview/2023-06-01-preview, preview/2022-09-01-preview, preview/2021-06-01-preview,
+# stable/2020-04-01, preview/2019-05-01-preview). One shape answers them all (docs/fidelity.md); the create body
+# requires advancedDiagnosticConsent only from 2023-06-01-preview on, and file workspaces, files and chat
+# transcripts exist from 2022-09-01-preview on.
+SUPPORT_API_VERSIONS = (
+    "2024-04-01",
+    "2023-06-01-preview",
+    "2022-09-01-preview",
+    "2021-06-01-preview",
+    "2020-04-01",
+    "2019-05-01-preview",
+)
+NO_CONSENT_API_VERSIONS = ("2022-09-01-preview", "2021-06-01-preview", "2020-04-01", "2019-05-01-preview")
+FILES_API_VERSIONS = ("2024-04-01", "2023-06-01-preview", "2022-09-01-preview")
 RESOURCES_API_VERSIONS = (
     "2022-12-01",
     "2021-01-01",
@@ -90,6 +109,11 @@ LIST_DOC = [
     {"in": "query", "name": "$skiptoken", "schema": {"type": "string"}},
 ]
 SUPPORT_DOC = [API_VERSION_DOC, AUX_DOC]
+LRO_DOC = (
+    "Accepted (the world's azureLongRunningCreates is on): no body; Azure-AsyncOperation names the operation's "
+    "status (.../operationsStatus/{id}: InProgress at the first poll, Succeeded from the second), Location its "
+    "result (.../operationResults/{id}: 202 until it succeeds, then the created resource)."
+)
 
 bp = Blueprint(
     "azure_public",
@@ -104,11 +128,18 @@ def _headers(response):
     return add_headers(response)
 
 
+def support_type() -> str:
+    """The Microsoft.Support resource type a request is about (``supportTickets``, ``services``...), as ARM names
+    it when it refuses an api-version."""
+    tail = request.path.split(f"{PROVIDER}/", 1)[-1]
+    return tail.split("/", 1)[0] or "operations"
+
+
 def caller_for(versions: tuple[str, ...]) -> Principal:
     """The authenticated caller, after the api-version and the auxiliary token check."""
     audience = RESOURCES[cloud()]["arm"]
     p = ctx.authenticate(audience)
-    check_api_version(versions)
+    check_api_version(versions, None if versions is RESOURCES_API_VERSIONS else support_type())
     check_auxiliary(p, audience)
     return p
 
@@ -254,18 +285,21 @@ def get_ticket(subscription_id, ticket_name):
 )
 @bp.doc(parameters=SUPPORT_DOC, requestBody=body_doc(schemas.SupportTicketCreate))
 @bp.response(200, schemas.SupportTicket)
+@bp.alt_response(202, description=LRO_DOC)
 def create_ticket(subscription_id, ticket_name):
     """File a ticket. Checks, in order: R12 (token tenant), R7 (GDAP support role for a partner user in a
     customer tenant; RBAC Owner, Contributor or Support Request Contributor), the body, R6 (non-technical only
     by the provider), R8 (on behalf of a customer: plan 'Cloud Solution Provider', the partner's contact) or
-    R13 (the partner's own subscription: its own entitlement). Answers 200 with the ticket."""
+    R13 (the partner's own subscription: its own entitlement). Answers 200 with the ticket, or 202 (long-running)
+    when the world asks for it (``azureLongRunningCreates``)."""
     scope, p = support_caller()
     schema = (
         schemas.LegacySupportTicketCreate
-        if request.args["api-version"] == "2020-04-01"
+        if request.args["api-version"] in NO_CONSENT_API_VERSIONS
         else schemas.SupportTicketCreate
     )
-    return ticket_json(support.create_ticket(scope, p, subscription_id, ticket_name, body_reader(schema)))
+    t, operation = support.create_ticket_on_demand(scope, p, subscription_id, ticket_name, body_reader(schema))
+    return accepted(operation) if operation else ticket_json(t)
 
 
 @both_scopes("PATCH", "/supportTickets/<ticket_name>")
@@ -302,17 +336,18 @@ def get_communication(subscription_id, ticket_name, communication_name):
 @both_scopes("PUT", "/supportTickets/<ticket_name>/communications/<communication_name>")
 @bp.doc(parameters=SUPPORT_DOC, requestBody=body_doc(schemas.CommunicationCreate))
 @bp.response(200, schemas.Communication)
+@bp.alt_response(202, description=LRO_DOC)
 def create_communication(subscription_id, ticket_name, communication_name):
-    """Add a communication (a note); it answers Microsoft Support, so the ticket is open again."""
-    return communication_json(
-        *support.create_communication(
-            *support_caller(),
-            subscription_id,
-            ticket_name,
-            communication_name,
-            body_reader(schemas.CommunicationCreate),
-        )
+    """Add a communication (a note); it answers Microsoft Support, so the ticket is open again. 202
+    (long-running) when the world asks for it (``azureLongRunningCreates``)."""
+    t, n, operation = support.create_communication_on_demand(
+        *support_caller(),
+        subscription_id,
+        ticket_name,
+        communication_name,
+        body_reader(schemas.CommunicationCreate),
     )
+    return accepted(operation) if operation else communication_json(t, n)
 
 
 @both_scopes("POST", "/supportTickets/<ticket_name>/checkNameAvailability")
@@ -325,6 +360,134 @@ def check_communication_name(subscription_id, ticket_name):
     return name_availability(available)
 
 
+# --- long-running creates (a world's azureLongRunningCreates) ----------------------------------------------------
+def operation_urls(operation_id: str) -> dict[str, str]:
+    """The ``Location`` and ``Azure-AsyncOperation`` of an operation started by this request (same scope)."""
+    prefix = request.base_url.split(f"{PROVIDER}/", 1)[0]
+    version = quote(request.args.get("api-version", ""), safe="")
+    return {
+        "Location": f"{prefix}{PROVIDER}/operationResults/{operation_id}?api-version={version}",
+        "Azure-AsyncOperation": f"{prefix}{PROVIDER}/operationsStatus/{operation_id}?api-version={version}",
+    }
+
+
+def accepted(operation_id: str):
+    """202 Accepted, no body, with the operation's URLs (the spec's example: CreateTechnicalSupportTicket... of
+    2022-09-01-preview)."""
+    response = make_response("", 202)
+    response.headers.update(operation_urls(operation_id))
+    del response.headers["Content-Type"]
+    return response
+
+
+@both_scopes("GET", "/operationsStatus/<operation_id>")
+@bp.doc(parameters=SUPPORT_DOC)
+@bp.response(200, schemas.OperationStatus)
+def operation_status(subscription_id, operation_id):
+    """A long-running create's status (``Azure-AsyncOperation``): InProgress at its first poll, Succeeded from the
+    second (by polls, not by the clock: a frozen world's operations complete too)."""
+    op = support.poll_operation(*support_caller(), subscription_id, operation_id)
+    return operation_status_json(subscription_id, op)
+
+
+@both_scopes("GET", "/operationResults/<operation_id>")
+@bp.doc(parameters=SUPPORT_DOC)
+@bp.response(200, schemas.SupportTicket)
+@bp.alt_response(202, description="Still in progress: poll Location again.")
+def operation_result(subscription_id, operation_id):
+    """A long-running create's result (``Location``): 202 while in progress, then the created ticket or
+    communication."""
+    op = support.poll_operation(*support_caller(), subscription_id, operation_id)
+    if op.status != "Succeeded":
+        response = make_response("", 202)
+        response.headers["Location"] = request.url
+        del response.headers["Content-Type"]
+        return response
+    if op.note is not None:  # a communication's: not a ticket's schema
+        return jsonify(communication_json(op.ticket, op.note))
+    return ticket_json(op.ticket)
+
+
+# --- file workspaces and files (2022-09-01-preview on): the caller's scope's --------------------------------------
+def files_caller() -> tuple[Scope, Principal]:
+    p = caller_for(FILES_API_VERSIONS)
+    return ctx.scope(), p
+
+
+@both_scopes("GET", "/fileWorkspaces/<workspace_name>")
+@bp.doc(parameters=SUPPORT_DOC)
+@bp.response(200, schemas.FileWorkspace)
+def get_file_workspace(subscription_id, workspace_name):
+    """A file workspace of the subscription (or, at the tenant's level, of the token's tenant): for a day."""
+    return file_workspace_json(support.get_file_workspace(*files_caller(), subscription_id, workspace_name))
+
+
+@both_scopes("PUT", "/fileWorkspaces/<workspace_name>")
+@bp.doc(parameters=SUPPORT_DOC)
+@bp.response(201, schemas.FileWorkspace)
+def create_file_workspace(subscription_id, workspace_name):
+    """A new file workspace (no body), in the scope the caller may write tickets in (R12, R7); it expires a day
+    later (the spec's example). A name in use answers 409."""
+    return file_workspace_json(support.create_file_workspace(*files_caller(), subscription_id, workspace_name))
+
+
+@both_scopes("GET", "/fileWorkspaces/<workspace_name>/files")
+@bp.doc(parameters=SUPPORT_DOC)
+@bp.response(200, schemas.FileList)
+def list_files(subscription_id, workspace_name):
+    ws, files = support.list_files(*files_caller(), subscription_id, workspace_name)
+    return {"value": [file_json(ws, f) for f in files]}
+
+
+@both_scopes("GET", "/fileWorkspaces/<workspace_name>/files/<file_name>")
+@bp.doc(parameters=SUPPORT_DOC)
+@bp.response(200, schemas.FileDetails)
+def get_file(subscription_id, workspace_name, file_name):
+    return file_json(*support.get_file(*files_caller(), subscription_id, workspace_name, file_name))
+
+
+@both_scopes("PUT", "/fileWorkspaces/<workspace_name>/files/<file_name>")
+@bp.doc(parameters=SUPPORT_DOC, requestBody=body_doc(schemas.FileCreate))
+@bp.response(201, schemas.FileDetails)
+def create_file(subscription_id, workspace_name, file_name):
+    """Announce a file: ``fileSize`` (at most 5 MB), ``chunkSize`` (at most 2.5 MB), ``numberOfChunks`` (1 or
+    2); then upload its chunks."""
+    return file_json(
+        *support.create_file(
+            *files_caller(), subscription_id, workspace_name, file_name, body_reader(schemas.FileCreate)
+        )
+    )
+
+
+@both_scopes("POST", "/fileWorkspaces/<workspace_name>/files/<file_name>/upload")
+@bp.doc(parameters=SUPPORT_DOC, requestBody=body_doc(schemas.UploadFile))
+@bp.response(204)
+def upload_file(subscription_id, workspace_name, file_name):
+    """Upload one chunk: ``content`` (base64), ``chunkIndex`` (from 0). 204."""
+    support.upload_file(*files_caller(), subscription_id, workspace_name, file_name, body_reader(schemas.UploadFile))
+    return ""
+
+
+# --- chat transcripts: who may see the ticket ------------------------------------------------------------------
+@both_scopes("GET", "/supportTickets/<ticket_name>/chatTranscripts")
+@bp.doc(parameters=SUPPORT_DOC)
+@bp.response(200, schemas.ChatTranscriptList)
+def list_chat_transcripts(subscription_id, ticket_name):
+    """The ticket's chats with Microsoft Support (a world gets them through the control plane:
+    ``POST /sim/worlds/<id>/tickets/<ticket id>/chatTranscripts``)."""
+    t, chats = support.list_chat_transcripts(*files_caller(), subscription_id, ticket_name)
+    return {"value": [chat_transcript_json(t, c) for c in chats]}
+
+
+@both_scopes("GET", "/supportTickets/<ticket_name>/chatTranscripts/<transcript_name>")
+@bp.doc(parameters=SUPPORT_DOC)
+@bp.response(200, schemas.ChatTranscript)
+def get_chat_transcript(subscription_id, ticket_name, transcript_name):
+    return chat_transcript_json(
+        *support.get_chat_transcript(*files_caller(), subscription_id, ticket_name, transcript_name)
+    )
+
+
 def register(app) -> list:
     api = make_api(
         app,
@@ -335,7 +498,10 @@ def register(app) -> list:
         "token audience https://management.azure.com/) and /usgov/azure (audience "
         "https://management.usgovcloudapi.net/). Every request takes ?api-version=. Errors in ARM's "
         "body; a rule's denial names it in error.additionalInfo[{type: PcsimRule, info: {rule, ...}}]. "
-        "Ticket PUT answers 200 with the ticket (the SDK's poller completes at once). "
+        "Ticket and communication PUTs answer 200 with the resource (the SDK's poller completes at once), or, "
+        "when the world's azureLongRunningCreates is on, 202 with Location and Azure-AsyncOperation "
+        "(operationsStatus: InProgress, then Succeeded). File workspaces, files and chat transcripts from "
+        "api-version 2022-09-01-preview on. "
         "x-ms-authorization-auxiliary (Bearer <partner-tenant ARM token>) is checked when sent.",
         version="2024-04-01",
         error_schema=schemas.ArmErrorResponse,

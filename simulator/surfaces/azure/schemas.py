@@ -102,7 +102,7 @@ class SupportTicketCreate(_Body):
 
 
 class LegacySupportTicketCreateProperties(SupportTicketCreateProperties):
-    """api-version 2020-04-01 had no advancedDiagnosticConsent."""
+    """api-versions before 2023-06-01-preview: advancedDiagnosticConsent is not required."""
 
     advancedDiagnosticConsent = CaseInsensitiveChoice(("Yes", "No"))
 
@@ -269,3 +269,57 @@ class ArmErrorResponse(Schema):
     """ARM's error body (common types v5 ``ErrorResponse``), every non-2xx answer."""
 
     error = fields.Nested(ArmErrorDetail, required=True)
+
+
+# --- long-running creates, file workspaces, files, chat transcripts --------------------------------------------
+OperationStatus = Schema.from_dict(
+    {
+        "id": fields.String(),
+        "name": fields.String(),
+        "status": fields.String(metadata={"enum": ["InProgress", "Succeeded"]}),
+        "startTime": fields.String(),
+        "endTime": fields.String(),
+    },
+    name="OperationStatus",
+)
+FileWorkspace = _resource(
+    Schema.from_dict(
+        {"createdOn": fields.String(), "expirationTime": fields.String()}, name="FileWorkspaceDetailsProperties"
+    ),
+    "FileWorkspaceDetails",
+)
+FileDetails = _resource(
+    Schema.from_dict(
+        {
+            "createdOn": fields.String(),
+            "chunkSize": fields.Integer(),
+            "fileSize": fields.Integer(),
+            "numberOfChunks": fields.Integer(),
+        },
+        name="FileDetailsProperties",
+    ),
+    "FileDetails",
+)
+FileList = _list(FileDetails, "FilesListResult")
+ChatTranscript = _resource(
+    Schema.from_dict(
+        {"messages": fields.List(fields.Dict()), "startTime": fields.String()}, name="ChatTranscriptDetailsProperties"
+    ),
+    "ChatTranscriptDetails",
+)
+ChatTranscriptList = _list(ChatTranscript, "ChatTranscriptsListResult")
+
+
+class FileCreateProperties(_Body):
+    chunkSize = fields.Integer(required=True, strict=True)
+    fileSize = fields.Integer(required=True, strict=True)
+    numberOfChunks = fields.Integer(required=True, strict=True)
+
+
+class FileCreate(_Body):
+    properties = fields.Nested(FileCreateProperties, required=True)
+
+
+class UploadFile(_Body):
+    content = fields.String(required=True, validate=validate.Length(min=1))
+    chunkIndex = fields.Integer(strict=True, load_default=0)

@@ -41,6 +41,8 @@ OPERATIONS = [
     (WRITE_ACTION, "Support Ticket", "Creates or Updates a support ticket"),
     ("Microsoft.Support/supportTickets/communications/read", "Communication", "Lists one or all communications"),
     ("Microsoft.Support/supportTickets/communications/write", "Communication", "Adds a new communication"),
+    ("Microsoft.Support/fileWorkspaces/read", "File Workspace", "Gets a file workspace and its files"),
+    ("Microsoft.Support/fileWorkspaces/write", "File Workspace", "Creates a file workspace, its files and uploads"),
 ]
 
 
@@ -110,7 +112,7 @@ def ticket_json(t) -> dict:
         "severity": t.severity,
         "enrollmentId": details.get("enrollmentId"),
         "require24X7Response": details.get("require24X7Response", False),
-        "advancedDiagnosticConsent": details.get("advancedDiagnosticConsent"),
+        "advancedDiagnosticConsent": details.get("advancedDiagnosticConsent", "No"),  # required (2024-04-01)
         "problemScopingQuestions": details.get("problemScopingQuestions"),
         "supportPlanId": t.support_plan_id,
         "contactDetails": t.contact,
@@ -181,3 +183,65 @@ def name_availability(available: bool) -> dict:
     if available:
         return {"nameAvailable": True}
     return {"nameAvailable": False, "reason": "Name is already in use", "message": "Name not available"}
+
+
+# --- long-running creates, file workspaces, files, chat transcripts --------------------------------------------
+def scope_path(subscription_id: str | None) -> str:
+    return f"/subscriptions/{subscription_id}" if subscription_id else ""
+
+
+def operation_status_json(subscription_id: str | None, op) -> dict:
+    """ARM's asynchronous operation status (the ``Azure-AsyncOperation`` resource)."""
+    body = {
+        "id": f"{scope_path(subscription_id)}{PROVIDER}/operationsStatus/{op.id}",
+        "name": op.id,
+        "status": op.status,
+        "startTime": iso(op.started_at),
+    }
+    if op.ended_at is not None:
+        body["endTime"] = iso(op.ended_at)
+    return body
+
+
+def file_workspace_json(ws) -> dict:
+    return {
+        "id": f"{scope_path(ws.scope)}{PROVIDER}/fileWorkspaces/{ws.display_name}",
+        "name": ws.display_name,
+        "type": "Microsoft.Support/fileWorkspaces",
+        "properties": {"createdOn": iso(ws.created_at), "expirationTime": iso(ws.expires_at)},
+    }
+
+
+def file_json(ws, f) -> dict:
+    return {
+        "id": f"{scope_path(ws.scope)}{PROVIDER}/fileWorkspaces/{ws.display_name}/files/{f.display_name}",
+        "name": f.display_name,
+        "type": "Microsoft.Support/files",
+        "properties": {
+            "createdOn": iso(f.created_at),
+            "chunkSize": f.chunk_size,
+            "fileSize": f.file_size,
+            "numberOfChunks": f.number_of_chunks,
+        },
+    }
+
+
+def chat_transcript_json(t, chat) -> dict:
+    return {
+        "id": f"{ticket_path(t)}/chatTranscripts/{chat.name}",
+        "name": chat.name,
+        "type": "Microsoft.Support/chatTranscripts",
+        "properties": {
+            "messages": [
+                {
+                    "contentType": "text",
+                    "communicationDirection": m["communicationDirection"],
+                    "sender": m["sender"],
+                    "body": m["body"],
+                    "createdDate": m["createdDate"],
+                }
+                for m in chat.messages
+            ],
+            "startTime": iso(chat.started_at),
+        },
+    }

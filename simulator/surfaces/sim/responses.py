@@ -67,6 +67,7 @@ def world_json(w: World) -> dict:
         "ttl": w.ttl_seconds,
         "url": world_url(w.id),
         "baseUrls": {k: f"{root}{prefix}{v}" for k, v in SURFACE_PATHS.items()},
+        "azureLongRunningCreates": bool(w.azure_long_running_creates),
     }
 
 
@@ -109,7 +110,15 @@ def create_world(args):
     else:
         template = worlds().load_template(args.get("scenario", ctx.pcsim().config.scenario), seed=args.get("seed"))
     world_id = args.get("id") or str(uuid.uuid4())
-    return world_json(worlds().create(world_id, template, frozen=args.get("frozen"), ttl_seconds=args.get("ttl")))
+    return world_json(
+        worlds().create(
+            world_id,
+            template,
+            frozen=args.get("frozen"),
+            ttl_seconds=args.get("ttl"),
+            azure_long_running_creates=args.get("azureLongRunningCreates", False),
+        )
+    )
 
 
 @bp.get("/worlds")
@@ -127,6 +136,15 @@ def list_worlds():
 @bp.response(200, schemas.World)
 def get_world(world_id):
     return world_json(load_world(world_id))
+
+
+@bp.patch("/worlds/<world_id>")
+@bp.arguments(schemas.WorldEdit)
+@bp.response(200, schemas.World)
+def edit_world(args, world_id):
+    """A world's settings: ``azureLongRunningCreates`` (Azure's ticket and communication creates answer 202 and
+    are polled through ``operationsStatus``)."""
+    return world_json(control.edit_world(ctx.session(), world_id, args["azureLongRunningCreates"]))
 
 
 @bp.delete("/worlds/<world_id>")
@@ -314,6 +332,21 @@ def explain(world_id, request_id):
 
 
 # --- world edits (test set-up) -----------------------------------------------------------------------------
+@bp.post("/worlds/<world_id>/tickets/<ticket_id>/chatTranscripts")
+@bp.arguments(schemas.ChatTranscriptCreate)
+@bp.response(201, schemas.ChatTranscriptCreated)
+def add_chat_transcript(args, world_id, ticket_id):
+    """A chat with Microsoft Support on a ticket (its id, the ``supportTicketId``), as it happened now; Azure
+    lists it under the ticket's ``chatTranscripts`` to whoever may see the ticket."""
+    chat = control.add_chat_transcript(ctx.session(), world_id, ticket_id, args["messages"])
+    return {
+        "name": chat.name,
+        "ticketId": chat.ticket_id,
+        "startTime": iso(chat.started_at),
+        "messages": len(chat.messages),
+    }
+
+
 @bp.patch("/worlds/<world_id>/gdapRelationships/<rel_id>")
 @bp.arguments(schemas.RelationshipEdit)
 @bp.response(200, schemas.RelationshipEdited)

@@ -11,6 +11,13 @@ SQL_INT = validate.Range(min=-(2**63), max=2**63 - 1)  # what the store's INTEGE
 WORLD_ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="letters, digits, '.', '-', '_' (64 at most)")
 
 
+AZURE_LRO = (
+    "Azure support ticket and communication creates answer the long-running way: 202 with Location and "
+    "Azure-AsyncOperation, the operation InProgress at its first poll and Succeeded from the second (default "
+    "false: 200 with the resource)."
+)
+
+
 class WorldCreate(Schema):
     id = fields.String(validate=WORLD_ID, metadata={"description": "Default: a new uuid."})
     scenario = fields.String(metadata={"description": "A fixture name in fixtures/ or a path (default 'default')."})
@@ -23,6 +30,7 @@ class WorldCreate(Schema):
     ttl = fields.Integer(
         validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "Idle seconds before deletion."}
     )
+    azureLongRunningCreates = fields.Boolean(metadata={"description": AZURE_LRO})
 
     @validates_schema
     def _one_source(self, data, **kwargs):
@@ -44,6 +52,31 @@ class World(Schema):
         }
     )
     baseUrls = fields.Dict()
+    azureLongRunningCreates = fields.Boolean(metadata={"description": AZURE_LRO})
+
+
+class WorldEdit(Schema):
+    azureLongRunningCreates = fields.Boolean(required=True, metadata={"description": AZURE_LRO})
+
+
+class ChatMessage(Schema):
+    sender = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    body = fields.String(required=True, validate=validate.Length(min=1))
+    communicationDirection = fields.String(
+        load_default="inbound",
+        validate=validate.OneOf(["inbound", "outbound"]),
+        metadata={"description": "As the spec's example: the customer's 'inbound', the engineer's 'outbound'."},
+    )
+
+
+class ChatTranscriptCreate(Schema):
+    messages = fields.List(fields.Nested(ChatMessage), required=True, validate=validate.Length(min=1, max=500))
+
+
+ChatTranscriptCreated = Schema.from_dict(
+    {"name": fields.String(), "ticketId": fields.String(), "startTime": fields.String(), "messages": fields.Integer()},
+    name="ChatTranscriptCreated",
+)
 
 
 WorldList = Schema.from_dict({"value": fields.List(fields.Nested(World))}, name="WorldList")
