@@ -88,6 +88,8 @@ class Place:
     base: str
     issuer: str
     ca: str
+    world_id: str
+    control: str  # the control plane's root (the main server's)
 
     def iss(self, tenant_id: str) -> str:
         return f"{self.issuer}/{tenant_id}/v2.0"
@@ -113,14 +115,14 @@ def place(request, js_app, js_server, tls_files, monkeypatch):
     ca = str(tls_files.ca_cert)
     if request.param == "default world":
         js_app.extensions["pcsim"].worlds.reset("default")
-        yield Place(js_server.url, js_server.url, ca)
+        yield Place(js_server.url, js_server.url, ca, "default", js_server.url)
         return
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca)  # requests lets it override a session's ``verify``
     with Sim(js_server.url, verify=ca) as sim:
         world = sim.create_world(id=f"js-{uuid.uuid4().hex[:8]}", frozen=True)
         try:
             assert world.url.startswith("https://") and world.url != js_server.url
-            yield Place(world.url, f"{world.url}/worlds/{world.id}", ca)
+            yield Place(world.url, f"{world.url}/worlds/{world.id}", ca, world.id, js_server.url)
         finally:
             world.delete()
 
@@ -217,9 +219,30 @@ def test_arm_support(place):
     assert steps["denied"]["status"] == 404
 
 
-# The long-running creates (202, Azure-AsyncOperation / Location, @azure/core-lro's poller) come with the world
-# setting that asks for them (issue 13, "Long-running creates on demand"): a test here running tests/js/support.js's
-# create and communication steps against such a world, the poller completing both ways.
+def test_arm_support_long_running_creates(place, monkeypatch):
+    """In a world that asks for long-running creates (``azureLongRunningCreates``), the same calls answer 202 and
+    @azure/core-lro's poller follows Azure-AsyncOperation to the same ticket and communication."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", place.ca)  # requests lets it override a session's ``verify``
+    with Sim(place.control, verify=place.ca) as sim:
+        world = sim.world(place.world_id)
+        world.set_azure_long_running_creates(True)
+        try:
+            steps = node(
+                "support.js",
+                place,
+                **SIGN_IN,
+                subscriptionId=ids.subscription_id("contoso-prod"),
+                ticketName="js-lro",
+                email="support@northwindcloud.onmicrosoft.com",
+                pollIntervalMs=50,
+            )
+            polls = [e["path"] for e in world.journal(surface="azure", top=1000) if "/operationsStatus/" in e["path"]]
+        finally:
+            world.set_azure_long_running_creates(False)
+    assert steps["create"]["name"] == "js-lro" and steps["create"]["status"] == "Open"
+    assert steps["get"] == steps["create"]
+    assert steps["communicate"]["sent"]["name"] == "note-a"
+    assert len(polls) >= 4, polls  # each create answered 202 and was polled to its end (two polls at least)
 
 
 def test_microsoft_graph_client(place):

@@ -8,6 +8,8 @@ const { MicrosoftSupport } = require("@azure/arm-support");
 const { settings, run } = require("./common");
 
 const { base, customerTenant, username, password, publicClientId, subscriptionId, ticketName, email } = settings;
+// @azure/core-lro's poller: how often it polls a long-running create (pcsim sends no Retry-After).
+const polling = { updateIntervalInMs: settings.pollIntervalMs || 2000 };
 const credential = new UsernamePasswordCredential(customerTenant, publicClientId, username, password, {
   authorityHost: base,
   disableInstanceDiscovery: true,
@@ -47,8 +49,8 @@ run({
   },
   nameAvailable: async () =>
     await client.supportTickets.checkNameAvailability({ name: ticketName, type: "Microsoft.Support/supportTickets" }),
-  // Creates answer at once (200). The long-running way (202, Azure-AsyncOperation, Location) gets its own
-  // script when a world can ask for it: the poller is @azure/core-lro's, as here.
+  // Creates answer at once (200), or the long-running way (202, Azure-AsyncOperation, Location) in a world that
+  // asks for it: the same call, @azure/core-lro's poller, completes both ways.
   create: async (done) => {
     const service = done.services.find((s) => s.name === done.problemClassifications.service);
     const created = await client.supportTickets.beginCreateAndWait(ticketName, {
@@ -66,7 +68,7 @@ run({
         country: "usa",
         preferredSupportLanguage: "en-US",
       },
-    });
+    }, polling);
     return brief(created);
   },
   list: async () => (await all(client.supportTickets.list())).map(brief),
@@ -76,7 +78,7 @@ run({
     const sent = await client.communications.beginCreateAndWait(ticketName, "note-a", {
       subject: "Boot log",
       body: "Attached the serial console log.",
-    });
+    }, polling);
     const listed = await all(client.communications.list(ticketName));
     return {
       sent: { name: sent.name, direction: sent.communicationDirection, sender: sent.sender, subject: sent.subject },
