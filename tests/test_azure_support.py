@@ -27,7 +27,7 @@ API = "api-version=2024-04-01"
 PROVIDER = "/providers/Microsoft.Support"
 USGOV_ARM_SCOPE = "https://management.usgovcloudapi.net/.default"
 VM_SERVICE = next(s for s in AZURE_SERVICES if s.display_name == "Virtual Machine running Windows")
-SQL_SERVICE = next(s for s in AZURE_SERVICES if s.display_name == "Azure SQL Database")
+SQL_SERVICE = next(s for s in AZURE_SERVICES if s.display_name == "SQL Database")
 PARTNER_CONTACT = "support@northwindcloud.onmicrosoft.com"
 
 
@@ -246,7 +246,10 @@ def test_services_and_problem_classifications(arm):
         "properties": {"displayName": "Billing", "resourceTypes": []},
     }
     one = arm(NORTHWIND, "GET", f"/azure{PROVIDER}/services/{VM_SERVICE.id}", "contoso").get_json()
-    assert one["properties"]["resourceTypes"] == ["MICROSOFT.COMPUTE/VIRTUALMACHINES"]
+    assert one["properties"]["resourceTypes"] == [
+        "MICROSOFT.CLASSICCOMPUTE/VIRTUALMACHINES",
+        "MICROSOFT.COMPUTE/VIRTUALMACHINES",
+    ]
     pcs = arm(
         NORTHWIND, "GET", f"/azure{PROVIDER}/services/{VM_SERVICE.id}/problemClassifications", "contoso"
     ).get_json()["value"]

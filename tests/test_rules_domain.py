@@ -52,7 +52,7 @@ GA, SSA, HELPDESK, READER, EXCHANGE, BILLING = (
     )
 )
 PARTNER, OTHER_PARTNER, CUSTOMER, OTHER_CUSTOMER = "p-northwind", "p-tailspin", "c-contoso", "c-alpine"
-TECHNICAL_SERVICE = "804364ac-1117-5b46-a556-d32bc66b2b9d"  # Virtual Machine running Windows (pcsim's catalogue)
+TECHNICAL_SERVICE = "6f16735c-b0ae-b275-ad3a-03479cfa1396"  # Virtual Machine running Windows (Microsoft's id)
 
 
 # --- facts --------------------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def classification_json(s: AzureService, pc_id: str, name: str) -> dict:
         "id": f"{PROVIDER}/services/{s.id}/problemClassifications/{pc_id}",
         "name": pc_id,
         "type": "Microsoft.Support/problemClassifications",
-        "properties": {"displayName": f"{s.display_name} / {name}", "secondaryConsentEnabled": []},
+        "properties": {"displayName": name, "secondaryConsentEnabled": []},
     }
 
 
