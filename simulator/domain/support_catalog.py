@@ -189,9 +189,10 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "SQL Database",
         ("MICROSOFT.SQL/SERVERS", "MICROSOFT.SQL/SERVERS/DATABASES", "MICROSOFT.SQL/SERVERS/ELASTICPOOLS"),
         (
-            (None, "Connectivity / Cannot connect to the database"),
-            (None, "Performance / Slow queries"),
-            (None, "Backup and restore / Restoring a database"),
+            ("335d323d-8d46-ab58-29e9-80e70c5c1680", "Connectivity / Firewall or connectivity issues"),
+            ("54d2f756-6820-2463-1f0e-3f6dadff5eef", "Performance / Slow query or query timeouts"),
+            ("7f71174d-98d7-2891-60a5-333df57f0400", "Performance / Unexpected DTU, CPU, IO or memory usage"),
+            ("056f6558-603f-1491-25c4-30dcfb13cb18", "Backup and restore / Restore a database to the same server"),
         ),
     ),
     _service(
@@ -211,9 +212,11 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "Kubernetes Service (AKS)",
         ("MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS",),
         (
-            (None, "Cluster management / Create, upgrade or scale a cluster"),
-            (None, "Connectivity / Node or pod networking"),
-            (None, "Performance / Node or pod performance"),
+            ("b251f092-8408-ba6b-dcdd-451076810f37", "Cluster Create Upgrade or Delete / Cluster creation failed"),
+            ("6c8a0b29-eccf-6edc-c269-f9f169d7c5d5", "Cluster Create Upgrade or Delete / Cluster upgrade failed"),
+            ("3125f2ee-a294-0ca1-f1f3-747fdd35e62a", "Cluster Management / Node state is NotReady"),
+            ("5b6b5120-9090-9fdf-bbbd-e9cabf4befa3", "Cluster Management / High CPU or memory"),
+            ("6e9c6169-581f-1484-56da-95875b0bb445", "Networking and Connectivity / Pods cannot communicate"),
         ),
     ),
     _service(
@@ -226,13 +229,23 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "6a9c20ed-85c7-c289-d5e2-560da8f2a7c8",
         "Storage Account Management",
         _STORAGE_TYPES,
-        ((None, "Access keys"), (None, "Data loss"), (None, "Create, delete or move a storage account")),
+        (
+            ("8e968b67-a634-0dc0-e4e1-a2191ab8de38", "Authentication & Authorization / Storage keys denied"),
+            ("6fffd022-f458-9d01-9a1b-5ede27506159", "Account Creation / Cannot create a storage account"),
+            ("98689521-103e-7fa1-9c78-352761e0577d", "Deletion and Recovery Issues / Recover a deleted account"),
+            ("9c788698-e7f0-caae-756b-852909fad61e", "Data Migration / Move a storage account to another region"),
+        ),
     ),
     _service(
         "a2c69e6c-34b6-fc5d-0f35-b496a071c28d",
         "Blob Storage",
         _STORAGE_TYPES,
-        ((None, "Connectivity / Cannot access blobs"), (None, "Performance / Slow uploads or downloads")),
+        (
+            ("dc671d19-5630-5dec-3bba-c1164f3ef2c1", "Connectivity / Cannot connect to blob storage"),
+            ("f13057aa-74d0-deb7-14eb-d45a0d810adb", "Authentication & Authorization / Storage keys denied"),
+            ("dbeadbbe-6d56-ce28-bda7-f6b77f86193e", "Performance / Blob operations slower than expected"),
+            ("f4b956a4-5a19-774a-343e-a2d729cf42cc", "Deletion and Recovery Issues / Recover deleted data"),
+        ),
     ),
     _service(
         "30dfd88b-b455-1748-a4a0-e4c5aa795663",
@@ -262,7 +275,12 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "5a813df8-0060-7015-892d-9f17015a6706",
         "VPN Gateway",
         ("MICROSOFT.NETWORK/VIRTUALNETWORKGATEWAYS", "MICROSOFT.NETWORK/CONNECTIONS"),
-        ((None, "Site-to-site connectivity"), (None, "Point-to-site connectivity")),
+        (
+            ("8512ac34-796e-7c4b-0d37-6c5de3624e50", "Connectivity / Site-to-site connection"),
+            ("c7eadd70-4663-be81-1aba-c89031cd3505", "Connectivity / Point-to-site connection"),
+            ("59297240-0228-3915-8fae-553a01974f0b", "Performance / Latency or throughput"),
+            ("caf1656c-c7d0-6086-16ca-5801f401bb7e", "Management / Reset, resize or manage a VPN gateway"),
+        ),
     ),
     _service(
         "7b29574f-b855-9dec-9b08-fe4aeaa3bbc0",
