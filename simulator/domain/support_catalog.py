@@ -269,7 +269,13 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "b25271d3-6431-dfbc-5f12-5693326809b3",
         "Virtual Network",
         ("MICROSOFT.NETWORK/VIRTUALNETWORKS", "MICROSOFT.CLASSICNETWORK/VIRTUALNETWORKS"),
-        ((None, "Connectivity"), (None, "Configuration")),
+        (
+            ("bb1e7df7-8fe1-1c7d-a556-b80b86a45fc2", "Connectivity / Cannot connect to a VM in the same VNet"),
+            ("1cf9558a-158d-50ec-534a-9d5fc3b44139", "Connectivity / Cannot connect to the internet"),
+            ("d6c35a64-c473-8023-6f62-4dff5d12ce78", "Configuration and Setup / VNet peering and NSGs"),
+            ("06f6b848-021f-3ccf-6081-e67b34e31c30", "Performance / Latency and bandwidth"),
+            ("7ec40873-6639-446f-2f8e-4e1062764bf9", "Management / Cannot delete a virtual network"),
+        ),
     ),
     _service(
         "5a813df8-0060-7015-892d-9f17015a6706",
