@@ -251,7 +251,12 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "30dfd88b-b455-1748-a4a0-e4c5aa795663",
         "Files Storage",
         (*_STORAGE_TYPES, "MICROSOFT.STORAGESYNC/STORAGESYNCSERVICES"),
-        ((None, "Cannot mount a file share"), (None, "Azure File Sync")),
+        (
+            ("c21dc4e5-bb8a-821e-7e4c-6843b5184d8c", "File Share Mount / Cannot mount a file share on Windows"),
+            ("5a4b0c1d-8332-6b72-d882-145af8fcd551", "File Share Mount / Cannot mount a file share on Linux"),
+            ("6cff0c87-2930-bd01-e513-9a36b116ce1d", "Performance / File share slower than expected"),
+            ("20feac84-fe5e-37a4-c8b9-566bdbcfaaac", "Sync / Server endpoint in error"),
+        ),
     ),
     _service(
         "1d311e9b-0852-2f19-07bf-22f48e57d71a",
@@ -298,7 +303,12 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "101732bb-31af-ee61-7c16-d4ad77c86a50",
         "Application Gateway",
         ("MICROSOFT.NETWORK/APPLICATIONGATEWAYS",),
-        ((None, "Backend health"), (None, "Configuration and setup")),
+        (
+            ("76c81c5d-800c-6121-bdf1-fd8ceb7aee1f", "Connectivity / 502 Bad Gateway"),
+            ("5335313e-a524-8e68-de75-9080f933997b", "Connectivity / Backend health shows Unknown"),
+            ("71ae3ae6-136d-7b24-2700-8a6ad2d6758f", "Configuration / Configuration and setup"),
+            ("336e9c3c-4c03-0eff-0bbf-cc245bb845fb", "WAF / Web Application Firewall configuration"),
+        ),
     ),
     _service(
         "759b4975-eee7-178d-6996-31047d078bf2",
@@ -316,7 +326,11 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "0283d26b-bad8-f0e2-37f4-86dc0328c710",
         "Key Vault",
         ("MICROSOFT.KEYVAULT/VAULTS",),
-        ((None, "Access policies and permissions"), (None, "Keys, secrets and certificates")),
+        (
+            ("fb4d84b4-6177-bd6b-3524-762f05d970c8", "Security / Access to a key vault"),
+            ("a4a4a251-e238-7f62-0f64-b8542fae12f0", "Certificates / Create or export a certificate"),
+            ("b477811e-451e-5943-b225-0af18b1c18fe", "Certificates / Import a certificate"),
+        ),
     ),
 )
 SERVICES_BY_ID = {s.id: s for s in AZURE_SERVICES}
