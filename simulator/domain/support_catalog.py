@@ -199,13 +199,29 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "9b629e89-4ea0-53ec-9409-1579b8c41453",
         "SQL Managed Instance",
         ("MICROSOFT.SQL/MANAGEDINSTANCES",),
-        ((None, "Connectivity"), (None, "Performance")),
+        (
+            ("4d4a39b7-62a6-df9c-babc-76c9d15f3a84", "Connectivity / Cannot connect to the managed instance"),
+            ("4c5146aa-237d-bb54-fa21-24125ba0e21f", "Connectivity / Login or connection timeouts"),
+            ("08e59b08-baa9-5f8e-41da-c09428a3d2ca", "Performance / A query times out"),
+            (
+                "27571440-3e3b-9c19-5bf9-fc6f96c9e571",
+                "Backup and restore / Automated backups and point-in-time restore",
+            ),
+        ),
     ),
     _service(
         "d9516a10-74b5-45f4-943d-a5281d7cf1bb",
         "Cosmos DB",
         ("MICROSOFT.DOCUMENTDB/DATABASEACCOUNTS",),
-        ((None, "Availability / Requests failing"), (None, "Performance / High latency")),
+        (
+            ("2fdf930b-f7dc-6287-b5a3-3e5ae7d10532", "Core (SQL) / Availability issues including request timeouts"),
+            ("60b66433-ec86-5384-7fba-0dd318b554bf", "Core (SQL) / High latency"),
+            ("7d91ee0e-0c06-d5c8-c1b1-4c1eac14f382", "Throughput / Request rate too large"),
+            (
+                "3009d4df-08f1-a526-d857-bfe9c9ed97da",
+                "Backup and Restore / Restore a deleted account, database or container",
+            ),
+        ),
     ),
     _service(
         "5a3a423f-8667-9095-1770-0a554a934512",
@@ -314,7 +330,12 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "759b4975-eee7-178d-6996-31047d078bf2",
         "ExpressRoute",
         ("MICROSOFT.NETWORK/EXPRESSROUTECIRCUITS",),
-        ((None, "Circuit provisioning"), (None, "Connectivity")),
+        (
+            ("876b158c-28b8-3c55-eb25-84238e83e6ad", "Configuration / Configure ExpressRoute"),
+            ("11a86cbf-d437-4662-76cd-c28fd138e201", "Connectivity / Private or Microsoft peering connectivity"),
+            ("75a14790-c088-43b4-cbdd-79c642d06003", "Performance / ExpressRoute performance"),
+            ("a83622d7-d94a-8811-f012-cc79a343a359", "Management / Delete an ExpressRoute circuit"),
+        ),
     ),
     _service(
         "f0269138-eb6e-a81a-10e9-17965b5683d4",
