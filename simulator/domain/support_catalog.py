@@ -284,7 +284,12 @@ AZURE_SERVICES: tuple[AzureService, ...] = (
         "17d72dfc-8f48-94cb-05e6-5f88efdf72d7",
         "Azure Backup",
         ("Microsoft.RecoveryServices/vaults", "Microsoft.DataProtection/BackupVaults"),
-        ((None, "Backup failures"), (None, "Restore failures")),
+        (
+            ("4a1f9c16-395c-10d6-afb2-37477ac1c15a", "Backup / Protecting an Azure virtual machine"),
+            ("79c28470-7917-6671-055d-668754e214e0", "Backup / Backing up a Linux virtual machine fails"),
+            ("08b22f15-5b92-c873-e513-18e02aa112f0", "Restore / Restoring a Windows virtual machine fails"),
+            ("141e378a-1466-bbca-cbf0-43c82f7982d7", "Backup / Backing up Azure Files shares fails"),
+        ),
     ),
     _service(
         "b25271d3-6431-dfbc-5f12-5693326809b3",
