@@ -147,7 +147,8 @@ class Azure:
 
     def tickets(self, subscription_id: str | None, filter: str | None = None, top: int | None = None):
         """ "Manage support requests": the subscription's tickets, newest first, every page (``filter``:
-        ``"Status eq 'Open'"``, ``"ServiceId eq '...'"``, ``"CreatedDate ge 2026-01-01T00:00:00Z"``...)."""
+        ``"Status eq 'Open'"`` (``'Updating'``: the customer answered, Microsoft has not yet; ``'Closed'``),
+        ``"ServiceId eq '...'"``, ``"CreatedDate ge 2026-01-01T00:00:00Z"``...)."""
         return self._pages(self._tickets_path(subscription_id), params=list_params(filter, top))
 
     def ticket(self, subscription_id: str | None, name: str) -> dict:

@@ -22,6 +22,7 @@ from azure.mgmt.support.models import (
     UpdateSupportTicket,
 )
 
+from simulator.domain import tickets as ticket_rules
 from simulator.domain.support_catalog import BILLING_SERVICE
 from simulator.worlds import ids
 
@@ -155,6 +156,46 @@ def test_ticket_lifecycle_with_the_official_client(support):
 
     closed = client.support_tickets.update("sdk-1", UpdateSupportTicket(status="closed"))
     assert closed.status == "Closed"
+
+
+def test_a_tickets_life_through_the_official_client(support, tls_server, tls_files):
+    """Microsoft's own ids (Virtual Machine running Linux, "guest OS crashing or failing to boot"), and the
+    ticket's life by the world's clock (docs/tickets.md): the engineer, then the engineer's question."""
+    client = support(upn("northwind"), "contoso", "contoso-prod")
+    vm_linux = client.services.get("cddd3eb5-1830-b494-44fd-782f691479dc")
+    assert vm_linux.display_name == "Virtual Machine running Linux"
+    boot = client.problem_classifications.get(vm_linux.name, "6fb3a706-abe9-0693-1544-72e848334a9f")
+    body = SupportTicketDetails(
+        service_id=vm_linux.id,
+        problem_classification_id=boot.id,
+        title="VM does not boot",
+        description="The guest OS stops at the boot loader.",
+        severity="critical",
+        advanced_diagnostic_consent="No",
+        contact_details=contact("support@northwindcloud.onmicrosoft.com"),
+    )
+    created = client.support_tickets.begin_create("life", body).result()
+    assert created.support_engineer.email_address is None and created.status == "Open"
+    engineer = ticket_rules.engineer_for(created.support_ticket_id)
+
+    def advance(duration: str) -> None:
+        moved = requests.post(
+            f"{tls_server.url}/sim/worlds/default/clock",
+            json={"advance": duration},
+            verify=str(tls_files.ca_cert),
+            timeout=10,
+        )
+        assert moved.status_code == 200, moved.text
+
+    advance("PT1H")  # critical: the engineer at 30 minutes, the question at an hour
+    client = support(upn("northwind"), "contoso", "contoso-prod")  # a new token: the old one lived an hour
+    got = client.support_tickets.get("life")
+    assert got.support_engineer.email_address == engineer.email and got.status == "Open"
+    (question,) = client.communications.list("life")
+    assert question.communication_direction == "inbound" and question.sender == engineer.email
+    client.communications.begin_create("life", "answer", CommunicationDetails(subject="RE", body="At 06:00.")).result()
+    assert client.support_tickets.get("life").status == "Updating"
+    assert [t.name for t in client.support_tickets.list(filter="status eq 'Updating'")] == ["life"]
 
 
 def test_denials_reach_the_official_client_as_http_response_errors(support):

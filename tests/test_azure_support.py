@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
+from simulator.domain import tickets as ticket_rules
 from simulator.domain.support_catalog import (
     AZURE_SERVICES,
     BILLING_SERVICE,
@@ -27,7 +28,7 @@ API = "api-version=2024-04-01"
 PROVIDER = "/providers/Microsoft.Support"
 USGOV_ARM_SCOPE = "https://management.usgovcloudapi.net/.default"
 VM_SERVICE = next(s for s in AZURE_SERVICES if s.display_name == "Virtual Machine running Windows")
-SQL_SERVICE = next(s for s in AZURE_SERVICES if s.display_name == "Azure SQL Database")
+SQL_SERVICE = next(s for s in AZURE_SERVICES if s.display_name == "SQL Database")
 PARTNER_CONTACT = "support@northwindcloud.onmicrosoft.com"
 
 
@@ -255,7 +256,10 @@ def test_services_and_problem_classifications(arm):
         "properties": {"displayName": "Billing", "resourceTypes": []},
     }
     one = arm(NORTHWIND, "GET", f"/azure{PROVIDER}/services/{VM_SERVICE.id}", "contoso").get_json()
-    assert one["properties"]["resourceTypes"] == ["MICROSOFT.COMPUTE/VIRTUALMACHINES"]
+    assert one["properties"]["resourceTypes"] == [
+        "MICROSOFT.CLASSICCOMPUTE/VIRTUALMACHINES",
+        "MICROSOFT.COMPUTE/VIRTUALMACHINES",
+    ]
     pcs = arm(
         NORTHWIND, "GET", f"/azure{PROVIDER}/services/{VM_SERVICE.id}/problemClassifications", "contoso"
     ).get_json()["value"]
@@ -809,11 +813,12 @@ def test_communications(arm, advance_clock, stored):
     assert_denied(dup, 409, "Conflict", None)
     missing = arm(NORTHWIND, "PUT", f"{path}/communications/second", "contoso", {"properties": {"subject": "s"}})
     assert assert_denied(missing, 400, "InvalidParameter", None)["target"] == "properties.body"
-    # A day later Microsoft Support asks a question: an inbound communication; the ticket is still "Open".
+    # A day later Microsoft Support asks a question: an inbound communication from the ticket's engineer; the
+    # ticket is still "Open" (waiting for the customer).
     advance_clock(timedelta(days=1, minutes=1))
     listing = arm(NORTHWIND, "GET", f"{path}/communications", "contoso").get_json()["value"]
     assert [c["properties"]["communicationDirection"] for c in listing] == ["inbound", "outbound"]
-    assert listing[0]["properties"]["sender"] == "Microsoft Support"
+    assert listing[0]["properties"]["sender"] == ticket_rules.engineer_for(stored()[0].id).email
     assert stored()[0].status == "attention_needed"
     assert arm(NORTHWIND, "GET", path, "contoso").get_json()["properties"]["status"] == "Open"
     reply = arm(

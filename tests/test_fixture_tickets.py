@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from simulator.cli import main
+from simulator.domain import tickets as ticket_rules
 from simulator.domain.support_catalog import AZURE_SERVICES
 from simulator.worlds import FixtureInvalid, ids, load_fixture
 
@@ -82,6 +83,20 @@ def test_azure_lists_the_subscriptions_tickets(client, world):
     assert props["contactDetails"]["primaryEmailAddress"] == "support@northwindcloud.onmicrosoft.com"
     one = client.get(f"{prefix}/azure/subscriptions/{CONTOSO_PROD}{PROVIDER}/supportTickets/vm-down?{API}", headers=arm)
     assert one.status_code == 200 and one.get_json()["properties"]["supportTicketId"] == VM_DOWN
+
+
+def test_seeded_azure_tickets_have_consent_and_their_engineer(client, world):
+    """Every ticket has the spec's required advancedDiagnosticConsent; a seeded ticket filed long enough before the
+    clock's start has its support engineer (docs/tickets.md, "A ticket's life")."""
+    prefix, token = world
+    arm = token(upn("northwind"), DOMAINS["contoso"], ARM_SCOPE)
+    one = client.get(f"{prefix}/azure/subscriptions/{CONTOSO_PROD}{PROVIDER}/supportTickets/vm-down?{API}", headers=arm)
+    props = one.get_json()["properties"]
+    assert props["advancedDiagnosticConsent"] == "No"
+    assert props["supportEngineer"] == {"emailAddress": ticket_rules.engineer_for(VM_DOWN).email}
+    woodgrove = token(upn("fabrikam"), DOMAINS["woodgrove"], ARM_SCOPE)
+    (invoice,) = client.get(f"{prefix}/azure{PROVIDER}/supportTickets?{API}", headers=woodgrove).get_json()["value"]
+    assert invoice["properties"]["advancedDiagnosticConsent"] == "No"
 
 
 def test_a_tenant_level_azure_ticket_is_listed_in_the_tenant(client, world):

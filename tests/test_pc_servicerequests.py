@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from simulator.domain import tickets as ticket_rules
 from simulator.worlds import ids
 
 from .personas import GRAPH_SCOPE, bearer, tid, upn
@@ -205,17 +206,17 @@ def test_notes_and_status_by_the_clock(pc, advance_clock):
     advance_clock(timedelta(days=1, minutes=1))
     waiting = pc("GET", f"/servicerequests/{sr['id']}").get_json()
     assert waiting["status"] == "attention_needed"
-    assert waiting["notes"][0]["createdByName"] == "Microsoft Support"
+    assert waiting["notes"][0]["createdByName"] == ticket_rules.engineer_for(sr["id"]).name
     assert [i["id"] for i in pc("GET", "/servicerequests?status=attention_needed").get_json()["items"]] == [sr["id"]]
     answered = pc("PATCH", f"/servicerequests/{sr['id']}", json={"NewNote": {"Text": "It started at 06:30 UTC."}})
     assert answered.status_code == 200
     body = answered.get_json()
     assert body["status"] == "open" and body["notes"][-1]["text"] == "It started at 06:30 UTC."
     assert body["lastModifiedDate"] == "2026-01-16T09:01:00Z"
-    advance_clock(timedelta(days=1))
-    advance_clock(timedelta(days=7))
+    advance_clock(timedelta(days=1))  # the engineer's follow-up comes one response time (critical: an hour) later
+    advance_clock(timedelta(days=7))  # seven days unanswered
     closed = pc("GET", f"/customers/{tid('contoso')}/servicerequests/{sr['id']}").get_json()
-    assert closed["status"] == "closed" and closed["lastClosedDate"] == "2026-01-24T09:01:00Z"
+    assert closed["status"] == "closed" and closed["lastClosedDate"] == "2026-01-23T10:01:00Z"
     refused = pc("PATCH", f"/servicerequests/{sr['id']}", json={"NewNote": {"Text": "hello?"}})
     assert refused.status_code == 409
 

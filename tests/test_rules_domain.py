@@ -52,7 +52,7 @@ GA, SSA, HELPDESK, READER, EXCHANGE, BILLING = (
     )
 )
 PARTNER, OTHER_PARTNER, CUSTOMER, OTHER_CUSTOMER = "p-northwind", "p-tailspin", "c-contoso", "c-alpine"
-TECHNICAL_SERVICE = "804364ac-1117-5b46-a556-d32bc66b2b9d"  # Virtual Machine running Windows (pcsim's catalogue)
+TECHNICAL_SERVICE = "6f16735c-b0ae-b275-ad3a-03479cfa1396"  # Virtual Machine running Windows (Microsoft's id)
 
 
 # --- facts --------------------------------------------------------------------------------------------------
@@ -765,20 +765,54 @@ def test_an_assignment_holds_only_its_relationships_roles():
 
 
 # --- tickets: lifecycle by the world's clock ----------------------------------------------------------------
-def test_a_new_ticket_waits_a_day_then_microsoft_asks_then_seven_days_close_it():
-    assert tickets.due_transitions("open", NOW, NOW + timedelta(hours=23)) == []
-    assert tickets.due_transitions("open", NOW, NOW + timedelta(days=1)) == [
-        (NOW + timedelta(days=1), "attention_needed", tickets.ENGINEER_QUESTION)
-    ]
-    assert tickets.due_transitions("open", NOW, NOW + timedelta(days=30)) == [
-        (NOW + timedelta(days=1), "attention_needed", tickets.ENGINEER_QUESTION),
-        (NOW + timedelta(days=8), "closed", tickets.AUTO_CLOSE_NOTE),
+@pytest.mark.parametrize(
+    "severity, minutes", [("minimal", 480), ("moderate", 240), ("critical", 60), ("highestcriticalimpact", 60)]
+)
+def test_a_new_tickets_life_engineer_then_question_then_seven_days_close_it(severity, minutes):
+    respond = timedelta(minutes=minutes)
+    steps = lambda now: tickets.due_steps("open", NOW, severity, NOW, False, now)  # noqa: E731
+    assert steps(NOW + respond / 2 - timedelta(seconds=1)) == []
+    assigned = tickets.Step(NOW + respond / 2, None, None)
+    assert steps(NOW + respond / 2) == [assigned]
+    asked = tickets.Step(NOW + respond, "attention_needed", tickets.ENGINEER_QUESTION)
+    assert steps(NOW + respond) == [assigned, asked]
+    closed = tickets.Step(NOW + respond + timedelta(days=7), "closed", tickets.AUTO_CLOSE_NOTE)
+    assert steps(NOW + timedelta(days=30)) == [assigned, asked, closed]
+    # Once assigned, the engineer's step is not due again; the next due time is the question's.
+    assert tickets.next_due("open", NOW, severity, NOW, False) == NOW + respond / 2
+    assert tickets.next_due("open", NOW, severity, NOW, True) == NOW + respond
+    assert tickets.next_due("closed", NOW, severity, NOW, False) is None
+
+
+def test_an_answered_ticket_gets_a_follow_up_question():
+    reply = NOW + timedelta(days=1)
+    assert tickets.due_steps("open", reply, "moderate", NOW, True, reply + timedelta(hours=4), answered=True) == [
+        tickets.Step(reply + timedelta(hours=4), "attention_needed", tickets.FOLLOW_UP_QUESTION)
     ]
     assert tickets.due_transitions("attention_needed", NOW, NOW + timedelta(days=7)) == [
         (NOW + timedelta(days=7), "closed", tickets.AUTO_CLOSE_NOTE)
     ]
     assert tickets.due_transitions("closed", NOW, NOW + timedelta(days=30)) == []
     assert tickets.next_transition("closed", NOW) is None
+
+
+def test_a_tickets_engineer_is_always_the_same_one():
+    engineer = tickets.engineer_for("226011500000001")
+    assert engineer == tickets.engineer_for("226011500000001")
+    assert engineer.email.endswith("@microsoft.com") and " " in engineer.name
+
+
+@pytest.mark.parametrize(
+    "status, answered, shown",
+    [
+        ("open", False, "Open"),
+        ("attention_needed", False, "Open"),
+        ("open", True, "Updating"),
+        ("closed", False, "Closed"),
+    ],
+)
+def test_azure_shows_the_specs_statuses(status, answered, shown):
+    assert tickets.azure_status(status, answered) == shown
 
 
 @pytest.mark.parametrize("status", ["open", "attention_needed"])

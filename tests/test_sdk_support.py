@@ -310,7 +310,7 @@ def test_azure_paging_follows_next_link(signed_in):
 
 def test_azure_denials_name_their_rule(signed_in):
     woodgrove_prod = ids.subscription_id("woodgrove-prod")
-    refund = "d0f16bf7-e011-3f3b-1c26-3147f84e0896"
+    refund = "8b6c2e08-cd75-c2d1-7a12-e4daf1e16f2e"
     tailspin = signed_in(upn("tailspin")).as_tenant(DOMAINS["woodgrove"]).azure
     with pytest.raises(ArmForbidden) as caught:  # an indirect reseller: no non-technical tickets (R6)
         tailspin.create_ticket(

@@ -205,6 +205,7 @@ def create_ticket(
             "name",
         )
     details = {k: data[k] for k in DETAILS if k in data}
+    details.setdefault("advancedDiagnosticConsent", "No")  # api-version 2020-04-01 has none; 2024-04-01 needs it
     if "problemStartTime" in data:
         details["problemStartTime"] = iso(data["problemStartTime"])
     details["serviceDisplayName"] = service.display_name
@@ -312,6 +313,8 @@ def update_ticket(
         if wanted == "closed" and t.status != "closed":
             store.set_status(t, "closed", scope.now)
     azure_store.save_ticket(scope.db, t, scope.now, **changes)
+    if "severity" in changes:
+        store.reschedule(t)  # the next step of its life follows the new severity
     return t
 
 

@@ -225,6 +225,7 @@ def update_request(
         tickets.add_note(scope.db, t, scope.now, author, "partner", note)
     if severity:
         t.severity, t.modified_at = severity, scope.now
+        tickets.reschedule(t)  # the next step of its life follows the new severity
     if status and status != t.status:
         tickets.set_status(t, ticket_rules.check_status_change(t.status, status), scope.now)
     if not (note or severity or status):

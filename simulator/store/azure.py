@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import false, func, select
+from sqlalchemy import and_, false, func, not_, select
 from sqlalchemy.orm import Session
 
+from ..domain import tickets as rules
 from .models import (
     AzureOperation,
     ChatTranscript,
@@ -79,8 +80,8 @@ def ticket_page(
 ) -> tuple[list, bool]:
     """One page of an ARM scope's tickets, newest first, as Core rows (a page of 100 is read without building
     ORM objects), and whether there is a next page (one more row is read to tell). ``filters``: (field, operator,
-    value) with fields ``status`` (``open`` or ``closed``), ``serviceid`` and ``problemclassificationid`` (the
-    id's last segment, lower case) and ``createddate`` (a datetime)."""
+    value) with fields ``status`` (``open``, ``updating`` or ``closed``), ``serviceid`` and
+    ``problemclassificationid`` (the id's last segment, lower case) and ``createddate`` (a datetime)."""
     query = select(Ticket.__table__).where(Ticket.world_id == world, *azure_scope(subscription_id, tenant_id))
     for field, op, value in filters:
         query = query.where(_ticket_clause(field, op, value))
@@ -91,14 +92,13 @@ def ticket_page(
 
 
 def _ticket_clause(field: str, op: str, value):
-    if field == "status":
-        return (
-            Ticket.status == "closed"
-            if value == "closed"
-            else Ticket.status != "closed"
-            if value == "open"
-            else false()
-        )
+    if field == "status":  # Azure's status (simulator.domain.tickets.azure_status)
+        updating = and_(Ticket.status == "open", Ticket.details[rules.ANSWERED].as_boolean().is_(True))
+        if value == "closed":
+            return Ticket.status == "closed"
+        if value == "updating":
+            return updating
+        return and_(Ticket.status != "closed", not_(updating)) if value == "open" else false()
     if field == "serviceid":
         return func.lower(Ticket.service_id).endswith("/" + value, autoescape=True)
     if field == "problemclassificationid":

@@ -62,7 +62,7 @@ def create_ticket(session: Session, world: str, now: datetime, **fields) -> Tick
         name=fields.pop("name", None) or ticket_id,
         status="open",
         status_changed_at=now,
-        next_transition_at=rules.next_transition("open", now),
+        next_transition_at=rules.next_due("open", now, fields["severity"], now, False),
         created_at=now,
         modified_at=now,
         closed_at=None,
@@ -75,20 +75,58 @@ def create_ticket(session: Session, world: str, now: datetime, **fields) -> Tick
     return Ticket(**values)
 
 
+ASSIGNED, ANSWERED = rules.ASSIGNED, rules.ANSWERED
+engineer_assigned, awaiting_microsoft = rules.engineer_assigned, rules.awaiting_microsoft
+
+
+def _set_details(ticket: Ticket, **values) -> None:
+    ticket.details = {**(ticket.details or {}), **values}  # a new dict: the JSON column sees the change
+
+
+def _schedule(ticket: Ticket) -> None:
+    ticket.next_transition_at = rules.next_due(
+        ticket.status, ticket.status_changed_at, ticket.severity, ticket.created_at, engineer_assigned(ticket)
+    )
+
+
 def advance(session: Session, world: str, now: datetime) -> None:
-    """Apply every status change the world's clock has made due (one indexed query when there is none)."""
+    """Apply every step of the tickets' life the world's clock has made due (one indexed query when there is
+    none): the engineer's assignment, Microsoft's questions, the closing of unanswered tickets. Each step is
+    stored at the time it was due, so every surface reads the same ticket."""
     due = session.scalars(select(Ticket).where(Ticket.world_id == world, Ticket.next_transition_at <= now)).all()
     for ticket in due:
-        for at, status, text in rules.due_transitions(ticket.status, ticket.status_changed_at, now):
-            add_note(session, ticket, at, rules.ENGINEER, "microsoft", text, status_follows=False)
-            set_status(ticket, status, at)
+        steps = rules.due_steps(
+            ticket.status,
+            ticket.status_changed_at,
+            ticket.severity,
+            ticket.created_at,
+            engineer_assigned(ticket),
+            now,
+            awaiting_microsoft(ticket),
+        )
+        engineer = rules.engineer_for(ticket.id)
+        for step in steps:
+            if step.status is None:
+                _set_details(ticket, **{ASSIGNED: True})
+                ticket.modified_at = step.at
+                continue
+            add_note(session, ticket, step.at, engineer.name, "microsoft", step.text or "", status_follows=False)
+            set_status(ticket, step.status, step.at)
+        _schedule(ticket)
 
 
 def set_status(ticket: Ticket, status: str, at: datetime) -> None:
     ticket.status, ticket.status_changed_at, ticket.modified_at = status, at, at
-    ticket.next_transition_at = rules.next_transition(status, at)
+    if (ticket.details or {}).get(ANSWERED):
+        _set_details(ticket, **{ANSWERED: False})
+    _schedule(ticket)
     if status == "closed":
         ticket.closed_at = at
+
+
+def reschedule(ticket: Ticket) -> None:
+    """After a change of severity: the next step's time follows the new one."""
+    _schedule(ticket)
 
 
 def notes(session: Session, ticket: Ticket) -> list[TicketNote]:
@@ -156,6 +194,7 @@ def add_note(
     session.add(note)
     if status_follows:
         set_status(ticket, new_status, at)
+        _set_details(ticket, **{ANSWERED: True})  # the customer answered: Microsoft's turn
     ticket.modified_at = at
     session.flush()
     return note

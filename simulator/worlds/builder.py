@@ -530,6 +530,15 @@ def _ticket_values(context: tuple, number_id: str, t: dict, form: _Values) -> tu
         if sub and sub.get("product"):
             product_id = ids.product_id(sub["product"])
     status = t["status"]
+    # The ticket's life (simulator.domain.tickets): its engineer is assigned already when the fixture's ticket
+    # has moved on from open, or was filed long enough before the clock's start (or its closing); else the
+    # world's clock assigns one.
+    created_at = parse_datetime(t["created"]) if t.get("created") else start
+    assign_at = created_at + ticket_rules.assign_after(t["severity"])
+    closed_at = (parse_datetime(t["closed"]) if t.get("closed") else created_at) if closed else None
+    assigned = (closed_at >= assign_at) if closed_at is not None else (status != "open" or assign_at <= start)
+    if assigned:
+        details = _assigned(details)
     return (
         number_id,
         t["key"] if origin == "azure" else number_id,
@@ -544,7 +553,7 @@ def _ticket_values(context: tuple, number_id: str, t: dict, form: _Values) -> tu
         t["severity"],
         status,
         closed if closed else start_value,
-        None if closed else form.of(ticket_rules.next_transition(status, start)),
+        None if closed else form.of(ticket_rules.next_due(status, start, t["severity"], created_at, assigned)),
         topic_id,
         topic_name,
         service_id,
@@ -564,8 +573,20 @@ def _ticket_values(context: tuple, number_id: str, t: dict, form: _Values) -> tu
 
 # Shared, never mutated: the same value for every row that has it (and serialized once).
 _NO_DETAILS: dict = {}
-_AZURE_DETAILS = {s.id: {"serviceDisplayName": s.display_name} for s in support_catalog.AZURE_SERVICES}
+_AZURE_DETAILS = {
+    s.id: {"serviceDisplayName": s.display_name, "advancedDiagnosticConsent": "No"}
+    for s in support_catalog.AZURE_SERVICES
+}
 _M365_DETAILS = {k: {"filedAs": k} for k in ("own", "partner", "customer")}
+_ASSIGNED_DETAILS: dict[int, dict] = {}  # id of a shared details value -> the same with the engineer assigned
+
+
+def _assigned(details: dict) -> dict:
+    """``details`` with the ticket's engineer assigned: shared too, one per shared value."""
+    done = _ASSIGNED_DETAILS.get(id(details))
+    if done is None:
+        done = _ASSIGNED_DETAILS[id(details)] = {**details, ticket_rules.ASSIGNED: True}
+    return done
 
 
 def _ticket_contact(t: dict, origin: str, filer: dict | None, first_user: dict | None, tenant: dict) -> dict:

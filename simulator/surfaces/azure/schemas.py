@@ -163,7 +163,7 @@ SupportTicketProperties = Schema.from_dict(
         "problemStartTime": fields.String(),
         "serviceId": fields.String(),
         "serviceDisplayName": fields.String(),
-        "status": fields.String(metadata={"enum": ["Open", "Closed"]}),
+        "status": fields.String(metadata={"enum": ["Open", "Updating", "Closed"]}),
         "createdDate": fields.String(),
         "modifiedDate": fields.String(),
         "fileWorkspaceName": fields.String(),

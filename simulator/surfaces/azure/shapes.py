@@ -12,7 +12,7 @@ from ...domain.support_catalog import SERVICES_BY_ID, AzureService
 from ...services.azure import PROVIDER
 from ...services.azure_support import COMMUNICATION_TYPE, READ_ACTION, TICKET_TYPE, WRITE_ACTION, guid_of
 
-SLA_MINUTES = {"highestcriticalimpact": 60, "critical": 60, "moderate": 240, "minimal": 480}
+SLA_MINUTES = ticket_rules.RESPONSE_MINUTES
 PLAN_TYPES = {
     "azuresupportplan": "Azure support plan",
     "premier": "Premier",
@@ -77,7 +77,7 @@ def classification_json(s: AzureService, pc_id: str, name: str) -> dict:
         "id": f"{PROVIDER}/services/{s.id}/problemClassifications/{pc_id}",
         "name": pc_id,
         "type": "Microsoft.Support/problemClassifications",
-        "properties": {"displayName": f"{s.display_name} / {name}", "secondaryConsentEnabled": []},
+        "properties": {"displayName": name, "secondaryConsentEnabled": []},
     }
 
 
@@ -112,7 +112,7 @@ def ticket_json(t) -> dict:
         "severity": t.severity,
         "enrollmentId": details.get("enrollmentId"),
         "require24X7Response": details.get("require24X7Response", False),
-        "advancedDiagnosticConsent": details.get("advancedDiagnosticConsent", "No"),  # required (2024-04-01)
+        "advancedDiagnosticConsent": details.get("advancedDiagnosticConsent") or "No",
         "problemScopingQuestions": details.get("problemScopingQuestions"),
         "supportPlanId": t.support_plan_id,
         "contactDetails": t.contact,
@@ -121,14 +121,16 @@ def ticket_json(t) -> dict:
             "expirationTime": iso(t.created_at + timedelta(minutes=minutes)),
             "slaMinutes": minutes,
         },
-        "supportEngineer": {"emailAddress": None},
+        "supportEngineer": {
+            "emailAddress": ticket_rules.engineer_for(t.id).email if ticket_rules.engineer_assigned(t) else None
+        },
         "supportPlanType": plan_type,
         "supportPlanDisplayName": plan_display,
         "title": t.title,
         "problemStartTime": details.get("problemStartTime"),
         "serviceId": t.service_id,
         "serviceDisplayName": service.display_name if service else details.get("serviceDisplayName"),
-        "status": "Closed" if t.status == "closed" else "Open",
+        "status": ticket_rules.azure_status(t.status, ticket_rules.awaiting_microsoft(t)),
         "createdDate": created,
         "modifiedDate": iso(t.modified_at),
         "fileWorkspaceName": details.get("fileWorkspaceName"),
@@ -154,7 +156,7 @@ def communication_json(t, n) -> dict:
         "properties": {
             "communicationType": "web",
             "communicationDirection": "inbound" if microsoft else "outbound",
-            "sender": ticket_rules.ENGINEER if microsoft else n.author,
+            "sender": ticket_rules.engineer_for(t.id).email if microsoft else n.author,
             "subject": n.subject or f"RE: {t.title} - TrackingID#{t.id}",
             "body": n.text,
             "createdDate": iso(n.created_at),
