@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..domain import support as rules
-from ..domain.catalog import CLOUD_PREFIX, GLOBAL_ADMINISTRATOR
+from ..domain.catalog import CLOUD_PREFIX
 from ..domain.decision import Decision
 from ..domain.errors import Denied, DomainError, Invalid, NotFound
 from ..domain.support_catalog import AZURE_SERVICES, SERVICES_BY_ID, AzureService
@@ -127,19 +127,14 @@ def _rbac(scope: Scope, principal: Principal, subscription_id: str) -> list[dict
 
 
 def _sees(scope: Scope, principal: Principal, subscription_id: str) -> bool:
-    """A tenant's own Global Administrator sees all its subscriptions; anyone else those it holds a role on."""
-    own_admin = (
-        principal.user is not None
-        and principal.user.tenant_id == principal.tenant.id
-        and GLOBAL_ADMINISTRATOR in principal.roles
-    )
-    return own_admin or bool(_rbac(scope, principal, subscription_id))
+    """R7's read half (:func:`rules.sees_azure_subscription`): an Azure RBAC role on the subscription."""
+    return rules.sees_azure_subscription(_rbac(scope, principal, subscription_id))
 
 
 # --- subscriptions (Microsoft.Resources) ---------------------------------------------------------------------
 def list_subscriptions(scope: Scope, principal: Principal) -> list[Subscription]:
-    """The Azure subscriptions the token can see: its tenant's, on which the caller holds an RBAC role (all of
-    them for the tenant's own Global Administrators)."""
+    """The Azure subscriptions the token can see: its tenant's, on which the caller holds an Azure RBAC role (an
+    Entra ID role, Global Administrator included, gives none)."""
     return [
         s
         for s in store.azure_subscriptions(scope.db, scope.world_id, principal.tenant.id)

@@ -147,8 +147,8 @@ def both_scopes(method: str, path: str, tenant_doc: str | None = None):
 @bp.doc(parameters=[RESOURCES_API_VERSION_DOC])
 @bp.response(200, schemas.SubscriptionList)
 def list_subscriptions():
-    """The Azure subscriptions the token can see: its tenant's, on which the caller holds an RBAC role (all of
-    them for the tenant's own Global Administrators)."""
+    """The Azure subscriptions the token can see: its tenant's, on which the caller holds an Azure RBAC role (an
+    Entra ID role, Global Administrator included, gives none)."""
     p = caller_for(RESOURCES_API_VERSIONS)
     scope = ctx.scope()
     items = [subscription_json(s, scope.cloud) for s in azure.list_subscriptions(scope, p)]
