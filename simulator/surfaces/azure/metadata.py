@@ -63,8 +63,8 @@ REAL: dict[str, dict] = {
             "identityProvider": "AAD",
         },
         "media": "https://rest.media.usgovcloudapi.net",
-        "graphAudience": "https://graph.windows.net/",
-        "graph": "https://graph.windows.net/",
+        "graphAudience": "https://graph.microsoftazure.us/",
+        "graph": "https://graph.microsoftazure.us/",
         "name": "AzureUSGovernment",
         "suffixes": {
             "acrLoginServer": "azurecr.us",
