@@ -136,9 +136,19 @@ class Az:
         return json.loads(done.stdout) if done.stdout.strip() else None
 
 
-def az_for(tmp_path: Path, tls_files, authority_port: int) -> Az:
-    proxy = Proxy(authority_port)
-    return Az(tmp_path / "azure", str(tls_files.ca_cert), proxy)
+@pytest.fixture
+def az_for(tmp_path: Path, tls_files):
+    """``az_for(port)``: an ``az`` whose user-realm lookup (port 443) reaches pcsim at ``port``."""
+    proxies = []
+
+    def az_for(authority_port: int) -> Az:
+        proxies.append(Proxy(authority_port))
+        return Az(tmp_path / "azure", str(tls_files.ca_cert), proxies[-1])
+
+    yield az_for
+    for proxy in proxies:
+        proxy.shutdown()
+        proxy.server_close()
 
 
 def ticket_body() -> dict:
@@ -166,11 +176,11 @@ def ticket_body() -> dict:
     }
 
 
-def test_azure_cli_in_the_default_world(pcsim_https, tls_files, tmp_path):
+def test_azure_cli_in_the_default_world(pcsim_https, az_for, tmp_path):
     """Discovery, ``az login -u -p`` (home tenant, then a customer's through GDAP), ``az account list``, tickets
     listed and filed with ``az rest``."""
     arm = f"{pcsim_https.url}/azure"
-    az = az_for(tmp_path, tls_files, int(pcsim_https.url.rsplit(":", 1)[1]))
+    az = az_for(int(pcsim_https.url.rsplit(":", 1)[1]))
     az("cloud", "register", "-n", "pcsim", "--endpoint-resource-manager", arm)
     az("cloud", "set", "-n", "pcsim")
     cloud = az("cloud", "show", "-n", "pcsim")
@@ -196,7 +206,7 @@ def test_azure_cli_in_the_default_world(pcsim_https, tls_files, tmp_path):
     assert name in [t["name"] for t in listed["value"]]
 
 
-def test_azure_cli_in_another_world(pcsim_https, tls_files, tmp_path):
+def test_azure_cli_in_another_world(pcsim_https, az_for, tls_files):
     """A world made with ``POST /sim/worlds``: registered from its ARM under ``/worlds/<id>/azure`` on the main
     port, the discovered sign-in is the world's own root (MSAL reads the tenant from the authority's path)."""
     created = requests.post(
@@ -205,7 +215,7 @@ def test_azure_cli_in_another_world(pcsim_https, tls_files, tmp_path):
     world_root = created["url"]
     try:
         arm = f"{pcsim_https.url}/worlds/{created['id']}/azure"
-        az = az_for(tmp_path, tls_files, int(world_root.rsplit(":", 1)[1]))
+        az = az_for(int(world_root.rsplit(":", 1)[1]))
         az("cloud", "register", "-n", "pcsim-world", "--endpoint-resource-manager", arm)
         az("cloud", "set", "-n", "pcsim-world")
         assert az("cloud", "show", "-n", "pcsim-world")["endpoints"]["activeDirectory"] == world_root.lower()
