@@ -40,6 +40,7 @@ from simulator.worlds import ids
 from .personas import DOMAINS, PASSWORD, upn
 
 pytestmark = pytest.mark.azure_cli
+pytest.importorskip("azure.cli.core", reason="the Azure CLI is a test extra: pip install -e '.[test]'")
 
 LOCAL = {"localhost", "127.0.0.1"}
 SUPPORT = "/providers/Microsoft.Support/supportTickets"
