@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import timedelta
 
 import jwt
@@ -107,6 +108,11 @@ def call(client):
     return call
 
 
+# ARM's message for an expired token (e.g. microsoft/foundry-dev-tools#461, microsoft/vscode-azureappservice#2483)
+ARM_TIME = r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2} [AP]M"
+ARM_EXPIRED = rf"The access token expiry UTC time '{ARM_TIME}' is earlier than current UTC time '{ARM_TIME}'\."
+
+
 def assert_refused(response, surface: str, reason: str | None = None) -> str:
     """A 401 in the surface's own body, naming ``reason``; returns the message."""
     body = response.get_json()
@@ -117,6 +123,10 @@ def assert_refused(response, surface: str, reason: str | None = None) -> str:
         assert set(body) == {"code", "description", "data", "source"} and body["code"] == 401, body
         assert body["source"] == "PartnerFD" and body["description"].startswith("Unauthorized: ")
         message = body["description"]
+    elif surface == "azure" and reason == "expired":  # ARM's own code and message for an expired token
+        assert set(body) == {"error"} and body["error"]["code"] == "ExpiredAuthenticationToken", body
+        assert re.fullmatch(ARM_EXPIRED, body["error"]["message"]), body
+        message = body["error"]["additionalInfo"][0]["info"]["reason"]
     elif surface == "azure":
         assert set(body) == {"error"} and body["error"]["code"] == "InvalidAuthenticationToken", body
         message = body["error"]["message"]
@@ -456,7 +466,7 @@ SERVER_SIGNED = {  # label: (change to genuine claims, reason)
     ),
     "another host's issuer": (lambda c: c | {"iss": c["iss"].replace("localhost", "pcsim.example")}, "issuer"),
     "no iss": (lambda c: c | {"iss": None}, "issuer"),
-    "no exp": (lambda c: c | {"exp": None}, "expired"),
+    "no exp": (lambda c: c | {"exp": None}, "no valid exp claim"),
     "no aud": (lambda c: c | {"aud": None}, "audience"),
     "aud list": (lambda c: c | {"aud": [c["aud"], "https://attacker.example"]}, "audience"),
     "unknown tenant": (

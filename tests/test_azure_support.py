@@ -214,7 +214,7 @@ def test_unknown_and_malformed_subscriptions(arm):
         (NORTHWIND, "contoso", "contoso", ["contoso-prod"]),  # RBAC through Support Engineers
         (WINGTIP, "contoso", "contoso", ["contoso-prod"]),
         (NORTHWIND, "alpine", "alpine", []),  # R7: no RBAC on alpine-prod
-        (upn("contoso"), None, "contoso", ["contoso-prod"]),  # the tenant's own Global Administrator
+        (upn("contoso"), None, "contoso", []),  # the tenant's own Global Administrator: no Azure RBAC role
         (upn("contoso", "user"), None, "contoso", []),  # no role
         (NORTHWIND, None, "northwind", ["northwind-internal"]),  # the partner's own context (R12)
         (FABRIKAM, "woodgrove", "woodgrove", ["woodgrove-prod"]),
@@ -227,6 +227,26 @@ def test_subscriptions_the_token_can_see(arm, user, tenant, owner, expected):
     for s, key in zip(body["value"], expected, strict=True):
         assert s["id"] == f"/subscriptions/{sub_id(key)}" and s["subscriptionId"] == sub_id(key)
         assert s["state"] == "Enabled" and s["tenantId"] == tid(owner)
+
+
+def test_a_global_administrator_sees_a_subscription_only_through_an_rbac_role(arm, client):
+    """ARM lists the subscriptions the caller holds an Azure RBAC role on: Entra ID's Global Administrator gives
+    none, so Contoso's admin sees its CSP subscription neither in the list nor by id (the rule its tickets use, R7)
+    until it is given a role."""
+    path = f"/azure/subscriptions/{sub_id('contoso-prod')}"
+    read = {"api": "api-version=2022-12-01"}
+    assert arm(upn("contoso"), "GET", "/azure/subscriptions", None, **read).get_json()["value"] == []
+    assert_denied(arm(upn("contoso"), "GET", path, None, **read), 403, "AuthorizationFailed", None)
+    tickets = arm(upn("contoso"), "GET", f"{path}{PROVIDER}/supportTickets", None)
+    assert_denied(tickets, 403, "AuthorizationFailed", "R7")
+    granted = client.post(
+        f"/sim/worlds/default/subscriptions/{sub_id('contoso-prod')}/rbac",
+        json={"principal": ids.user_id("contoso", "admin"), "role": "Reader"},
+    )
+    assert granted.status_code in (200, 201), granted.get_json()
+    listed = arm(upn("contoso"), "GET", "/azure/subscriptions", None, **read).get_json()["value"]
+    assert [s["subscriptionId"] for s in listed] == [sub_id("contoso-prod")]
+    assert arm(upn("contoso"), "GET", path, None, **read).status_code == 200
 
 
 def test_get_subscription(arm):

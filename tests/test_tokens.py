@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import timedelta
 
 import jwt
@@ -56,6 +57,51 @@ def test_token_signature_verifies_with_the_published_jwks(client, sign_in):
         token, key, algorithms=["RS256"], audience="https://graph.microsoft.com", options={"verify_exp": False}
     )
     assert claims["tid"] == tid("contoso")
+
+
+@pytest.mark.parametrize("world", ["default", "another"])
+def test_a_fresh_token_is_valid_on_the_machines_clock(client, request, world):
+    """iat, nbf and exp are wall-clock times, as Entra ID's: PyJWT's default checks (exp, nbf, iat against the
+    machine's clock) accept a fresh token, whatever the world's date (2026-01-15 in the default world)."""
+    prefix = ""
+    if world != "default":
+        created = client.post("/sim/worlds", json={"scenario": "default", "frozen": True})
+        assert created.status_code == 201, created.get_json()
+        prefix = f"/worlds/{created.get_json()['id']}"
+        request.addfinalizer(lambda: client.delete(f"/sim{prefix}"))
+        assert client.post(f"/sim{prefix}/clock", json={"set": "2030-06-01T00:00:00Z"}).status_code == 200
+    body = client.post(
+        f"{prefix}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT_ID,
+            "username": upn("northwind"),
+            "password": "Pcsim-Passw0rd!",
+            "scope": ARM_SCOPE + " openid profile",
+        },
+    ).get_json()
+    jwks = client.get(f"{prefix}/login/{tid('northwind')}/discovery/v2.0/keys").get_json()
+    key = jwt.PyJWK(jwks["keys"][0]).key
+    claims = jwt.decode(
+        body["access_token"],
+        key,
+        algorithms=["RS256"],
+        audience="https://management.azure.com/",
+        options={"require": ["exp", "nbf", "iat"]},
+    )
+    now = time.time()
+    assert claims["nbf"] == claims["iat"] and abs(claims["iat"] - now) < 60 and claims["exp"] - claims["iat"] == 3600
+    assert jwt.decode(body["id_token"], key, algorithms=["RS256"], audience=CLI_CLIENT_ID)["exp"] == claims["exp"]
+
+
+def test_a_token_expires_by_the_wall_clock_too(app, client, sign_in):
+    """A token issued an hour and more ago (by the machine's clock) is refused though the world's clock is frozen."""
+    claims = claims_of(sign_in(upn("northwind")))
+    assert pc_customers(client, sign_in(upn("northwind"))).status_code == 200
+    old = claims | {"iat": claims["iat"] - 7200, "nbf": claims["nbf"] - 7200, "exp": claims["exp"] - 7200}
+    stale = app.extensions["pcsim"].keys.sign(old)
+    response = pc_customers(client, stale)
+    assert response.status_code == 401 and "expired (by the wall clock" in response.get_json()["description"]
 
 
 def test_openid_configuration_names_token_endpoint_and_issuer(client):

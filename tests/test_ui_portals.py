@@ -111,7 +111,8 @@ def test_azure_home_lists_the_partners_customers_and_a_customers_own_tenant(as_u
     page = client.get("/ui/azure").get_data(as_text=True)
     assert azure_url("contoso") in page
     own = text_of(client.get(azure_url("contoso")))
-    assert "contoso-prod" in own and "in its own tenant" in own
+    # Its Global Administrator holds no Azure RBAC role on contoso-prod: Azure lists it no subscription.
+    assert "in its own tenant" in own and "Azure lists no subscription of Contoso Ltd for you" in own
 
 
 # --- Azure portal ------------------------------------------------------------------------------------------------

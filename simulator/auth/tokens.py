@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import jwt
@@ -19,11 +19,18 @@ from sqlalchemy.orm import Session
 from ..domain import catalog
 from ..domain.access import EffectiveRoles, effective_roles
 from ..domain.catalog import CLOUD_PREFIX, ENTRA_ROLE_NAMES, resource_for
+from ..domain.clock import utcnow
 from ..domain.decision import Decision
 from ..domain.errors import Denied
 from ..store import queries
 from ..store.models import Tenant, User
 from .keys import KeyRing, b64json
+
+# Token times: ``iat``, ``nbf`` and ``exp`` are wall-clock times (as Entra ID's: any standard validator on the
+# machine's clock accepts a fresh token); this private claim holds the world's clock at issue, so a token also
+# expires when its world's clock has run its lifetime (a test advances the world's clock to expire it), and is
+# not yet valid in a world whose clock was set back before it. docs/fidelity.md, "Sign-in".
+WORLD_TIME_CLAIM = "xms_pcsim_world_iat"
 
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
 REFRESH_TOKEN_LIFETIME = timedelta(days=90)
@@ -44,11 +51,21 @@ VERIFIED_TOKENS_KEPT = 10_000
 
 
 class TokenRejected(Exception):
-    """A bearer token a surface must refuse; ``reason`` says why."""
+    """A bearer token a surface must refuse; ``reason`` says why. An expired token also says when it expired and
+    when it was presented (``expired_at``, ``at``: by the clock it expired by), which ARM's message names."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, expired_at: datetime | None = None, at: datetime | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.expired_at, self.at = expired_at, at
+
+
+class TokenExpired(OAuthError):
+    """A token past its ``exp`` (by the wall clock) or its lifetime (by its world's clock)."""
+
+    def __init__(self, description: str, expired_at: datetime, at: datetime):
+        super().__init__("invalid_token", 0, description)
+        self.expired_at, self.at = expired_at, at
 
 
 def issuer(origin: str, world_id: str, tenant_id: str, cloud: str = "public", default_world: str = "default") -> str:
@@ -309,7 +326,8 @@ class TokenService:
             "scp_resource": scope.resource.rstrip("/"),
             "iat": claims["iat"],
             "nbf": claims["nbf"],
-            "exp": int((now + REFRESH_TOKEN_LIFETIME).timestamp()),
+            "exp": claims["iat"] + int(REFRESH_TOKEN_LIFETIME.total_seconds()),
+            WORLD_TIME_CLAIM: claims[WORLD_TIME_CLAIM],
             "uti": uuid.uuid4().hex,
         }
         response["refresh_token"] = self.keys.sign(refresh_claims, typ="RT")
@@ -386,6 +404,8 @@ class TokenService:
         ``cloud``: where the request came (scheme, host and port) and the cloud of the surface it came to."""
         try:
             claims = self._decode(token, now, audience=audience)
+        except TokenExpired as exc:
+            raise TokenRejected(exc.description, exc.expired_at, exc.at) from None
         except OAuthError as exc:
             raise TokenRejected(exc.description) from None
         expected = self.issuer(origin, world, str(claims.get("tid", "")), cloud)
@@ -433,16 +453,39 @@ class TokenService:
                 self._verified.clear()
             self._verified[token] = header, claims
         claims = dict(claims)
-        ts = now.timestamp()
-        if "exp" not in claims or ts >= claims["exp"]:
-            if refresh:
-                raise OAuthError("invalid_grant", 700082, "The refresh token has expired due to inactivity.")
-            raise bad("the token is expired (by this world's clock)")
-        if claims.get("nbf", 0) > ts + 300:
-            raise bad("the token is not yet valid (nbf is in the future by this world's clock)")
+        self._check_times(claims, now, refresh, bad)
         if audience is not None and str(claims.get("aud", "")).rstrip("/") != audience.rstrip("/"):
             raise bad(f"the token's audience {claims.get('aud')!r} is not this surface's ({audience!r})")
         return claims
+
+    @staticmethod
+    def _check_times(claims: dict, now: datetime, refresh: bool, bad) -> None:
+        """``exp`` and ``nbf`` by the wall clock (5 minutes of ``nbf`` skew pass, as Entra ID's validators allow),
+        then the token's lifetime by its world's clock (``now``): the first of the two to run out expires it."""
+        wall = utcnow()
+        if not isinstance(claims.get("exp"), int | float):
+            raise bad("the token has no valid exp claim")
+        issued, exp = claims.get("iat", claims["exp"]), claims["exp"]
+        issued_world = claims.get(WORLD_TIME_CLAIM)
+        at = expired_at = None
+        if wall.timestamp() >= exp:
+            at, expired_at, clock = wall, datetime.fromtimestamp(exp, UTC), "the wall clock"
+        elif isinstance(issued_world, int | float) and now.timestamp() >= issued_world + (exp - issued):
+            world_exp = datetime.fromtimestamp(issued_world + (exp - issued), UTC)
+            at, expired_at, clock = now, world_exp, "this world's clock"
+        if at is not None and expired_at is not None:
+            if refresh:
+                raise OAuthError("invalid_grant", 700082, "The refresh token has expired due to inactivity.")
+            raise TokenExpired(
+                f"the token is expired (by {clock}: it expired at {expired_at:%Y-%m-%dT%H:%M:%SZ}, "
+                f"it is {at:%Y-%m-%dT%H:%M:%SZ})",
+                expired_at,
+                at,
+            )
+        if claims.get("nbf", 0) > wall.timestamp() + 300:
+            raise bad("the token is not yet valid (nbf is in the future by the wall clock)")
+        if isinstance(issued_world, int | float) and issued_world > now.timestamp() + 300:
+            raise bad("the token is not yet valid (it was issued later by this world's clock)")
 
     # --- helpers ---------------------------------------------------------------------------------
     def _check_client(self, session: Session, world: str, client_id: str) -> None:
@@ -468,13 +511,15 @@ class TokenService:
             )
 
     def _base_claims(self, origin: str, world: str, tenant: Tenant, scope: Scope, now: datetime) -> dict:
-        iat = int(now.timestamp())
+        """Wall-clock ``iat``/``nbf``/``exp`` (as Entra ID's), and the world's clock at issue (WORLD_TIME_CLAIM)."""
+        iat = int(utcnow().timestamp())
         return {
             "aud": scope.resource,
             "iss": self.issuer(origin, world, tenant.id, tenant.cloud),
             "iat": iat,
             "nbf": iat,
             "exp": iat + int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+            WORLD_TIME_CLAIM: int(now.timestamp()),
             "tid": tenant.id,
             "ver": "2.0",
             "uti": uuid.uuid4().hex,

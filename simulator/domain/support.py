@@ -213,12 +213,26 @@ def check_azure_visibility(d: Decision, caller: Caller, sub: AzureSubscriptionFa
     )
 
 
+def rbac_roles_held(assignments: list[dict], write: bool = False) -> list[dict]:
+    """The caller's RBAC assignments on a subscription that let it read (any of Owner, Contributor, Support Request
+    Contributor, Reader) or write (the first three) there."""
+    allowed = WRITE_RBAC_ROLES if write else READ_RBAC_ROLES
+    return [a for a in assignments if a["role"] in allowed]
+
+
+def sees_azure_subscription(assignments: list[dict]) -> bool:
+    """R7's read half, for ARM's subscription list and read: a caller sees a subscription only through an Azure
+    RBAC role on it. Entra ID's roles give none: a tenant's Global Administrator without a role assignment sees
+    no subscription (until it elevates its access, a step of its own in Azure), as ARM answers."""
+    return bool(rbac_roles_held(assignments))
+
+
 def check_azure_rbac(
     d: Decision, caller: Caller, sub: AzureSubscriptionFacts, assignments: list[dict], action: str, write: bool
 ) -> None:
     """R7 (RBAC half): Owner, Contributor or Support Request Contributor on the subscription."""
     allowed = WRITE_RBAC_ROLES if write else READ_RBAC_ROLES
-    held = [a for a in assignments if a["role"] in allowed]
+    held = rbac_roles_held(assignments, write)
     d.require(
         "R7",
         bool(held),

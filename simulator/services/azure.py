@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..domain import support as rules
-from ..domain.catalog import CLOUD_PREFIX, GLOBAL_ADMINISTRATOR
+from ..domain.catalog import CLOUD_PREFIX
 from ..domain.decision import Decision
 from ..domain.errors import Denied, DomainError, Invalid, NotFound
+from ..domain.regions import REGIONS, Region
 from ..domain.support_catalog import AZURE_SERVICES, SERVICES_BY_ID, AzureService
 from ..store import azure as store
 from ..store import queries
@@ -127,19 +128,14 @@ def _rbac(scope: Scope, principal: Principal, subscription_id: str) -> list[dict
 
 
 def _sees(scope: Scope, principal: Principal, subscription_id: str) -> bool:
-    """A tenant's own Global Administrator sees all its subscriptions; anyone else those it holds a role on."""
-    own_admin = (
-        principal.user is not None
-        and principal.user.tenant_id == principal.tenant.id
-        and GLOBAL_ADMINISTRATOR in principal.roles
-    )
-    return own_admin or bool(_rbac(scope, principal, subscription_id))
+    """R7's read half (:func:`rules.sees_azure_subscription`): an Azure RBAC role on the subscription."""
+    return rules.sees_azure_subscription(_rbac(scope, principal, subscription_id))
 
 
 # --- subscriptions (Microsoft.Resources) ---------------------------------------------------------------------
 def list_subscriptions(scope: Scope, principal: Principal) -> list[Subscription]:
-    """The Azure subscriptions the token can see: its tenant's, on which the caller holds an RBAC role (all of
-    them for the tenant's own Global Administrators)."""
+    """The Azure subscriptions the token can see: its tenant's, on which the caller holds an Azure RBAC role (an
+    Entra ID role, Global Administrator included, gives none)."""
     return [
         s
         for s in store.azure_subscriptions(scope.db, scope.world_id, principal.tenant.id)
@@ -185,3 +181,33 @@ def get_classification(service_name: str, classification_name: str) -> tuple[Azu
     raise NotFound(
         f"The problem classification '{classification_name}' was not found for service '{service.display_name}'."
     )
+
+
+# --- tenants and locations (Microsoft.Resources) ------------------------------------------------------------
+@dataclass(frozen=True)
+class TenantView:
+    """A tenant as ARM's ``GET /tenants`` describes it to the caller; ``details`` False for an app's token (ARM
+    then names the tenant only)."""
+
+    tenant: RowView  # of a Tenant
+    category: str  # Home | ProjectedBy | ManagedBy
+    domains: tuple[str, ...]
+    details: bool = True
+
+
+def list_tenants(scope: Scope, principal: Principal) -> list[TenantView]:
+    """The tenants the caller's account belongs to: a user's home tenant (pcsim has no guest users); a partner's
+    customer tenants reached through GDAP are not listed (a partner user names one to sign in to it, ``az login
+    --tenant``), nor to an app, which sees its token's tenant only."""
+    if principal.user is None:
+        return [TenantView(principal.tenant, "Home", (), details=False)]
+    home = queries.tenant(scope.db, scope.world_id, principal.home_tenant_id)
+    domains = sorted(queries.tenant_domains(scope.db, scope.world_id, home.id))
+    first = [home.default_domain] if home.default_domain in domains else []
+    return [TenantView(home, "Home", tuple(first + [d for d in domains if d not in first]))]
+
+
+def list_locations(scope: Scope, principal: Principal, subscription_id: str) -> tuple[Region, ...]:
+    """The regions of the subscription's cloud, for a caller who may read the subscription (as its GET)."""
+    get_subscription(scope, principal, subscription_id)
+    return REGIONS[scope.cloud]

@@ -9,6 +9,7 @@ pcsim puts the rule of a denial in ``error.additionalInfo``: ``{"type": "PcsimRu
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from flask import g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -104,6 +105,13 @@ def error_response(
     return add_headers(response)
 
 
+def dotnet_time(value: datetime) -> str:
+    """A UTC time as ARM's messages print it (.NET's en-US general format): ``6/15/2026 8:22:51 AM``."""
+    value = value.astimezone(UTC)
+    hour = value.hour % 12 or 12
+    return f"{value.month}/{value.day}/{value.year} {hour}:{value:%M:%S} {'AM' if value.hour < 12 else 'PM'}"
+
+
 def _additional_info(exc: DomainError) -> list:
     info = []
     if exc.rule:
@@ -119,6 +127,14 @@ def render(exc):
         if exc.reason.startswith("no bearer token"):
             return error_response(
                 401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
+            )
+        if exc.expired_at is not None and exc.at is not None:
+            return error_response(
+                401,
+                "ExpiredAuthenticationToken",
+                f"The access token expiry UTC time '{dotnet_time(exc.expired_at)}' is earlier than current UTC "
+                f"time '{dotnet_time(exc.at)}'.",
+                additional_info=[{"type": "PcsimTokenExpiry", "info": {"reason": exc.reason}}],
             )
         return error_response(401, "InvalidAuthenticationToken", f"The access token is invalid: {exc.reason}.")
     if isinstance(exc, ArmError):

@@ -27,12 +27,12 @@ from urllib.parse import quote
 
 from flask import jsonify, make_response, request
 
-from ...domain.catalog import RESOURCES
+from ...domain.catalog import CLOUD_PREFIX, RESOURCES
 from ...services import Principal, Scope, azure
 from ...services import azure_support as support
 from .. import context as ctx
 from ..openapi import Blueprint, cloud, make_api, mount_per_cloud
-from . import schemas
+from . import metadata, schemas
 from .exceptions import add_headers, render
 from .parsing import body_reader, check_api_version, check_auxiliary, page_json, query_reader
 from .shapes import (
@@ -41,11 +41,13 @@ from .shapes import (
     communication_json,
     file_json,
     file_workspace_json,
+    location_json,
     name_availability,
     operation_status_json,
     operations_json,
     service_json,
     subscription_json,
+    tenant_json,
     ticket_json,
 )
 
@@ -73,6 +75,7 @@ RESOURCES_API_VERSIONS = (
     "2018-06-01",
     "2016-06-01",
 )
+METADATA_API_VERSIONS = ("2022-09-01",)
 PROVIDER = azure.PROVIDER
 TICKET_TOP = (25, 100)  # default, max
 COMMUNICATION_TOP = (10, 10)
@@ -95,6 +98,12 @@ RESOURCES_API_VERSION_DOC = {
     "name": "api-version",
     "required": True,
     "schema": {"type": "string", "enum": list(RESOURCES_API_VERSIONS)},
+}
+METADATA_API_VERSION_DOC = {
+    "in": "query",
+    "name": "api-version",
+    "required": True,
+    "schema": {"type": "string", "enum": list(METADATA_API_VERSIONS)},
 }
 AUX_DOC = {
     "in": "header",
@@ -178,8 +187,8 @@ def both_scopes(method: str, path: str, tenant_doc: str | None = None):
 @bp.doc(parameters=[RESOURCES_API_VERSION_DOC])
 @bp.response(200, schemas.SubscriptionList)
 def list_subscriptions():
-    """The Azure subscriptions the token can see: its tenant's, on which the caller holds an RBAC role (all of
-    them for the tenant's own Global Administrators)."""
+    """The Azure subscriptions the token can see: its tenant's, on which the caller holds an Azure RBAC role (an
+    Entra ID role, Global Administrator included, gives none)."""
     p = caller_for(RESOURCES_API_VERSIONS)
     scope = ctx.scope()
     items = [subscription_json(s, scope.cloud) for s in azure.list_subscriptions(scope, p)]
@@ -194,6 +203,44 @@ def get_subscription(subscription_id):
     p = caller_for(RESOURCES_API_VERSIONS)
     scope = ctx.scope()
     return subscription_json(azure.get_subscription(scope, p, subscription_id), scope.cloud)
+
+
+# --- tenants, locations (Microsoft.Resources) and the cloud's metadata -----------------------------------------
+@bp.get("/tenants")
+@bp.doc(parameters=[RESOURCES_API_VERSION_DOC])
+@bp.response(200, schemas.TenantList)
+def list_tenants():
+    """The tenants the caller's account belongs to (``az login`` without ``--tenant`` lists them, then each one's
+    subscriptions): a user's home tenant; a partner user names a customer tenant to act there (GDAP)."""
+    p = caller_for(RESOURCES_API_VERSIONS)
+    return {"value": [tenant_json(t) for t in azure.list_tenants(ctx.scope(), p)]}
+
+
+@bp.get("/subscriptions/<subscription_id>/locations")
+@bp.doc(parameters=[RESOURCES_API_VERSION_DOC])
+@bp.response(200, schemas.LocationList)
+def list_locations(subscription_id):
+    """The regions of the subscription's cloud (as its GET: 401 for another tenant's token, 403 without a role)."""
+    p = caller_for(RESOURCES_API_VERSIONS)
+    scope = ctx.scope()
+    return {"value": [location_json(subscription_id, r) for r in azure.list_locations(scope, p, subscription_id)]}
+
+
+@bp.get("/metadata/endpoints")
+@bp.doc(parameters=[METADATA_API_VERSION_DOC], security=[])
+@bp.response(200, schemas.CloudMetadata)
+def cloud_metadata():
+    """The cloud's endpoints, as ``az cloud register --endpoint-resource-manager <this ARM>`` discovers them: the
+    real cloud's document with pcsim's ARM (``resourceManager``) and sign-in (``authentication.loginEndpoint``:
+    this world's root, where MSAL finds the tenant as the authority's first path segment). No token needed."""
+    ctx.world()  # an unknown world is a 404
+    check_api_version(METADATA_API_VERSIONS)
+    here = request.url_root.rstrip("/") + str(request.url_rule).partition("/metadata/")[0] + "/"
+    host_root = request.host_url.rstrip("/")
+    at_world_path = request.script_root.startswith("/worlds/")
+    root = ctx.pcsim().roots.url(ctx.world().id, host_root) if at_world_path else host_root
+    login = root + (CLOUD_PREFIX[cloud()] + "/login" if CLOUD_PREFIX[cloud()] else "")
+    return metadata.cloud_metadata(cloud(), here, login)
 
 
 # --- Microsoft.Support: catalogue ------------------------------------------------------------------------------

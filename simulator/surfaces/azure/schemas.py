@@ -323,3 +323,86 @@ class FileCreate(_Body):
 class UploadFile(_Body):
     content = fields.String(required=True, validate=validate.Length(min=1))
     chunkIndex = fields.Integer(strict=True, load_default=0)
+
+
+# --- Microsoft.Resources: tenants, locations (resources 2022-12-01: TenantIdDescription, Location) -------------
+TenantIdDescription = Schema.from_dict(
+    {
+        "id": fields.String(),
+        "tenantId": fields.String(),
+        "tenantCategory": fields.String(metadata={"enum": ["Home", "ProjectedBy", "ManagedBy"]}),
+        "country": fields.String(),
+        "countryCode": fields.String(),
+        "displayName": fields.String(),
+        "domains": fields.List(fields.String()),
+        "defaultDomain": fields.String(),
+        "tenantType": fields.String(),
+        "tenantBrandingLogoUrl": fields.String(),
+    },
+    name="TenantIdDescription",
+)
+TenantList = Schema.from_dict(
+    {"value": fields.List(fields.Nested(TenantIdDescription)), "nextLink": fields.String()},
+    name="TenantListResult",
+)
+PairedRegion = Schema.from_dict(
+    {"name": fields.String(), "id": fields.String(), "subscriptionId": fields.String()}, name="PairedRegion"
+)
+LocationMetadata = Schema.from_dict(
+    {
+        "regionType": fields.String(),
+        "regionCategory": fields.String(),
+        "geography": fields.String(),
+        "geographyGroup": fields.String(),
+        "longitude": fields.String(),
+        "latitude": fields.String(),
+        "physicalLocation": fields.String(),
+        "pairedRegion": fields.List(fields.Nested(PairedRegion)),
+    },
+    name="LocationMetadata",
+)
+Location = Schema.from_dict(
+    {
+        "id": fields.String(),
+        "subscriptionId": fields.String(),
+        "name": fields.String(),
+        "type": fields.String(),
+        "displayName": fields.String(),
+        "regionalDisplayName": fields.String(),
+        "metadata": fields.Nested(LocationMetadata),
+    },
+    name="Location",
+)
+LocationList = Schema.from_dict({"value": fields.List(fields.Nested(Location))}, name="LocationListResult")
+
+
+# --- ARM's cloud metadata (GET /metadata/endpoints?api-version=2022-09-01, read by `az cloud register`) -------
+class CloudAuthentication(Schema):
+    loginEndpoint = fields.String()
+    audiences = fields.List(fields.String())
+    tenant = fields.String()
+    identityProvider = fields.String()
+
+
+class CloudMetadata(Schema):
+    """The fields azure-cli's ``_arm_to_cli_mapper`` (azure/cli/core/cloud.py) reads, with their real names."""
+
+    portal = fields.String()
+    authentication = fields.Nested(CloudAuthentication)
+    media = fields.String()
+    graphAudience = fields.String()
+    graph = fields.String()
+    name = fields.String()
+    suffixes = fields.Dict(keys=fields.String(), values=fields.String())
+    batch = fields.String()
+    resourceManager = fields.String()
+    vmImageAliasDoc = fields.String()
+    activeDirectoryDataLake = fields.String()
+    sqlManagement = fields.String()
+    microsoftGraphResourceId = fields.String()
+    appInsightsResourceId = fields.String()
+    appInsightsTelemetryChannelResourceId = fields.String()
+    attestationResourceId = fields.String()
+    synapseAnalyticsResourceId = fields.String()
+    logAnalyticsResourceId = fields.String()
+    ossrDbmsResourceId = fields.String()

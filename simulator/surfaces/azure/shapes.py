@@ -181,6 +181,46 @@ def subscription_json(s, cloud: str) -> dict:
     }
 
 
+def tenant_json(view) -> dict:
+    """ARM's TenantIdDescription (Microsoft.Resources 2022-12-01); an app's token gets the ids and category only."""
+    t = view.tenant
+    body = {"id": f"/tenants/{t.id}", "tenantId": t.id, "tenantCategory": view.category}
+    if view.details:
+        country = ((t.profile or {}).get("address") or {}).get("country") or "US"
+        body |= {
+            "countryCode": country,
+            "displayName": t.name,
+            "domains": list(view.domains),
+            "defaultDomain": t.default_domain,
+            "tenantType": "AAD",
+        }
+    return body
+
+
+def location_json(subscription_id: str, region) -> dict:
+    """ARM's Location (Microsoft.Resources 2022-12-01), a physical region."""
+    base = f"/subscriptions/{subscription_id}/locations"
+    return {
+        "id": f"{base}/{region.name}",
+        "name": region.name,
+        "type": "Region",
+        "displayName": region.display_name,
+        "regionalDisplayName": f"({region.geography_group}) {region.display_name}",
+        "metadata": {
+            "regionType": "Physical",
+            "regionCategory": region.category,
+            "geography": region.geography,
+            "geographyGroup": region.geography_group,
+            "longitude": region.longitude,
+            "latitude": region.latitude,
+            "physicalLocation": region.physical_location,
+            "pairedRegion": [{"name": region.paired_region, "id": f"{base}/{region.paired_region}"}]
+            if region.paired_region
+            else [],
+        },
+    }
+
+
 def name_availability(available: bool) -> dict:
     if available:
         return {"nameAvailable": True}
