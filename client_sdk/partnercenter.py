@@ -98,19 +98,21 @@ class PartnerCenter:
 
     # --- relationships -------------------------------------------------------------------------
     def customer_relationships(self, customer_id: str) -> list[dict]:
-        """The partners related to the customer (``relationshipType``: is_indirect_cloud_solution_provider_of...)."""
+        """The customer's indirect partners related to the signed-in partner: to an indirect provider, the
+        customer's indirect resellers (``relationshipType``: is_indirect_cloud_solution_provider_of); to one of
+        those, its provider (is_indirect_reseller_of)."""
         return self._get(f"/customers/{_seg(customer_id)}/relationships").get("items") or []
 
     def indirect_resellers(self) -> list[dict]:
-        """A distributor's (indirect provider's) indirect resellers."""
-        return self._get("/relationships", params={"relationship_type": "IsIndirectResellerOf"}).get("items") or []
-
-    def indirect_providers(self) -> list[dict]:
-        """An indirect reseller's indirect provider (distributor)."""
+        """A distributor's (indirect provider's) indirect resellers (``IsIndirectCloudSolutionProviderOf``)."""
         return (
             self._get("/relationships", params={"relationship_type": "IsIndirectCloudSolutionProviderOf"}).get("items")
             or []
         )
+
+    def indirect_providers(self) -> list[dict]:
+        """An indirect reseller's indirect provider (distributor) (``IsIndirectResellerOf``)."""
+        return self._get("/relationships", params={"relationship_type": "IsIndirectResellerOf"}).get("items") or []
 
     # --- the partner itself --------------------------------------------------------------------
     def profile(self, kind: str = "partner") -> dict:
@@ -246,5 +248,5 @@ class PartnerCenter:
     def service_incidents(self, customer_id: str | None = None) -> list[dict]:
         """R5: service health and incidents per workload (``{"workload", "status", "incidents",
         "messageCenterMessages"}``), across the customers where the user has GDAP access, or of one customer."""
-        path = f"/customers/{_seg(customer_id)}/serviceincidents" if customer_id else "/serviceincidents/office"
+        path = f"/customers/{_seg(customer_id)}/serviceincidents/office" if customer_id else "/serviceincidents/office"
         return self._get(path).get("items") or []

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 # Tables whose changes do not change a world's facts (the world row itself included: its clock, ticket
 # counter and last-used time move on every request).
-NOT_FACTS = frozenset({"worlds", "signing_keys", "tickets", "ticket_notes", "journal", "fault_rules"})
+NOT_FACTS = frozenset({"worlds", "signing_keys", "tickets", "ticket_notes", "request_keys", "journal", "fault_rules"})
 
 
 def new_version() -> str:

@@ -113,7 +113,7 @@ def all_requests(b, base: str, status: str | None) -> tuple[Answer, list[dict]]:
             return answer, items
         items += answer.body.get("items", [])
         offset += PAGE
-        if offset >= answer.body.get("totalCount", 0):
+        if not (answer.body.get("links") or {}).get("next"):  # totalCount is this page's, not the total
             return answer, items
 
 
@@ -306,7 +306,7 @@ def _customer_page(customer_id: str, **extra):
             ]
         page["gdap"] = gdap
         page["health"] = b.call("GET", HEALTH, tenant=domain)  # R5: a token in the customer's tenant
-        page["incidents"] = b.call("GET", f"{PC}/customers/{customer_id}/serviceincidents")
+        page["incidents"] = b.call("GET", f"{PC}/customers/{customer_id}/serviceincidents/office")
         page["requests"] = b.call("GET", f"{PC}/customers/{customer_id}/servicerequests?size=5")
     page.update(extra)
     return render_template("ui/pc_customer.html", **page)
