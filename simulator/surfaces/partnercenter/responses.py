@@ -264,6 +264,7 @@ def partner_relationships(relationship_type):
 # --- the partner's profiles ------------------------------------------------------------------------------------
 @bp.get("/profiles/partner")
 @bp.response(200, schemas.PartnerProfile)
+@bp.doc(**{"x-pcsim": "pcsim's own route: Partner Center's profiles are mpn, organization, legalbusiness..."})
 def partner_profile():
     """The signed-in partner's profile."""
     return profile_json(service.partner_profile(ctx.scope(), partner()), "partner")
