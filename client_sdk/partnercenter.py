@@ -153,6 +153,7 @@ class PartnerCenter:
         contact: dict | None = None,
         product_id: str | None = None,
         locale: str = "en-US",
+        request_id: str | None = None,
     ) -> dict:
         """File a service request on behalf of a customer (pcsim's own route: the real API has none).
 
@@ -160,11 +161,14 @@ class PartnerCenter:
         :meth:`support_topics` (not an Azure one: R4, use :meth:`new_request` and ``client.azure``);
         ``contact``: ``{"firstName", "lastName", "email", "phoneNumber"}``, the partner's (R9; default: the
         signed-in user); ``product_id``: a marketplace product or subscription (R11 refuses a marketplace
-        product with the ISV's contact in ``e.contact``). Checks R1, R2, R3, R9, R11.
+        product with the ISV's contact in ``e.contact``). Checks R1, R2, R3, R9, R11. ``request_id``: the
+        ``MS-RequestId`` (Partner Center's retry key: sent again, the first request comes back, none is filed;
+        default: a new one per call, kept by the client's own retries).
         """
         return self._call(
             "POST",
             f"/customers/{_seg(customer_id)}/servicerequests/{_seg(locale)}",
+            headers={"MS-RequestId": request_id} if request_id else None,
             json=self._request_body(title, description, severity, support_topic_id, contact, product_id),
         )
 
@@ -176,11 +180,14 @@ class PartnerCenter:
         support_topic_id,
         contact: dict | None = None,
         locale: str = "en-US",
+        request_id: str | None = None,
     ) -> dict:
-        """File a service request about the partner's own Partner Center account (a "Partner Center" topic)."""
+        """File a service request about the partner's own Partner Center account (a "Partner Center" topic);
+        ``request_id`` as :meth:`file_service_request`'s."""
         return self._call(
             "POST",
             f"/servicerequests/{_seg(locale)}",
+            headers={"MS-RequestId": request_id} if request_id else None,
             json=self._request_body(title, description, severity, support_topic_id, contact, None),
         )
 
