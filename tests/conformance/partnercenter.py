@@ -240,6 +240,7 @@ def check_fault(body: Any) -> list[str]:
 
 
 FAULT: dict[str, Any] = {"code": int, "description": str, "data": list, "source": str}
+MSREST_SAMPLE = 3
 
 
 def validate(request: Request, response: Response) -> list[str]:
@@ -257,8 +258,11 @@ def validate(request: Request, response: Response) -> list[str]:
         return [] if view in UNMODELLED or not view else [f"the judge knows no model for the route {view!r}"]
     problems = check_model(body, model)
     if not problems and model in CLASSES:
-        try:  # and as msrest itself deserializes it
-            Deserializer(CLASSES)(model, body)
+        # And as msrest itself deserializes it (a collection's first items: the walk above checked every item,
+        # and msrest costs about a millisecond an item).
+        sample = dict(body, items=body["items"][:MSREST_SAMPLE]) if isinstance(body.get("items"), list) else body
+        try:
+            Deserializer(CLASSES)(model, sample)
         except DeserializationError as exc:
             problems.append(f"msrest cannot deserialize it as {_short(model)}: {exc}")
     return problems
