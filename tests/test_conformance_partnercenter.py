@@ -50,3 +50,19 @@ def test_error_body():
     assert judge.check_fault({"code": 20002, "description": "d", "data": [{"rule": "R1"}], "source": "PartnerFD"}) == []
     assert judge.check_fault({"error": "x"}) != []
     assert judge.check_fault({"code": "20002", "description": "d"}) != []
+
+
+def test_validate_judges_a_route_by_its_model(shared_app):
+    """What the suite's hook calls: the route's model, from the view's name (any cloud's copy)."""
+    import json
+
+    from flask import Response, request
+
+    bad = {"totalCount": 1, "items": [relationship("is_advisor_of")], "attributes": {"objectType": "Collection"}}
+    for path in ("/partnercenter/v1/customers/c/relationships", "/usgov/partnercenter/v1/customers/c/relationships"):
+        with shared_app.test_request_context(path):
+            problems = judge.validate(request, Response(json.dumps(bad), 200, mimetype="application/json"))
+            assert any("is_advisor_of" in p for p in problems), (path, problems)
+            fault = Response(json.dumps({"code": 20002, "description": "d", "data": [], "source": "PartnerFD"}), 403)
+            assert judge.validate(request, fault) == []
+            assert judge.validate(request, Response("<html>", 200)) == ["the body is not JSON"]
