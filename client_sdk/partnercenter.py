@@ -98,19 +98,21 @@ class PartnerCenter:
 
     # --- relationships -------------------------------------------------------------------------
     def customer_relationships(self, customer_id: str) -> list[dict]:
-        """The partners related to the customer (``relationshipType``: is_indirect_cloud_solution_provider_of...)."""
+        """The customer's indirect partners related to the signed-in partner: to an indirect provider, the
+        customer's indirect resellers (``relationshipType``: is_indirect_cloud_solution_provider_of); to one of
+        those, its provider (is_indirect_reseller_of)."""
         return self._get(f"/customers/{_seg(customer_id)}/relationships").get("items") or []
 
     def indirect_resellers(self) -> list[dict]:
-        """A distributor's (indirect provider's) indirect resellers."""
-        return self._get("/relationships", params={"relationship_type": "IsIndirectResellerOf"}).get("items") or []
-
-    def indirect_providers(self) -> list[dict]:
-        """An indirect reseller's indirect provider (distributor)."""
+        """A distributor's (indirect provider's) indirect resellers (``IsIndirectCloudSolutionProviderOf``)."""
         return (
             self._get("/relationships", params={"relationship_type": "IsIndirectCloudSolutionProviderOf"}).get("items")
             or []
         )
+
+    def indirect_providers(self) -> list[dict]:
+        """An indirect reseller's indirect provider (distributor) (``IsIndirectResellerOf``)."""
+        return self._get("/relationships", params={"relationship_type": "IsIndirectResellerOf"}).get("items") or []
 
     # --- the partner itself --------------------------------------------------------------------
     def profile(self, kind: str = "partner") -> dict:
@@ -151,6 +153,7 @@ class PartnerCenter:
         contact: dict | None = None,
         product_id: str | None = None,
         locale: str = "en-US",
+        request_id: str | None = None,
     ) -> dict:
         """File a service request on behalf of a customer (pcsim's own route: the real API has none).
 
@@ -158,11 +161,14 @@ class PartnerCenter:
         :meth:`support_topics` (not an Azure one: R4, use :meth:`new_request` and ``client.azure``);
         ``contact``: ``{"firstName", "lastName", "email", "phoneNumber"}``, the partner's (R9; default: the
         signed-in user); ``product_id``: a marketplace product or subscription (R11 refuses a marketplace
-        product with the ISV's contact in ``e.contact``). Checks R1, R2, R3, R9, R11.
+        product with the ISV's contact in ``e.contact``). Checks R1, R2, R3, R9, R11. ``request_id``: the
+        ``MS-RequestId`` (Partner Center's retry key: sent again, the first request comes back, none is filed;
+        default: a new one per call, kept by the client's own retries).
         """
         return self._call(
             "POST",
             f"/customers/{_seg(customer_id)}/servicerequests/{_seg(locale)}",
+            headers={"MS-RequestId": request_id} if request_id else None,
             json=self._request_body(title, description, severity, support_topic_id, contact, product_id),
         )
 
@@ -174,11 +180,14 @@ class PartnerCenter:
         support_topic_id,
         contact: dict | None = None,
         locale: str = "en-US",
+        request_id: str | None = None,
     ) -> dict:
-        """File a service request about the partner's own Partner Center account (a "Partner Center" topic)."""
+        """File a service request about the partner's own Partner Center account (a "Partner Center" topic);
+        ``request_id`` as :meth:`file_service_request`'s."""
         return self._call(
             "POST",
             f"/servicerequests/{_seg(locale)}",
+            headers={"MS-RequestId": request_id} if request_id else None,
             json=self._request_body(title, description, severity, support_topic_id, contact, None),
         )
 
@@ -246,5 +255,5 @@ class PartnerCenter:
     def service_incidents(self, customer_id: str | None = None) -> list[dict]:
         """R5: service health and incidents per workload (``{"workload", "status", "incidents",
         "messageCenterMessages"}``), across the customers where the user has GDAP access, or of one customer."""
-        path = f"/customers/{_seg(customer_id)}/serviceincidents" if customer_id else "/serviceincidents/office"
+        path = f"/customers/{_seg(customer_id)}/serviceincidents/office" if customer_id else "/serviceincidents/office"
         return self._get(path).get("items") or []

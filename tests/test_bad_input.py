@@ -96,7 +96,8 @@ def test_nothing_is_stored_by_bad_input(client, targets, sign_in):
 )
 def test_path_traversal_in_ids_is_a_404(client, sign_in, path):
     response = client.get(path, headers=bearer(sign_in(upn("northwind"))))
-    assert response.status_code == 404 and response.get_json()["code"] == 1000
+    # 1000 "Not found"; 60003 "Tenant not found" where the id names a customer (Partner Center's error codes).
+    assert response.status_code == 404 and response.get_json()["code"] in (1000, 60003)
 
 
 @pytest.mark.parametrize("surface", ["partnercenter", "graph", "azure", "m365admin"])

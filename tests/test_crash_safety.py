@@ -50,7 +50,7 @@ def listed_ids(session: requests.Session, base: str) -> list[str]:
         assert page.status_code == 200, page.text
         ids += [i["id"] for i in page.json()["items"]]
         offset += 500
-        if offset >= page.json()["totalCount"]:
+        if "next" not in page.json()["links"]:  # totalCount is the page's
             return ids
 
 

@@ -27,12 +27,14 @@ def test_file_on_m365_see_in_partner_center_note_there_read_back_on_m365(client,
     listed = client.get(f"/partnercenter/v1/customers/{tid('contoso')}/servicerequests", headers=bearer(pc)).get_json()
     sr = next(i for i in listed["items"] if i["id"] == ticket_id)
     assert sr["title"] == "Mail delayed" and sr["severity"] == "critical" and sr["status"] == "open"
-    assert sr["primaryContact"] == {
+    contact = sr["primaryContact"]
+    assert {k: contact[k] for k in ("firstName", "lastName", "email", "phoneNumber")} == {
         "firstName": "Ann",
         "lastName": "Beebe",
         "email": "ann@northwindcloud.onmicrosoft.com",
         "phoneNumber": "+1 425-555-0101",
     }
+    assert contact["contactId"] and contact["organization"]["name"] == "Northwind Cloud"
     assert sr["productName"] == "Microsoft 365 (Office 365)"
 
     noted = client.patch(

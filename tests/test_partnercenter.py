@@ -39,19 +39,33 @@ def test_a_partner_sees_exactly_its_customers(pc, partner):
 def test_customer_shape(pc):
     customer = pc("northwind", f"/customers/{tid('contoso')}").get_json()
     assert customer["id"] == tid("contoso")
-    assert customer["companyProfile"] == {
+    company = customer["companyProfile"]
+    assert {k: company[k] for k in ("tenantId", "domain", "companyName")} == {
         "tenantId": tid("contoso"),
         "domain": "contoso.onmicrosoft.com",
         "companyName": "Contoso Ltd",
-        "attributes": {"objectType": "CustomerCompanyProfile"},
     }
+    # CustomerCompanyProfile (partnercenterservices): address, email, links, attributes.etag as well.
+    assert company["address"]["city"] and company["email"].endswith("@contoso.onmicrosoft.com")
+    assert company["links"]["self"]["uri"] == f"/v1/customers/{tid('contoso')}/profiles/company"
+    assert company["attributes"]["objectType"] == "CustomerCompanyProfile" and company["attributes"]["etag"]
     billing = customer["billingProfile"]
-    assert billing["attributes"] == {"objectType": "CustomerBillingProfile"}
+    assert billing["attributes"]["objectType"] == "CustomerBillingProfile" and billing["attributes"]["etag"]
     assert billing["email"].endswith("@contoso.onmicrosoft.com") and billing["defaultAddress"]["city"]
     assert customer["relationshipToPartner"] == "reseller" and customer["allowDelegatedAccess"] is True
     assert customer["attributes"] == {"objectType": "Customer"}
-    assert pc("northwind", f"/customers/{tid('contoso')}/profiles/company").get_json()["companyName"] == "Contoso Ltd"
-    assert pc("northwind", f"/customers/{tid('contoso')}/profiles/billing").get_json()["id"] == billing["id"]
+    assert pc("northwind", f"/customers/{tid('contoso')}/profiles/company").get_json() == company
+    assert pc("northwind", f"/customers/{tid('contoso')}/profiles/billing").get_json() == billing
+    # customDomains: the customer's verified domains beyond its onmicrosoft.com one (the list's items carry none).
+    assert isinstance(customer["customDomains"], list)
+    assert all(not d.endswith(".onmicrosoft.com") for d in customer["customDomains"])
+
+
+def test_etag_changes_with_the_resource(pc):
+    one = pc("northwind", f"/customers/{tid('contoso')}/profiles/company").get_json()["attributes"]["etag"]
+    again = pc("northwind", f"/customers/{tid('contoso')}/profiles/company").get_json()["attributes"]["etag"]
+    other = pc("northwind", f"/customers/{tid('adatum')}/profiles/company").get_json()["attributes"]["etag"]
+    assert one == again != other
 
 
 def test_advisor_relationship_to_partner(pc):
@@ -134,7 +148,9 @@ def test_r1_no_relationship_no_customer(pc):
 
 def test_unknown_customer_is_404(pc):
     response = pc("northwind", "/customers/00000000-0000-0000-0000-000000000000")
-    assert response.status_code == 404 and response.get_json()["code"] == 1000
+    # Partner Center's REST error codes: 404, 60003 "Tenant not found".
+    assert response.status_code == 404 and response.get_json()["code"] == 60003
+    assert response.get_json()["description"].startswith("Tenant not found")
 
 
 def test_subscriptions_a_partner_sells(pc):
@@ -143,11 +159,28 @@ def test_subscriptions_a_partner_sells(pc):
     assert [s["id"] for s in adatum["items"]] == [ids.subscription_id("adatum-m365")]
     sub = adatum["items"][0]
     assert sub["isTrial"] is False and sub["status"] == "active" and sub["billingType"] == "license"
-    assert sub["attributes"] == {"objectType": "Subscription"} and sub["quantity"] == 40
+    assert sub["attributes"]["objectType"] == "Subscription" and sub["attributes"]["etag"] and sub["quantity"] == 40
+    assert sub["orderId"] and sub["links"]["offer"]["uri"] == f"/v1/offers/{sub['offerId']}"
+    # A license-based subscription's entitlement is an id of its own.
+    assert sub["entitlementId"] not in (sub["id"], None)
     one = pc("northwind", f"/customers/{tid('adatum')}/subscriptions/{sub['id']}").get_json()
     assert one == sub
     direct = ids.subscription_id("adatum-m365-direct-trial")
-    assert pc("northwind", f"/customers/{tid('adatum')}/subscriptions/{direct}").status_code == 404
+    missing = pc("northwind", f"/customers/{tid('adatum')}/subscriptions/{direct}")
+    # Partner Center's REST error codes: 404, 20003 "Subscription with ID {0} not found."
+    assert missing.status_code == 404 and missing.get_json()["code"] == 20003
+    assert missing.get_json()["description"] == f"Subscription with ID {direct} not found."
+
+
+def test_an_azure_plan_is_not_the_azure_subscription(pc):
+    """An Azure plan's Partner Center id is its own; its entitlementId is the Azure subscription's id (the one
+    ARM and Microsoft.Support know)."""
+    azure_id = ids.subscription_id("contoso-prod")
+    items = pc("northwind", f"/customers/{tid('contoso')}/subscriptions").get_json()["items"]
+    plan = next(s for s in items if s["entitlementId"] == azure_id)
+    assert plan["id"] != azure_id and plan["offerId"] == "DZH318Z0BPS6:0001"
+    assert pc("northwind", f"/customers/{tid('contoso')}/subscriptions/{plan['id']}").get_json() == plan
+    assert pc("northwind", f"/customers/{tid('contoso')}/subscriptions/{azure_id}").status_code == 404
 
 
 def test_marketplace_subscription_names_its_publisher(pc):
@@ -160,7 +193,8 @@ def test_marketplace_subscription_names_its_publisher(pc):
 def test_reseller_sees_its_resold_subscription_with_its_mpn_id(pc):
     tailspin = pc("tailspin", f"/customers/{tid('woodgrove')}/subscriptions").get_json()["items"]
     fabrikam = pc("fabrikam", f"/customers/{tid('woodgrove')}/subscriptions").get_json()["items"]
-    assert [s["id"] for s in tailspin] == [s["id"] for s in fabrikam] == [ids.subscription_id("woodgrove-prod")]
+    assert [s["entitlementId"] for s in tailspin] == [s["entitlementId"] for s in fabrikam]
+    assert [s["entitlementId"] for s in tailspin] == [ids.subscription_id("woodgrove-prod")]  # an Azure plan
     assert tailspin[0]["partnerId"] == "4810003" and tailspin[0]["billingType"] == "usage"
 
 
@@ -168,21 +202,37 @@ def test_advisor_sells_no_subscription(pc):
     assert pc("wingtip", f"/customers/{tid('contoso')}/subscriptions").get_json()["items"] == []
 
 
-def test_customer_relationships(pc):
+def test_customer_relationships_are_its_indirect_resellers(pc):
+    """Partner Center's "Get a customer's indirect resellers": to the indirect provider, the customer's indirect
+    resellers, each ``is_indirect_cloud_solution_provider_of`` (the caller's relationship to it; the .NET SDK's
+    PartnerRelationshipType has only the two indirect values)."""
     body = pc("fabrikam", f"/customers/{tid('woodgrove')}/relationships").get_json()
     kinds = {(r["name"], r["relationshipType"]) for r in body["items"]}
-    assert kinds == {
-        ("Fabrikam Distribution", "is_indirect_cloud_solution_provider_of"),
-        ("Tailspin IT", "is_indirect_reseller_of"),
-    }
+    assert kinds == {("Tailspin IT", "is_indirect_cloud_solution_provider_of")}
     assert all(r["attributes"] == {"objectType": "PartnerRelationship"} for r in body["items"])
+    # The reseller sees its provider; a direct provider and an advisor have no indirect partners of Contoso.
+    tailspin = pc("tailspin", f"/customers/{tid('woodgrove')}/relationships").get_json()["items"]
+    assert [(r["name"], r["relationshipType"]) for r in tailspin] == [
+        ("Fabrikam Distribution", "is_indirect_reseller_of")
+    ]
+    assert pc("northwind", f"/customers/{tid('contoso')}/relationships").get_json()["items"] == []
+    assert pc("wingtip", f"/customers/{tid('contoso')}/relationships").get_json()["items"] == []
 
 
 def test_distributor_lists_its_indirect_resellers(pc):
-    body = pc("fabrikam", "/relationships?relationship_type=IsIndirectResellerOf").get_json()
+    """The docs' "Retrieve a list of indirect resellers": a provider asks IsIndirectCloudSolutionProviderOf for
+    its resellers, a reseller IsIndirectResellerOf for its providers."""
+    body = pc("fabrikam", "/relationships?relationship_type=IsIndirectCloudSolutionProviderOf").get_json()
     assert {r["name"] for r in body["items"]} == {"Tailspin IT", "Proseware Partners"}
-    providers = pc("tailspin", "/relationships?relationship_type=IsIndirectCloudSolutionProviderOf").get_json()
-    assert [r["id"] for r in providers["items"]] == [tid("fabrikam")]
+    assert {r["relationshipType"] for r in body["items"]} == {"is_indirect_cloud_solution_provider_of"}
+    assert pc("fabrikam", "/relationships?relationship_type=IsIndirectResellerOf").get_json()["items"] == []
+    providers = pc("tailspin", "/relationships?relationship_type=IsIndirectResellerOf").get_json()
+    assert [(r["id"], r["relationshipType"]) for r in providers["items"]] == [
+        (tid("fabrikam"), "is_indirect_reseller_of")
+    ]
+    assert (
+        pc("tailspin", "/relationships?relationship_type=IsIndirectCloudSolutionProviderOf").get_json()["items"] == []
+    )
     assert pc("northwind", "/relationships").get_json()["items"] == []
 
 

@@ -238,9 +238,12 @@ def test_another_partner_never_sees_the_request(pc):
 def test_list_paging(pc):
     ids_filed = [file_for(pc, "contoso", Title=f"r{i}").get_json()["id"] for i in range(5)]
     page = pc("GET", "/servicerequests?size=2").get_json()
-    assert page["totalCount"] == 5 and len(page["items"]) == 2
+    # totalCount is the page's (the SDK's ResourceCollection counts the items it holds); links.next says more.
+    assert page["totalCount"] == 2 and len(page["items"]) == 2
     assert page["links"]["next"]["uri"] == "/v1/servicerequests?offset=2&size=2"
-    rest = pc("GET", "/servicerequests?offset=2&size=10").get_json()["items"]
+    last = pc("GET", "/servicerequests?offset=2&size=10").get_json()
+    assert last["totalCount"] == 3 and "next" not in last["links"]
+    rest = last["items"]
     assert sorted(i["id"] for i in page["items"] + rest) == sorted(ids_filed)
 
 
@@ -289,12 +292,12 @@ def test_r5_partner_center_service_incidents(pc):
     assert exchange["status"] == "warning"
     assert [i["id"] for i in exchange["incidents"]] == ["EX1001"]
     assert exchange["incidents"][0]["resolved"] is False and exchange["incidents"][0]["messages"]
-    one = pc("GET", f"/customers/{tid('contoso')}/serviceincidents").get_json()
+    one = pc("GET", f"/customers/{tid('contoso')}/serviceincidents/office").get_json()
     assert any(i["id"] == "EX1001" for s in one["items"] for i in s["incidents"])
 
 
 def test_r5_no_gdap_no_health(pc):
-    response = pc("GET", f"/customers/{tid('tailwind')}/serviceincidents")
+    response = pc("GET", f"/customers/{tid('tailwind')}/serviceincidents/office")
     assert response.status_code == 403 and rule_of(response) == "R5"
     # newhire holds no GDAP role anywhere: the partner-wide view is empty, not an error.
     assert pc("GET", "/serviceincidents/office", user=upn("northwind", "newhire")).get_json()["items"] == []
@@ -345,3 +348,65 @@ def test_product_id_names_a_subscription_of_the_customer(pc):
     assert unknown.status_code == 400 and "neither a marketplace product" in unknown.get_json()["description"]
     ok = file_for(pc, "margie", ProductId="margie-m365")
     assert ok.status_code == 201 and ok.get_json()["productId"] == ids.subscription_id("margie-m365")
+
+
+# --- Partner Center's fields (partnercenterservices' and the .NET SDK's models) ---------------------------------
+def test_contacts_name_their_organization_and_the_note_author_by_address(pc, advance_clock):
+    sr = file_for(pc, "contoso").get_json()
+    contact = sr["primaryContact"]
+    assert contact["email"] == upn("northwind") and contact["contactId"]
+    assert contact["organization"] == sr["organization"] and sr["organization"]["name"] == "Northwind Cloud"
+    assert sr["lastUpdatedBy"] == contact  # nobody has added a note: the contact made the last change
+    advance_clock(timedelta(days=1, minutes=1))  # Microsoft asks a question (its note names no address)
+    asked = pc("GET", f"/servicerequests/{sr['id']}").get_json()
+    assert asked["lastUpdatedBy"]["firstName"] == "Microsoft" and asked["lastUpdatedBy"]["organization"] is None
+    noted = pc("PATCH", f"/servicerequests/{sr['id']}", json={"NewNote": {"Text": "More detail."}}).get_json()
+    updater = noted["lastUpdatedBy"]
+    assert updater["email"] == upn("northwind") and updater["contactId"] == contact["contactId"]
+    assert updater["organization"]["name"] == "Northwind Cloud"
+
+
+def test_a_repeated_ms_request_id_returns_the_first_request(pc, client, sign_in):
+    """MS-RequestId is the retry key: the same id again within the window brings back the first request, and
+    no second one is made (the docs: "used for idempotency of requests")."""
+    token = sign_in(upn("northwind"))
+    body = {"Title": "Mail is delayed", "Description": "d", "Severity": "critical", "SupportTopicId": EXCHANGE_TOPIC}
+    path = f"/partnercenter/v1/customers/{tid('contoso')}/servicerequests/en-US"
+    key = {"MS-RequestId": "7d1c3e2a-0000-4000-8000-000000000001"}
+    before = stored(pc, "contoso")
+    first = client.post(path, headers=bearer(token) | key, json=body)
+    again = client.post(path, headers=bearer(token) | key, json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"] and stored(pc, "contoso") == before + 1
+    other = client.post(path, headers=bearer(token) | {"MS-RequestId": "another"}, json=body)
+    assert other.get_json()["id"] != first.get_json()["id"] and stored(pc, "contoso") == before + 2
+    # The same key for another customer is a mistake, not a retry.
+    elsewhere = f"/partnercenter/v1/customers/{tid('adatum')}/servicerequests/en-US"
+    assert client.post(elsewhere, headers=bearer(token) | key, json=body).status_code == 409
+
+
+def test_a_retry_key_survives_only_its_window(pc, client, sign_in, advance_clock):
+    token = sign_in(upn("northwind"))
+    body = {"Title": "t", "Description": "d", "Severity": "moderate", "SupportTopicId": PARTNER_CENTER_TOPIC}
+    key = {"MS-RequestId": "window-key"}
+    first = client.post("/partnercenter/v1/servicerequests/en-US", headers=bearer(token) | key, json=body)
+    assert (
+        client.post("/partnercenter/v1/servicerequests/en-US", headers=bearer(token) | key, json=body).get_json()["id"]
+        == first.get_json()["id"]
+    )
+    advance_clock(timedelta(hours=25))
+    token = sign_in(upn("northwind"))
+    later = client.post("/partnercenter/v1/servicerequests/en-US", headers=bearer(token) | key, json=body)
+    assert later.status_code == 201 and later.get_json()["id"] != first.get_json()["id"]
+
+
+def test_incidents_follow_the_sdk_models(pc):
+    """ServiceIncidentDetail (.NET SDK): messageType none|incident|message_center|all; its DateTimes are never
+    null; the customer's path is /customers/{id}/serviceincidents/office (the old path still answers)."""
+    body = pc("GET", "/serviceincidents/office").get_json()
+    details = [d for s in body["items"] for d in s["incidents"] + s["messageCenterMessages"]]
+    assert {d["messageType"] for d in details} <= {"incident", "message_center"} and details
+    assert all(d["endTime"] and d["requiredBy"] and d["messages"] for d in details)
+    assert all("title" not in d for d in details)
+    old = pc("GET", f"/customers/{tid('contoso')}/serviceincidents").get_json()
+    assert old == pc("GET", f"/customers/{tid('contoso')}/serviceincidents/office").get_json()

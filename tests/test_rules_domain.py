@@ -168,9 +168,22 @@ def test_a_partner_sees_the_subscriptions_it_provides_or_resells(partner, sees):
     assert partners.sees_subscription(partner, PARTNER, OTHER_PARTNER) is sees
 
 
-def test_partner_relationship_types_name_every_relationship():
-    assert set(partners.PARTNER_RELATIONSHIP_TYPE) == set(catalog.RELATIONSHIP_TYPES)
+def test_partner_relationship_types_are_the_sdks_two():
+    # .NET SDK Relationships/PartnerRelationshipType.cs: IsIndirectResellerOf, IsIndirectCloudSolutionProviderOf.
+    assert partners.PARTNER_RELATIONSHIP_TYPE == {
+        "IsIndirectResellerOf": "is_indirect_reseller_of",
+        "IsIndirectCloudSolutionProviderOf": "is_indirect_cloud_solution_provider_of",
+    }
     assert set(catalog.PROVIDER_TYPES) < set(catalog.RELATIONSHIP_TYPES)
+
+
+def test_an_azure_plan_has_its_own_partner_center_id_and_the_azure_id_as_entitlement():
+    azure = "3c6c0d63-2e0a-4c1c-9b7e-1a5d2f0e8b41"
+    assert partners.pc_subscription_id(azure, "azure") != azure
+    assert partners.pc_subscription_id(azure, "azure") == partners.pc_subscription_id(azure, "azure")
+    assert partners.entitlement_id(azure, "azure") == azure
+    assert partners.pc_subscription_id(azure, "microsoft365") == azure
+    assert partners.entitlement_id(azure, "microsoft365") not in (azure, partners.pc_subscription_id(azure, "azure"))
 
 
 # --- R2: the four CSP workloads ----------------------------------------------------------------------------

@@ -114,6 +114,16 @@ def test_health_hand_off_file_on_m365_see_and_note_in_partner_center(signed_in):
 
 
 # --- Partner Center -----------------------------------------------------------------------------------
+def test_a_retried_create_with_its_request_id_files_once(signed_in):
+    """The SDK's request_id is Partner Center's retry key (MS-RequestId): the same create sent again answers the
+    first request."""
+    pc = signed_in().partner_center
+    before = len(list(pc.customer_service_requests(tid("contoso"))))
+    first = pc.file_service_request(tid("contoso"), "Mail", "Delays.", "moderate", EXCHANGE_TOPIC, request_id="sdk-1")
+    again = pc.file_service_request(tid("contoso"), "Mail", "Delays.", "moderate", EXCHANGE_TOPIC, request_id="sdk-1")
+    assert again["id"] == first["id"] and len(list(pc.customer_service_requests(tid("contoso")))) == before + 1
+
+
 def test_partner_center_service_requests(signed_in):
     pc = signed_in().partner_center
     topics = {t["id"]: t for t in pc.support_topics()}

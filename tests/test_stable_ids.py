@@ -80,10 +80,11 @@ def test_contoso_id_is_the_id_partner_center_returns(client, sign_in):
     assert body["companyProfile"]["companyName"] == "Contoso Ltd"
     subs = client.get(f"/partnercenter/v1/customers/{CONTOSO_ID}/subscriptions", headers=bearer(token))
     assert subs.status_code == 200, subs.get_json()
-    assert {s["id"] for s in subs.get_json()["items"]} == {
-        ids.subscription_id("contoso-m365"),
-        ids.subscription_id("contoso-prod"),
-    }
+    # A license-based subscription's id is the one the other surfaces know; an Azure plan's entitlementId is
+    # the Azure subscription's id.
+    items = subs.get_json()["items"]
+    assert {s["id"] for s in items if s["billingType"] == "license"} == {ids.subscription_id("contoso-m365")}
+    assert {s["entitlementId"] for s in items if s["billingType"] == "usage"} == {ids.subscription_id("contoso-prod")}
 
 
 def test_gdap_relationship_id_is_the_id_graph_returns(client, sign_in):

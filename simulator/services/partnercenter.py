@@ -38,10 +38,23 @@ def visible_customer(scope: Scope, principal: Principal, customer_id: str) -> tu
     """The customer and the partner's relationship types with it, if it has one (R1); NotFound for no customer."""
     customer = queries.tenant(scope.db, scope.world_id, customer_id.lower())
     if customer is None or customer.kind != "customer":
-        raise NotFound(f"Tenant not found: {customer_id}")
+        raise tenant_not_found(customer_id)
     types = queries.relationship_types(scope.db, scope.world_id, principal.tenant.id, customer.id)
     rules.require_relationship(principal.tenant.name, principal.tenant.id, customer.id, set(types))
     return customer, types
+
+
+def tenant_not_found(customer_id: str) -> NotFound:
+    """Partner Center's "Tenant not found" (its error code 60003: the surface names it by ``problem``)."""
+    error = NotFound(f"Tenant not found: {customer_id}")
+    error.problem = "tenant"
+    return error
+
+
+def customer_detail(scope: Scope, principal: Principal, customer_id: str) -> tuple[Any, frozenset[str], frozenset[str]]:
+    """The customer (R1), the partner's relationship types with it, and its domains."""
+    customer, types = visible_customer(scope, principal, customer_id)
+    return customer, types, queries.tenant_domains(scope.db, scope.world_id, customer.id)
 
 
 def _encode_token(value: dict) -> str:
@@ -126,25 +139,39 @@ def customer_subscription(
 ) -> tuple[Any, SoldSubscription]:
     customer, sold = customer_subscriptions(scope, principal, customer_id)
     for item in sold:
-        if item.subscription.id == subscription_id.lower():
+        if rules.pc_subscription_id(item.subscription.id, item.subscription.workload) == subscription_id.lower():
             return customer, item
-    raise NotFound(f"Subscription with id {subscription_id} not found.")
+    error = NotFound(f"Subscription with ID {subscription_id} not found.")
+    error.problem = "subscription"  # Partner Center's error code 20003
+    raise error
 
 
 def customer_relationships(scope: Scope, principal: Principal, customer_id: str) -> list[tuple[Any, str]]:
-    """The customer's partners, each with a relationship type (every relationship, not only the indirect ones)."""
+    """The customer's indirect partners the calling partner is related to, each with the caller's relationship to
+    it (Partner Center's "Get a customer's indirect resellers"): an indirect provider sees the customer's
+    indirect resellers that are its own (``IsIndirectCloudSolutionProviderOf``); an indirect reseller sees the
+    customer's indirect provider that is its own (``IsIndirectResellerOf``, pcsim's choice). Direct providers and
+    advisors have none."""
     customer, _ = visible_customer(scope, principal, customer_id)
-    return store.partners_of(scope.db, scope.world_id, customer.id)
+    caller, related = principal.tenant, []
+    for partner, kind in store.partners_of(scope.db, scope.world_id, customer.id):
+        if kind == "indirectReseller" and partner.indirect_provider_id == caller.id:
+            related.append((partner, "IsIndirectCloudSolutionProviderOf"))
+        elif kind == "indirectProvider" and partner.id == caller.indirect_provider_id:
+            related.append((partner, "IsIndirectResellerOf"))
+    return related
 
 
 def partner_relationships(scope: Scope, principal: Principal, relationship_type: str) -> list[tuple[Any, str]]:
-    """A distributor's indirect resellers (``IsIndirectResellerOf``), or a reseller's indirect provider."""
+    """The partner's indirect relationships of ``relationship_type`` (the caller's relationship to each):
+    ``IsIndirectCloudSolutionProviderOf``, an indirect provider's (distributor's) indirect resellers;
+    ``IsIndirectResellerOf``, an indirect reseller's indirect provider."""
     partner = principal.tenant
-    if relationship_type == "IsIndirectResellerOf":
-        return [(t, "indirectReseller") for t in store.indirect_resellers(scope.db, scope.world_id, partner.id)]
+    if relationship_type == "IsIndirectCloudSolutionProviderOf":
+        return [(t, relationship_type) for t in store.indirect_resellers(scope.db, scope.world_id, partner.id)]
     provider = partner.indirect_provider_id
     row = queries.tenant(scope.db, scope.world_id, provider) if provider else None
-    return [(row, "indirectProvider")] if row else []
+    return [(row, relationship_type)] if row else []
 
 
 def partner_profile(scope: Scope, principal: Principal):

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from ..domain import catalog, health, support
 from ..domain import tickets as ticket_rules
 from ..domain.decision import Decision
-from ..domain.errors import Denied, Invalid, NotFound
+from ..domain.errors import Conflict, Denied, Invalid, NotFound
 from ..domain.support_catalog import PORTALS, SUPPORT_TOPICS, TOPICS_BY_ID, SupportTopic
 from ..store import partnercenter as pc_store
 from ..store import queries, tickets
 from ..store import service_requests as store
-from .partnercenter import visible_customer
+from .partnercenter import tenant_not_found, visible_customer
 from .scope import Principal, Scope
+
+# How long a create's retry key (MS-RequestId) brings back its first result (pcsim's choice: no public source says).
+REQUEST_KEY_WINDOW = timedelta(hours=24)
 
 
 @dataclass
@@ -27,6 +31,21 @@ class RequestView:
     ticket: Any
     notes: list
     partner: Any  # None for none
+
+    @property
+    def last_updated_by(self) -> tuple[dict, bool] | None:
+        """Who wrote the last note, and whether they are of the partner that filed it (None: nobody has, the
+        primary contact made the last change): the Partner Center user recorded when the note came through
+        Partner Center, else the note's author (an address when its author is one)."""
+        if not self.notes:
+            return None
+        author = self.notes[-1].author
+        recorded = (self.ticket.details or {}).get("pcLastUpdatedBy")
+        if recorded and recorded.get("name") == author:
+            return {k: v for k, v in recorded.items() if k != "name"}, True
+        first, _, last = author.partition(" ")
+        email = author if "@" in author else ""
+        return {"firstName": first, "lastName": last, "email": email, "phoneNumber": ""}, False
 
 
 @dataclass
@@ -65,7 +84,7 @@ def _topic(raw) -> SupportTopic:
 def _customer(scope: Scope, customer_id: str):
     customer = queries.tenant(scope.db, scope.world_id, customer_id.lower())
     if customer is None or customer.kind != "customer":
-        raise NotFound(f"Tenant not found: {customer_id}")
+        raise tenant_not_found(customer_id)
     return customer
 
 
@@ -129,8 +148,38 @@ def _create(
     return _view(scope, ticket, [])  # a new request has no notes yet
 
 
-def file_partner_request(scope: Scope, principal: Principal, locale: str, form: dict) -> RequestView:
-    """A request about the partner's own Partner Center account (a 'Partner Center' topic): R3 (AdminAgent)."""
+def _retried(scope: Scope, principal: Principal, key: str | None, customer_id: str | None) -> RequestView | None:
+    """The request a create with this retry key (``MS-RequestId``) already made within the window, if one did."""
+    if not key:
+        return None
+    made = store.request_key(scope.db, scope.world_id, principal.tenant.id, key)
+    if made is None or scope.now - made.created_at > REQUEST_KEY_WINDOW:
+        return None
+    if made.customer_id != customer_id:
+        raise Conflict(
+            f"MS-RequestId {key} already made service request {made.ticket_id} "
+            f"{'for customer ' + made.customer_id if made.customer_id else 'for the partner'}: use a new one"
+        )
+    t = store.ticket(scope.db, scope.world_id, made.ticket_id)
+    return _view(scope, t, tickets.notes(scope.db, t)) if t is not None else None
+
+
+def _remember(scope: Scope, principal: Principal, key: str | None, view: RequestView) -> RequestView:
+    if key:
+        store.remember_request_key(
+            scope.db, scope.world_id, principal.tenant.id, key, view.ticket.id, view.ticket.customer_id, scope.now
+        )
+    return view
+
+
+def file_partner_request(
+    scope: Scope, principal: Principal, locale: str, form: dict, request_key: str | None = None
+) -> RequestView:
+    """A request about the partner's own Partner Center account (a 'Partner Center' topic): R3 (AdminAgent).
+    ``request_key`` (MS-RequestId): sent again within the window, the first request comes back, none is made."""
+    retried = _retried(scope, principal, request_key, None)
+    if retried is not None:
+        return retried
     topic = _topic(form["supportTopicId"])
     if topic.workload != "partnercenter":
         raise Invalid(
@@ -139,13 +188,21 @@ def file_partner_request(scope: Scope, principal: Principal, locale: str, form: 
             "workload's portal (GET /v1/customers/{customer-id}/servicerequests/newrequest/{workload})."
         )
     support.check_admin_agent(Decision("partnercenter.serviceRequest.create"), principal.caller(scope))
-    return _create(scope, principal, None, topic, form, locale, "Partner Center")
+    return _remember(
+        scope, principal, request_key, _create(scope, principal, None, topic, form, locale, "Partner Center")
+    )
 
 
-def file_customer_request(scope: Scope, principal: Principal, customer_id: str, locale: str, form: dict) -> RequestView:
-    """File on behalf of a customer with the CSP entitlement (:func:`support.check_file_on_behalf`, R3)."""
-    topic = _topic(form["supportTopicId"])
+def file_customer_request(
+    scope: Scope, principal: Principal, customer_id: str, locale: str, form: dict, request_key: str | None = None
+) -> RequestView:
+    """File on behalf of a customer with the CSP entitlement (:func:`support.check_file_on_behalf`, R3);
+    ``request_key`` as :func:`file_partner_request`'s."""
     customer = _customer(scope, customer_id)
+    retried = _retried(scope, principal, request_key, customer.id)
+    if retried is not None:
+        return retried
+    topic = _topic(form["supportTopicId"])
     db, world = scope.db, scope.world_id
     about = functools.cache(lambda: queries.resolve_product(db, world, customer.id, form.get("productId")))
     contact = form.get("primaryContact") or _default_contact(principal)
@@ -165,7 +222,7 @@ def file_customer_request(scope: Scope, principal: Principal, customer_id: str, 
         authority="R3",
         refuse_azure=True,
     )
-    return _create(
+    view = _create(
         scope,
         principal,
         customer.id,
@@ -175,6 +232,7 @@ def file_customer_request(scope: Scope, principal: Principal, customer_id: str, 
         support.CSP_SUPPORT_PLAN,
         about()[1],
     )
+    return _remember(scope, principal, request_key, view)
 
 
 def list_requests(
@@ -223,6 +281,8 @@ def update_request(
     if note:
         author = principal.user.display_name if principal.user else principal.name
         tickets.add_note(scope.db, t, scope.now, author, "partner", note)
+        # Partner Center's lastUpdatedBy names the user, with the address a note's author name lacks.
+        t.details = {**(t.details or {}), "pcLastUpdatedBy": {"name": author, **_default_contact(principal)}}
     if severity:
         t.severity, t.modified_at = severity, scope.now
         tickets.reschedule(t)  # the next step of its life follows the new severity

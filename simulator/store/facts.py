@@ -31,6 +31,7 @@ NOT_FACTS = frozenset(
         "signing_keys",
         "tickets",
         "ticket_notes",
+        "request_keys",
         "journal",
         "fault_rules",
         "azure_operations",

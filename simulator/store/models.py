@@ -313,6 +313,18 @@ class TicketNote(WorldRow, Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class RequestKey(WorldRow, Base):
+    """A create's retry key (Partner Center's ``MS-RequestId``): the same partner sending the same key again within
+    the window gets the first result, not a second ticket."""
+
+    __tablename__ = "request_keys"
+    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str | None] = mapped_column(String(36))  # the customer it was filed for (None: the partner)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class AzureOperation(WorldRow, Base):
     """A long-running create on the Azure surface (a ticket or a communication), polled through ARM's
     ``operationsStatus`` and ``operationResults``."""

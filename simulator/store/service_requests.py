@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Ticket
+from .models import RequestKey, Ticket
 
 
 def ticket(session: Session, world: str, ticket_id: str) -> Ticket | None:
@@ -35,3 +35,29 @@ def tenant_tickets(session: Session, world: str, tenant_id: str, equals: list[tu
     for column, value in equals:
         query = query.where(getattr(Ticket, column) == value)
     return list(session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())))
+
+
+def request_key(session: Session, world: str, partner_id: str, key: str) -> RequestKey | None:
+    """The create the partner made with this retry key (``MS-RequestId``), if it made one."""
+    return session.get(RequestKey, (world, partner_id, key))
+
+
+def remember_request_key(
+    session: Session, world: str, partner_id: str, key: str, ticket_id: str, customer_id: str | None, at
+) -> None:
+    """Record (or renew, once its window has passed) the create a retry key made."""
+    row = session.get(RequestKey, (world, partner_id, key))
+    if row is None:
+        session.add(
+            RequestKey(
+                world_id=world,
+                partner_id=partner_id,
+                key=key,
+                ticket_id=ticket_id,
+                customer_id=customer_id,
+                created_at=at,
+            )
+        )
+    else:
+        row.ticket_id, row.customer_id, row.created_at = ticket_id, customer_id, at
+    session.flush()

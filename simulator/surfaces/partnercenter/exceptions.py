@@ -14,8 +14,10 @@ from ..hooks import explain_url
 from ..validation import describe, webargs_errors
 from .headers import add_headers
 
-# Partner Center's own error codes, per pcsim error kind, and for injected faults per status.
+# Partner Center's own error codes (its "Partner Center REST error codes" page), per pcsim error kind, per
+# thing not found (the domain error's ``problem``), and for injected faults per status.
 CODES = {"not_found": 1000, "denied": 20002, "invalid": 800002, "conflict": 3000, "precondition_failed": 412}
+NOT_FOUND_CODES = {"tenant": 60003, "subscription": 20003}  # "Tenant not found", "Subscription with ID {0} not found."
 STATUS_CODES = {429: 429, 500: 800003, 503: 800003}
 
 
@@ -42,7 +44,11 @@ def render(exc):
             if exc.rule
             else []
         )
-        code = STATUS_CODES.get(exc.status) if exc.kind == "fault" else CODES.get(exc.kind, 800002)
+        code = (
+            STATUS_CODES.get(exc.status)
+            if exc.kind == "fault"
+            else NOT_FOUND_CODES.get(exc.problem or "") or CODES.get(exc.kind, 800002)
+        )
         return error_response(exc.status, code or 800003, exc.reason, data)
     if isinstance(exc, HTTPException):
         errors = webargs_errors(exc)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+
 from flask import request
 
 from ...domain import partners as rules
@@ -20,19 +24,41 @@ def _link(uri: str, headers: list | None = None) -> dict:
     return {"uri": uri, "method": "GET", "headers": headers or []}
 
 
-def customer_json(t, types: frozenset[str], detail: bool = False) -> dict:
-    profile, billing = t.profile, t.profile["billingContact"]
-    address = dict(profile["address"], firstName=billing["firstName"], lastName=billing["lastName"])
-    body = {
-        "id": t.id,
-        "commerceId": profile["commerceId"],
-        "companyProfile": {
+def etag(body: dict) -> str:
+    """A resource's ``attributes.etag``: changes when what it describes changes (Partner Center's are opaque)."""
+    content = json.dumps({k: v for k, v in body.items() if k != "attributes"}, sort_keys=True, default=str)
+    return base64.urlsafe_b64encode(hashlib.sha256(content.encode()).digest()[:18]).decode()
+
+
+def with_etag(body: dict, object_type: str) -> dict:
+    body["attributes"] = {"etag": etag(body), "objectType": object_type}
+    return body
+
+
+def _address(t) -> dict:
+    billing = t.profile["billingContact"]
+    return dict(t.profile["address"], firstName=billing["firstName"], lastName=billing["lastName"])
+
+
+def company_profile_json(t) -> dict:
+    """CustomerCompanyProfile (partnercenterservices' MicrosoftPartnerSdkContractsV1CustomerCompanyProfile)."""
+    return with_etag(
+        {
             "tenantId": t.id,
             "domain": t.default_domain,
             "companyName": t.name,
-            "attributes": {"objectType": "CustomerCompanyProfile"},
+            "address": _address(t),
+            "email": t.profile["billingContact"]["email"],
+            "links": {"self": _link(f"/v1/customers/{t.id}/profiles/company")},
         },
-        "billingProfile": {
+        "CustomerCompanyProfile",
+    )
+
+
+def billing_profile_json(t) -> dict:
+    profile, billing = t.profile, t.profile["billingContact"]
+    return with_etag(
+        {
             "id": profile["commerceId"],
             "firstName": billing["firstName"],
             "lastName": billing["lastName"],
@@ -40,24 +66,37 @@ def customer_json(t, types: frozenset[str], detail: bool = False) -> dict:
             "culture": "en-US",
             "language": "en",
             "companyName": t.name,
-            "defaultAddress": address,
-            "attributes": {"objectType": "CustomerBillingProfile"},
+            "defaultAddress": _address(t),
+            "links": {"self": _link(f"/v1/customers/{t.id}/profiles/billing")},
         },
+        "CustomerBillingProfile",
+    )
+
+
+def customer_json(t, types: frozenset[str], domains: frozenset[str] | None = None) -> dict:
+    """A customer; with ``domains`` (its one customer's read), ``allowDelegatedAccess`` and ``customDomains``."""
+    body = {
+        "id": t.id,
+        "commerceId": t.profile["commerceId"],
+        "companyProfile": company_profile_json(t),
+        "billingProfile": billing_profile_json(t),
         "relationshipToPartner": rules.relationship_to_partner(set(types)),
         "links": {"self": _link(f"/v1/customers/{t.id}")},
         "attributes": {"objectType": "Customer"},
     }
-    if detail:
+    if domains is not None:
         body["allowDelegatedAccess"] = rules.is_provider(set(types)) or "indirectReseller" in types
+        body["customDomains"] = sorted(d for d in domains if not d.endswith(".onmicrosoft.com"))
     return body
 
 
 def subscription_json(sold: service.SoldSubscription, customer_id: str) -> dict:
     s, azure = sold.subscription, sold.subscription.workload == "azure"
-    return {
-        "id": s.id,
+    pc_id = rules.pc_subscription_id(s.id, s.workload)
+    body = {
+        "id": pc_id,
         "offerId": s.offer_id,
-        "entitlementId": s.id,
+        "entitlementId": rules.entitlement_id(s.id, s.workload),
         "offerName": s.offer_name,
         "friendlyName": s.display_name,
         "quantity": s.quantity,
@@ -77,16 +116,21 @@ def subscription_json(sold: service.SoldSubscription, customer_id: str) -> dict:
         "publisherName": sold.publisher or "Microsoft Corporation",
         "partnerId": sold.reseller_mpn_id or "",
         "contractType": "subscription",
-        "links": {"self": _link(f"/v1/customers/{customer_id}/subscriptions/{s.id}")},
-        "attributes": {"objectType": "Subscription"},
+        # The order that bought it: pcsim has no orders API, so an id of its own, stable per subscription.
+        "orderId": rules.entitlement_id(pc_id, "order").replace("-", "")[:24],
+        "links": {
+            "offer": _link(f"/v1/offers/{s.offer_id}"),
+            "self": _link(f"/v1/customers/{customer_id}/subscriptions/{pc_id}"),
+        },
     }
+    return with_etag(body, "Subscription")
 
 
-def relationship_json(partner_row, kind: str) -> dict:
+def relationship_json(partner_row, relationship_type: str) -> dict:
     return {
         "id": partner_row.id,
         "name": partner_row.name,
-        "relationshipType": rules.PARTNER_RELATIONSHIP_TYPE[kind],
+        "relationshipType": rules.PARTNER_RELATIONSHIP_TYPE[relationship_type],
         "state": "active",
         "mpnId": partner_row.mpn_id,
         "location": partner_row.profile["address"]["country"],
@@ -95,28 +139,27 @@ def relationship_json(partner_row, kind: str) -> dict:
 
 
 def profile_json(t, kind: str) -> dict:
-    """The partner's ``partner``, ``mpn`` or ``organization`` profile."""
-    billing = t.profile["billingContact"]
-    base = {"id": t.id, "attributes": {"objectType": f"{kind[0].upper()}{kind[1:]}Profile"}}
-    if kind == "mpn":
-        return base | {
-            "partnerName": t.name,
-            "mpnId": t.mpn_id,
-            "profileType": "mpn_profile",
-            "attributes": {"objectType": "MpnProfile"},
-        }
+    """The partner's ``partner`` (pcsim's), ``mpn`` or ``organization`` profile."""
+    links = {"self": _link(f"/v1/profiles/{kind}")}
+    if kind == "mpn":  # MpnProfile (partnercenterservices' MicrosoftPartnerSdkContractsV1MpnProfile): no id
+        body = {"partnerName": t.name, "mpnId": t.mpn_id, "profileType": "mpn_profile", "links": links}
+        return with_etag(body, "MpnProfile")
     if kind == "partner":
-        return base | {"partnerName": t.name, "profileType": "partner_profile"}
-    return base | {
+        body = {"id": t.id, "partnerName": t.name, "profileType": "partner_profile", "links": links}
+        return with_etag(body, "PartnerProfile")
+    body = {
+        "id": t.id,
         "companyName": t.name,
         "tenantId": t.id,
         "domain": t.default_domain,
-        "email": billing["email"],
+        "email": t.profile["billingContact"]["email"],
         "culture": "en-US",
         "language": "en",
-        "defaultAddress": dict(t.profile["address"], firstName=billing["firstName"], lastName=billing["lastName"]),
+        "defaultAddress": _address(t),
         "profileType": "organization_profile",
+        "links": links,
     }
+    return with_etag(body, "OrganizationProfile")
 
 
 # --- customers -------------------------------------------------------------------------------------------------
@@ -134,9 +177,10 @@ def list_customers(size, seekOperation=None, filter=None, continuationToken=None
         seek=bool(seekOperation),
         continuation=request.headers.get("MS-ContinuationToken") or continuationToken,
     )
+    items = [customer_json(t, types) for t, types in page.customers]
     body = {
-        "totalCount": page.total,
-        "items": [customer_json(t, types) for t, types in page.customers],
+        "totalCount": len(items),  # the items of this page (the SDK's ResourceCollection counts what it holds)
+        "items": items,
         "links": {"self": _link(f"/v1/customers?size={size}")},
         "attributes": COLLECTION,
     }
@@ -153,22 +197,22 @@ def list_customers(size, seekOperation=None, filter=None, continuationToken=None
 @bp.response(200, schemas.Customer)
 def get_customer(customer_id):
     """One customer of the partner (R1: only with a relationship)."""
-    customer, types = service.visible_customer(ctx.scope(), partner(), customer_id)
-    return customer_json(customer, types, detail=True)
+    customer, types, domains = service.customer_detail(ctx.scope(), partner(), customer_id)
+    return customer_json(customer, types, domains)
 
 
 @bp.get("/customers/<customer_id>/profiles/company")
 @bp.response(200, schemas.CompanyProfile)
 def company_profile(customer_id):
-    customer, types = service.visible_customer(ctx.scope(), partner(), customer_id)
-    return customer_json(customer, types)["companyProfile"]
+    customer, _ = service.visible_customer(ctx.scope(), partner(), customer_id)
+    return company_profile_json(customer)
 
 
 @bp.get("/customers/<customer_id>/profiles/billing")
 @bp.response(200, schemas.BillingProfile)
 def billing_profile(customer_id):
-    customer, types = service.visible_customer(ctx.scope(), partner(), customer_id)
-    return customer_json(customer, types)["billingProfile"]
+    customer, _ = service.visible_customer(ctx.scope(), partner(), customer_id)
+    return billing_profile_json(customer)
 
 
 # --- subscriptions and relationships --------------------------------------------------------------------------
@@ -196,7 +240,8 @@ def get_subscription(customer_id, subscription_id):
 @bp.get("/customers/<customer_id>/relationships")
 @bp.response(200, schemas.PartnerRelationshipCollection)
 def customer_relationships(customer_id):
-    """The partners related to the customer (Partner Center documents the indirect ones; pcsim lists all)."""
+    """The customer's indirect resellers (to their indirect provider: ``is_indirect_cloud_solution_provider_of``),
+    or, to one of them, its indirect provider (``is_indirect_reseller_of``)."""
     items = [
         relationship_json(t, kind) for t, kind in service.customer_relationships(ctx.scope(), partner(), customer_id)
     ]
@@ -207,7 +252,8 @@ def customer_relationships(customer_id):
 @bp.arguments(schemas.RelationshipArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.PartnerRelationshipCollection)
 def partner_relationships(relationship_type):
-    """A distributor's indirect resellers (``IsIndirectResellerOf``), or a reseller's providers."""
+    """A distributor's indirect resellers (``IsIndirectCloudSolutionProviderOf``), or a reseller's indirect
+    provider (``IsIndirectResellerOf``)."""
     items = [
         relationship_json(t, kind)
         for t, kind in service.partner_relationships(ctx.scope(), partner(), relationship_type)
@@ -218,6 +264,7 @@ def partner_relationships(relationship_type):
 # --- the partner's profiles ------------------------------------------------------------------------------------
 @bp.get("/profiles/partner")
 @bp.response(200, schemas.PartnerProfile)
+@bp.doc(**{"x-pcsim": "pcsim's own route: Partner Center's profiles are mpn, organization, legalbusiness..."})
 def partner_profile():
     """The signed-in partner's profile."""
     return profile_json(service.partner_profile(ctx.scope(), partner()), "partner")

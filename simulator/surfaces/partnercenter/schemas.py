@@ -8,6 +8,7 @@ from ...domain import tickets as ticket_rules
 
 
 class Attributes(Schema):
+    etag = fields.String()
     objectType = fields.String()
 
 
@@ -27,6 +28,10 @@ class Links(Schema):
     next = fields.Nested(Link)
 
 
+class SubscriptionLinks(Links):
+    offer = fields.Nested(Link)
+
+
 class Address(Schema):
     country = fields.String()
     city = fields.String()
@@ -42,6 +47,9 @@ class CompanyProfile(Schema):
     tenantId = fields.String()
     domain = fields.String()
     companyName = fields.String()
+    address = fields.Nested(Address)
+    email = fields.String()
+    links = fields.Nested(Links)
     attributes = fields.Nested(Attributes)
 
 
@@ -54,6 +62,7 @@ class BillingProfile(Schema):
     language = fields.String()
     companyName = fields.String()
     defaultAddress = fields.Nested(Address)
+    links = fields.Nested(Links)
     attributes = fields.Nested(Attributes)
 
 
@@ -90,7 +99,8 @@ class Subscription(Schema):
     publisherName = fields.String()
     partnerId = fields.String()
     contractType = fields.String()
-    links = fields.Nested(Links)
+    orderId = fields.String()
+    links = fields.Nested(SubscriptionLinks)
     attributes = fields.Nested(Attributes)
 
 
@@ -154,6 +164,7 @@ class PartnerProfile(Schema):
     language = fields.String()
     defaultAddress = fields.Nested(Address)
     profileType = fields.String()
+    links = fields.Nested(Links)
     attributes = fields.Nested(Attributes)
 
 
@@ -175,17 +186,19 @@ class SupportTopic(Schema):
     attributes = fields.Nested(Attributes)
 
 
-class Contact(Schema):
-    firstName = fields.String()
-    lastName = fields.String()
-    email = fields.String()
-    phoneNumber = fields.String()
-
-
 class Organization(Schema):
     id = fields.String()
     name = fields.String()
     phoneNumber = fields.String()
+
+
+class Contact(Schema):
+    contactId = fields.String()
+    firstName = fields.String()
+    lastName = fields.String()
+    email = fields.String()
+    phoneNumber = fields.String(allow_none=True)
+    organization = fields.Nested(Organization, allow_none=True)
 
 
 class ServiceRequestNote(Schema):
@@ -245,9 +258,7 @@ class ServiceIncidentDetail(Schema):
     category = fields.String(allow_none=True)
     impactedArea = fields.String(allow_none=True)
     impactedCustomers = fields.Integer()
-    messageType = fields.String()
-    title = fields.String()
-    impactDescription = fields.String(allow_none=True)
+    messageType = fields.String(metadata={"enum": ["none", "incident", "message_center", "all"]})
     messages = fields.List(fields.Nested(ServiceIncidentMessage))
     startTime = fields.String(allow_none=True)
     endTime = fields.String(allow_none=True)

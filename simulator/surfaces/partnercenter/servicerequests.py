@@ -8,7 +8,9 @@ the partner's own Partner Center issues). Filing *for a customer* is pcsim's own
 from __future__ import annotations
 
 import re
+import uuid
 
+from flask import request
 from marshmallow import Schema, ValidationError
 
 from ...domain import tickets as ticket_rules
@@ -63,16 +65,23 @@ def _locale(locale: str) -> str:
     return locale
 
 
+# A contact's contactId: stable per address (Partner Center's are GUIDs; pcsim derives them from the address).
+CONTACT_IDS = uuid.UUID("a3d5c2e1-7b4f-4c8e-9f60-2d1e8b7a5c34")
+
+
 # --- rendering ----------------------------------------------------------------------------------------------
-def contact_view(contact: dict) -> dict:
-    """One contact shape for Partner Center, whatever surface the ticket came from."""
+def contact_view(contact: dict, organization: dict | None = None) -> dict:
+    """One contact shape for Partner Center (ServiceRequestContact), whatever surface the ticket came from."""
     first = contact.get("firstName") or (contact.get("name") or "").partition(" ")[0]
     last = contact.get("lastName") or (contact.get("name") or "").partition(" ")[2]
+    email = contact.get("email") or contact.get("primaryEmailAddress") or ""
     return {
+        "contactId": str(uuid.uuid5(CONTACT_IDS, email.lower())) if email else "",
         "firstName": first,
         "lastName": last,
-        "email": contact.get("email") or contact.get("primaryEmailAddress") or "",
+        "email": email,
         "phoneNumber": contact.get("phoneNumber") or contact.get("phone") or "",
+        "organization": organization,
     }
 
 
@@ -83,8 +92,9 @@ def service_request_json(view: service.RequestView) -> dict:
         if partner_row
         else None
     )
-    contact = contact_view(t.contact)
-    last_update = notes[-1] if notes else None
+    # The contacts of a request a partner filed are the partner's people (the organization that filed it).
+    contact = contact_view(t.contact, organization)
+    updater = view.last_updated_by
     return {
         "title": t.title,
         "description": t.description,
@@ -95,9 +105,7 @@ def service_request_json(view: service.RequestView) -> dict:
         "status": t.status,
         "organization": organization,
         "primaryContact": contact,
-        "lastUpdatedBy": {"firstName": last_update.author, "lastName": "", "email": "", "phoneNumber": ""}
-        if last_update
-        else contact,
+        "lastUpdatedBy": contact if updater is None else contact_view(updater[0], organization if updater[1] else None),
         "productName": CSP_SUPPORT_WORKLOADS.get(
             t.workload, "Partner Center" if t.workload == "partnercenter" else t.workload
         ),
@@ -113,9 +121,10 @@ def service_request_json(view: service.RequestView) -> dict:
 
 
 def page_json(page: service.RequestPage, args: dict, base: str) -> dict:
+    items = [service_request_json(v) for v in page.items]
     body = {
-        "totalCount": page.total,
-        "items": [service_request_json(v) for v in page.items],
+        "totalCount": len(items),  # this page's (the SDK's ResourceCollection counts what it holds)
+        "items": items,
         "links": {"self": {"uri": base, "method": "GET", "headers": []}},
         "attributes": COLLECTION,
     }
@@ -143,7 +152,13 @@ def hand_off_json(h: service.HandOff) -> dict:
 
 
 def _incident_json(i, workload: str) -> dict:
+    """ServiceIncidentDetail (.NET SDK ServiceIncidents/ServiceIncidentDetail.cs): its times are non-nullable
+    DateTimes (an open incident's end and an incident's requiredBy are .NET's default, 0001-01-01); the title and
+    impact are its first message when it has no posts."""
     status = PC_INCIDENT_STATUS.get(i.status, "information")
+    messages = [
+        {"publishedTime": p["createdDateTime"], "messageText": p["description"]["content"]} for p in i.posts
+    ] or [{"publishedTime": iso(i.start_at), "messageText": f"{i.title}. {i.impact_description or ''}".strip()}]
     return {
         "id": i.id,
         "workload": workload,
@@ -151,15 +166,11 @@ def _incident_json(i, workload: str) -> dict:
         "category": i.classification,
         "impactedArea": i.feature,
         "impactedCustomers": 1,
-        "messageType": "incident" if i.classification == "incident" else "messageCenter",
-        "title": i.title,
-        "impactDescription": i.impact_description,
-        "messages": [
-            {"publishedTime": p["createdDateTime"], "messageText": p["description"]["content"]} for p in i.posts
-        ],
+        "messageType": "incident" if i.classification == "incident" else "message_center",
+        "messages": messages,
         "startTime": iso(i.start_at),
-        "endTime": iso(i.end_at),
-        "requiredBy": None,
+        "endTime": iso(i.end_at) if i.end_at else NEVER,
+        "requiredBy": NEVER,
         "severity": status,
         "status": status,
         "resolved": i.is_resolved,
@@ -210,7 +221,9 @@ def create_partner_request(locale):
     principal = partner()
     _locale(locale)
     return service_request_json(
-        service.file_partner_request(ctx.scope(), principal, locale, _load(ServiceRequestCreate))
+        service.file_partner_request(
+            ctx.scope(), principal, locale, _load(ServiceRequestCreate), request.headers.get("MS-RequestId")
+        )
     )
 
 
@@ -227,7 +240,14 @@ def create_customer_request(customer_id, locale):
     principal = partner()
     _locale(locale)
     return service_request_json(
-        service.file_customer_request(ctx.scope(), principal, customer_id, locale, _load(ServiceRequestCreate))
+        service.file_customer_request(
+            ctx.scope(),
+            principal,
+            customer_id,
+            locale,
+            _load(ServiceRequestCreate),
+            request.headers.get("MS-RequestId"),
+        )
     )
 
 
@@ -313,9 +333,16 @@ def service_incidents():
     return incidents_json(*service.service_incidents(ctx.scope(), partner()))
 
 
-@bp.get("/customers/<customer_id>/serviceincidents")
+@bp.get("/customers/<customer_id>/serviceincidents/office")
 @bp.response(200, schemas.ServiceIncidentCollection)
-@bp.doc(summary="One customer's service incidents (pcsim's own route)", **PCSIM_ONLY)
 def customer_service_incidents(customer_id):
     """One customer's service health and incidents (R1 relationship, R5 GDAP access)."""
+    return incidents_json(*service.service_incidents(ctx.scope(), partner(), customer_id))
+
+
+@bp.get("/customers/<customer_id>/serviceincidents")
+@bp.response(200, schemas.ServiceIncidentCollection)
+@bp.doc(summary="Deprecated: GET /customers/{customer_id}/serviceincidents/office", deprecated=True, **PCSIM_ONLY)
+def customer_service_incidents_old_path(customer_id):
+    """pcsim's earlier path of ``/customers/{customer_id}/serviceincidents/office``: kept for earlier tools."""
     return incidents_json(*service.service_incidents(ctx.scope(), partner(), customer_id))

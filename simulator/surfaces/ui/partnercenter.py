@@ -19,6 +19,7 @@ from werkzeug.routing import BuildError
 
 from ...domain.catalog import ENTRA_ROLE_NAMES
 from ...store import directory
+from ...store import partnercenter as pc_store
 from .. import context as ctx
 from . import views
 from .backend import Answer
@@ -36,10 +37,10 @@ WORKLOADS = (
     ("ems", "Enterprise Mobility + Security"),
 )
 RELATIONSHIP_LABELS = {
-    "is_direct_cloud_solution_provider_of": "Direct provider",
-    "is_indirect_cloud_solution_provider_of": "Indirect provider",
-    "is_indirect_reseller_of": "Indirect reseller",
-    "is_advisor_of": "Advisor",
+    "directProvider": "Direct provider",
+    "indirectProvider": "Indirect provider",
+    "indirectReseller": "Indirect reseller",
+    "advisor": "Advisor",
 }
 REQUEST_STATUSES = (("open", "Open"), ("attention_needed", "Attention needed"), ("closed", "Closed"))
 SEVERITIES = (("minimal", "Minimal"), ("moderate", "Moderate"), ("critical", "Critical"))
@@ -113,7 +114,7 @@ def all_requests(b, base: str, status: str | None) -> tuple[Answer, list[dict]]:
             return answer, items
         items += answer.body.get("items", [])
         offset += PAGE
-        if offset >= answer.body.get("totalCount", 0):
+        if not (answer.body.get("links") or {}).get("next"):  # totalCount is this page's, not the total
             return answer, items
 
 
@@ -165,14 +166,16 @@ def subscription_view(s: dict) -> dict:
     }
 
 
-def relationship_view(customer: dict, related: Answer | None) -> dict:
-    """The partner's own relationship with the customer, and the customer's other partners."""
+def relationship_view(customer: dict) -> dict:
+    """The partner's own relationship with the customer, and the customer's other partners (directory facts, for
+    display only: Partner Center's API tells a partner only its indirect ones, ``/customers/{id}/relationships``)."""
     me = g.ui["persona"].tenant_id
     mine, others = [], []
-    if related is not None and related.ok:
-        for item in related.body.get("items", []):
-            label = RELATIONSHIP_LABELS.get(item["relationshipType"], item["relationshipType"])
-            (mine if item["id"] == me else others).append({"partner": item["name"], "type": label})
+    with ctx.pcsim().store.session() as session:
+        related = pc_store.partners_of(session, g.ui["world"], customer["id"])
+        for partner, kind in related:
+            label = RELATIONSHIP_LABELS.get(kind, kind)
+            (mine if partner.id == me else others).append({"partner": partner.name, "type": label})
     return {"to_partner": customer.get("relationshipToPartner"), "mine": [m["type"] for m in mine], "others": others}
 
 
@@ -230,14 +233,13 @@ def pc_customers():
             by_customer.setdefault(view["customer_id"], []).append(view)
     rows = []
     for c in sorted(customers, key=lambda c: c["companyProfile"]["companyName"].lower()):
-        related = b.call("GET", f"{PC}/customers/{c['id']}/relationships")
         subs = b.call("GET", f"{PC}/customers/{c['id']}/subscriptions")
         rows.append(
             {
                 "id": c["id"],
                 "name": c["companyProfile"]["companyName"],
                 "domain": c["companyProfile"]["domain"],
-                "relationship": relationship_view(c, related),
+                "relationship": relationship_view(c),
                 "subscriptions": [subscription_view(s) for s in subs.body.get("items", [])] if subs.ok else [],
                 "subscriptions_refused": None if subs.ok else subs,
                 "gdap": by_customer.get(c["id"], []),
@@ -281,8 +283,7 @@ def _customer_page(customer_id: str, **extra):
         customer = profile.body
         page["name"] = customer["companyProfile"]["companyName"]
         domain = customer["companyProfile"]["domain"]
-        related = b.call("GET", f"{PC}/customers/{customer_id}/relationships")
-        page["relationship"] = relationship_view(customer, related)
+        page["relationship"] = relationship_view(customer)
         subs = b.call("GET", f"{PC}/customers/{customer_id}/subscriptions")
         page["subscriptions"] = [subscription_view(s) for s in subs.body.get("items", [])] if subs.ok else []
         page["subscriptions_refused"] = None if subs.ok else subs
@@ -306,7 +307,7 @@ def _customer_page(customer_id: str, **extra):
             ]
         page["gdap"] = gdap
         page["health"] = b.call("GET", HEALTH, tenant=domain)  # R5: a token in the customer's tenant
-        page["incidents"] = b.call("GET", f"{PC}/customers/{customer_id}/serviceincidents")
+        page["incidents"] = b.call("GET", f"{PC}/customers/{customer_id}/serviceincidents/office")
         page["requests"] = b.call("GET", f"{PC}/customers/{customer_id}/servicerequests?size=5")
     page.update(extra)
     return render_template("ui/pc_customer.html", **page)

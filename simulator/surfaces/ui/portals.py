@@ -198,7 +198,12 @@ def _azure_portal(customer_id: str, form: dict | None = None, refused: Answer | 
     if persona.is_partner and tenant.kind == "customer" and subs.ok:
         sold = b.call("GET", f"/partnercenter/v1/customers/{tenant.id}/subscriptions")
         if sold.ok:
-            hidden = [s for s in sold.body.get("items", []) if s.get("billingType") == "usage" and s["id"] not in known]
+            # An Azure plan's Azure subscription is its entitlementId (its own id is Partner Center's).
+            hidden = [
+                s | {"id": s["entitlementId"]}
+                for s in sold.body.get("items", [])
+                if s.get("billingType") == "usage" and s["entitlementId"] not in known
+            ]
     problems, catalogue_refused = _catalogue(b, tenant.id) if subs.ok else ([], None)
     defaults = _azure_form_defaults(persona, tenant, request.args.get("subscription", ""))
     return render_template(
