@@ -13,8 +13,10 @@ from simulator.server import start_server
 from simulator.tls import ensure_certificates
 
 from . import conformance
-from .conformance import azure  # noqa: F401  (registers its judge)
-from .conformance import partnercenter  # noqa: F401  (registers its judge)
+from .conformance import (
+    azure,  # noqa: F401  (registers its judge)
+    partnercenter,  # noqa: F401  (registers its judge)
+)
 from .personas import CLI_CLIENT_ID, PASSWORD, PC_SCOPE
 
 _nonconforming: list[str] = []
