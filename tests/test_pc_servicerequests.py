@@ -360,7 +360,8 @@ def test_contacts_name_their_organization_and_the_note_author_by_address(pc, adv
     advance_clock(timedelta(days=1, minutes=1))  # Microsoft's engineer asks a question (the note names no address)
     asked = pc("GET", f"/servicerequests/{sr['id']}").get_json()
     engineer = asked["notes"][-1]["createdByName"]
-    assert engineer != f"{contact['firstName']} {contact['lastName']}" and asked["lastUpdatedBy"]["organization"] is None
+    assert engineer != f"{contact['firstName']} {contact['lastName']}"
+    assert asked["lastUpdatedBy"]["organization"] is None
     assert f"{asked['lastUpdatedBy']['firstName']} {asked['lastUpdatedBy']['lastName']}".strip() == engineer
     assert not asked["lastUpdatedBy"]["email"]
     noted = pc("PATCH", f"/servicerequests/{sr['id']}", json={"NewNote": {"Text": "More detail."}}).get_json()
