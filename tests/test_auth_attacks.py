@@ -118,6 +118,8 @@ def assert_refused(response, surface: str, reason: str | None = None) -> str:
     body = response.get_json()
     assert response.status_code == 401, body
     assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
+    if surface in ("azure", "graph", "m365admin"):  # the world's own sign-in, as Entra's answers name theirs
+        assert 'authorization_uri="http://localhost/' in response.headers["WWW-Authenticate"]
     assert response.headers.get(REQUEST_ID_HEADERS[surface]) and response.headers.get("x-pcsim-request-id")
     if surface == "partnercenter":
         assert set(body) == {"code", "description", "data", "source"} and body["code"] == 401, body

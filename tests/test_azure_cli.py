@@ -220,9 +220,9 @@ def test_azure_cli_in_another_world(pcsim_https, az_for, tls_files):
         az("cloud", "register", "-n", "pcsim-world", "--endpoint-resource-manager", arm)
         az("cloud", "set", "-n", "pcsim-world")
         assert az("cloud", "show", "-n", "pcsim-world")["endpoints"]["activeDirectory"] == world_root.lower()
-        # The tenant by id: the CLI resolves a domain to an id as the first path segment of the issuer, which in
-        # a world other than the default one is "worlds" (https://login.pcsim.local/worlds/<id>/<tenant>/v2.0).
-        customer = az("login", "-u", upn("northwind"), "-p", PASSWORD, "--tenant", ids.tenant_id("contoso"))
+        # The tenant by its domain: the CLI reads the tenant id as the first path segment of the OpenID
+        # configuration's issuer, which at a world's own root is the tenant id, as Entra's.
+        customer = az("login", "-u", upn("northwind"), "-p", PASSWORD, "--tenant", DOMAINS["contoso"])
         contoso_prod = ids.subscription_id("contoso-prod")
         assert [s["id"] for s in customer] == [contoso_prod]
         listed = az("rest", "--method", "get", "--url", f"{arm}/subscriptions/{contoso_prod}{SUPPORT}?{SUPPORT_API}")

@@ -122,7 +122,7 @@ def place(request, js_app, js_server, tls_files, monkeypatch):
         world = sim.create_world(id=f"js-{uuid.uuid4().hex[:8]}", frozen=True)
         try:
             assert world.url.startswith("https://") and world.url != js_server.url
-            yield Place(world.url, f"{world.url}/worlds/{world.id}", ca, world.id, js_server.url)
+            yield Place(world.url, world.url, ca, world.id, js_server.url)  # at its own root: no /worlds/<id>
         finally:
             world.delete()
 

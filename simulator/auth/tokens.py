@@ -31,6 +31,8 @@ from .keys import KeyRing, b64json
 # expires when its world's clock has run its lifetime (a test advances the world's clock to expire it), and is
 # not yet valid in a world whose clock was set back before it. docs/fidelity.md, "Sign-in".
 WORLD_TIME_CLAIM = "xms_pcsim_world_iat"
+# The world that issued a token (worlds share signing keys, and a world's issuer may have no world in its path).
+WORLD_CLAIM = "xms_pcsim_world"
 
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
 REFRESH_TOKEN_LIFETIME = timedelta(days=90)
@@ -68,23 +70,26 @@ class TokenExpired(OAuthError):
         self.expired_at, self.at = expired_at, at
 
 
-def issuer(origin: str, world_id: str, tenant_id: str, cloud: str = "public", default_world: str = "default") -> str:
-    """The issuer of a world's tokens, on the host they were asked at (``origin``: scheme, host and port), as Entra
+def issuer(root: str, tenant_id: str, cloud: str = "public") -> str:
+    """The issuer of a world's tokens, under the world's sign-in root as the client reached it (``root``: scheme,
+    host and port, then ``/worlds/<id>`` for a world other than the default one reached by that path), as Entra
     ID's is on its authority's host (``https://login.microsoftonline.com/{tenantid}/v2.0``; MSAL.js refuses an
-    OpenID configuration whose issuer is on another host). Worlds never share one, so a token works in its own
-    world only: a world other than the default one is named in the path, at its own root as under its
-    ``/worlds/<id>`` (the same world, either way). The US Government cloud's tenants' under ``/usgov``."""
-    world = "" if world_id == default_world else f"/worlds/{world_id}"
-    return f"{origin}{world}{CLOUD_PREFIX.get(cloud, '')}/{tenant_id}/v2.0"
+    OpenID configuration whose issuer is on another host). At a world's own root the tenant id is the issuer's
+    first path segment, as Entra's (the Azure CLI reads it there). The US Government cloud's tenants' under
+    ``/usgov``."""
+    return f"{root}{CLOUD_PREFIX.get(cloud, '')}/{tenant_id}/v2.0"
 
 
-def same_issuer(given: object, expected: str) -> bool:
-    """Whether ``given`` is the issuer ``expected``, on any port and scheme of the same host name: a world's root is
-    a port of its own, and a token issued there is good under ``/worlds/<id>`` on the main port too."""
+def same_issuer(given: object, origin: str, world_id: str, tenant_id: str, cloud: str, default_world: str) -> bool:
+    """Whether ``given`` is an issuer of ``world_id`` at ``origin``'s host name, on any port and scheme: a world's
+    root is a port of its own, and a token issued there is good under ``/worlds/<id>`` on the main port too (and
+    the other way round). Which world issued a token is its WORLD_CLAIM's, checked apart."""
     if not isinstance(given, str):
         return False
-    a, b = urlsplit(given), urlsplit(expected)
-    return bool(a.hostname) and a.hostname == b.hostname and a.path == b.path
+    a, b = urlsplit(given), urlsplit(origin)
+    tail = f"{CLOUD_PREFIX.get(cloud, '')}/{tenant_id}/v2.0"
+    paths = {tail} if world_id == default_world else {tail, f"/worlds/{world_id}{tail}"}
+    return bool(a.hostname) and a.hostname == b.hostname and a.path in paths
 
 
 def _secret_matches(given: str, stored_hash: str) -> bool:
@@ -150,9 +155,6 @@ class TokenService:
         # algorithm, type and key, expiry, audience and issuer are still checked on every use.
         self._verified: dict[str, tuple[dict, dict]] = {}
         self.default_world = default_world
-
-    def issuer(self, origin: str, world_id: str, tenant_id: str, cloud: str = "public") -> str:
-        return issuer(origin, world_id, tenant_id, cloud, self.default_world)
 
     # --- grants -------------------------------------------------------------------------------
     def client_credentials(
@@ -408,11 +410,16 @@ class TokenService:
             raise TokenRejected(exc.description, exc.expired_at, exc.at) from None
         except OAuthError as exc:
             raise TokenRejected(exc.description) from None
-        expected = self.issuer(origin, world, str(claims.get("tid", "")), cloud)
-        if not same_issuer(claims.get("iss"), expected):
+        if claims.get(WORLD_CLAIM) != world:
             raise TokenRejected(
-                f"the token's issuer {claims.get('iss')!r} is not this world's ({expected!r}: pcsim takes the "
-                "tokens it issued for this world at this host name, on any of its ports)"
+                f"the token's issuer {claims.get('iss')!r} is pcsim world {claims.get(WORLD_CLAIM)!r}'s, not this "
+                f"world's ({world!r})"
+            )
+        tenant_id = str(claims.get("tid", ""))
+        if not same_issuer(claims.get("iss"), origin, world, tenant_id, cloud, self.default_world):
+            raise TokenRejected(
+                f"the token's issuer {claims.get('iss')!r} is not this world's at {origin} (pcsim takes the tokens "
+                "it issued for this world at this host name, on any of its ports)"
             )
         return claims
 
@@ -515,7 +522,8 @@ class TokenService:
         iat = int(utcnow().timestamp())
         return {
             "aud": scope.resource,
-            "iss": self.issuer(origin, world, tenant.id, tenant.cloud),
+            "iss": issuer(origin, tenant.id, tenant.cloud),
+            WORLD_CLAIM: world,
             "iat": iat,
             "nbf": iat,
             "exp": iat + int(ACCESS_TOKEN_LIFETIME.total_seconds()),

@@ -37,6 +37,12 @@ def origin() -> str:
     return request.host_url.rstrip("/")
 
 
+def issuer_root() -> str:
+    """The root of this world's sign-in as the client reached it: :func:`origin`, then ``/worlds/<id>`` when the
+    world was reached by that path (nothing at the world's own root): where its tokens' issuer lives."""
+    return request.url_root.rstrip("/")
+
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

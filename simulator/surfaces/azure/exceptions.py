@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...auth.tokens import TokenRejected
 from ...domain.errors import DomainError
+from .. import context as ctx
 from ..hooks import explain_url
 
 # ARM error code per problem a use case names (simulator.services.azure), more precise than its rule or kind.
@@ -99,8 +100,7 @@ def error_response(
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = (
-            'Bearer authorization_uri="https://login.pcsim.local/common", error="invalid_token", '
-            f'error_description="{code}"'
+            f'Bearer authorization_uri="{ctx.issuer_root()}/common", error="invalid_token", error_description="{code}"'
         )
     return add_headers(response)
 

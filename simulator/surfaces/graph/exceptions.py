@@ -53,7 +53,10 @@ def error_response(status: int, code: str, message: str, rule: str | None = None
     response = jsonify({"error": {"code": code, "message": message, "innerError": inner}})
     response.status_code = status
     if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="", authorization_uri="https://login.pcsim.local"'
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="", authorization_uri="{ctx.issuer_root()}/common/oauth2/authorize", '
+            'client_id="00000003-0000-0000-c000-000000000000"'
+        )
     return add_headers(response)
 
 

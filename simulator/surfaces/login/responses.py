@@ -10,7 +10,7 @@ import base64
 
 from flask import request
 
-from ...auth.tokens import OAuthError, parse_scope
+from ...auth.tokens import OAuthError, issuer, parse_scope
 from ...domain.errors import NotFound
 from ...services import sign_in
 from ...store import queries
@@ -65,7 +65,7 @@ def openid_configuration(tenant):
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": ctx.pcsim().tokens.issuer(ctx.origin(), ctx.world().id, tid, cloud()),
+        "issuer": issuer(ctx.issuer_root(), tid, cloud()),
         "request_uri_parameter_supported": False,
         "userinfo_endpoint": f"{root}/openid/userinfo",
         "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
@@ -144,7 +144,7 @@ def _client_credentials(form: dict, ref: str, t, client_id: str, client_secret: 
         )
     scope = parse_scope(form.get("scope"), form.get("resource"))
     return ctx.pcsim().tokens.client_credentials(
-        ctx.session(), ctx.world().id, t, client_id, client_secret, scope, ctx.now(), origin=ctx.origin()
+        ctx.session(), ctx.world().id, t, client_id, client_secret, scope, ctx.now(), origin=ctx.issuer_root()
     )
 
 
@@ -162,7 +162,7 @@ def _password(form: dict, ref: str, t, client_id: str, client_secret: str):
         form["password"],
         scope,
         ctx.now(),
-        origin=ctx.origin(),
+        origin=ctx.issuer_root(),
         client_info=form.get("client_info") == "1",
     )
 
@@ -180,7 +180,7 @@ def _refresh_token(form: dict, ref: str, t, client_id: str, client_secret: str):
         form["refresh_token"],
         scope,
         ctx.now(),
-        origin=ctx.origin(),
+        origin=ctx.issuer_root(),
         client_info=form.get("client_info") == "1",
     )
 
