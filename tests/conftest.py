@@ -13,6 +13,7 @@ from simulator.server import start_server
 from simulator.tls import ensure_certificates
 
 from . import conformance
+from .conformance import graph  # noqa: F401  (registers its judge)
 from .personas import CLI_CLIENT_ID, PASSWORD, PC_SCOPE
 
 _nonconforming: list[str] = []

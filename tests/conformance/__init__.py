@@ -35,5 +35,7 @@ def check(request: Request, response: Response) -> list[str]:
     surface = surface_of(request)
     if surface is None or response.direct_passthrough or response.is_streamed:
         return []
-    return [f"{request.method} {request.full_path.rstrip('?')} -> {response.status_code}: {problem}"
-            for problem in VALIDATORS[surface](request, response)]
+    return [
+        f"{request.method} {request.full_path.rstrip('?')} -> {response.status_code}: {problem}"
+        for problem in VALIDATORS[surface](request, response)
+    ]
