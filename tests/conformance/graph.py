@@ -163,7 +163,8 @@ ROUTES: list[tuple[str, str, Route]] = [
     ("GET", rf"{SA}/issues/[^/]+", (ServiceHealthIssue, "/$metadata#admin/serviceAnnouncement/issues/$entity")),
 ]
 COMPILED = [(method, re.compile(pattern + "$"), route) for method, pattern, route in ROUTES]
-GRAPH_PREFIX = re.compile(r"^(?:/worlds/[^/]+)?/graph/v1\.0(?P<rest>/.*)$")
+# /graph/v1.0, after a world's root (/worlds/<id>) and a cloud's prefix (/usgov), if any.
+GRAPH_PREFIX = re.compile(r"^(?:/worlds/[^/]+)?(?:/[a-z]+)?/graph/v1\.0(?P<rest>/.*)$")
 
 # pcsim's additions to Graph's error body (docs/rules.md: the rule id and the explain URL of a denial).
 PCSIM_INNER_ERROR = frozenset({"rule", "explain"})

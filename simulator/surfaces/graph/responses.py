@@ -19,7 +19,6 @@ from ..openapi import Blueprint, cloud, make_api, mount_per_cloud
 from . import schemas
 from .exceptions import add_headers, render
 
-GRAPH_ROOT = "https://graph.microsoft.com/v1.0"
 RELATIONSHIPS = "/tenantRelationships/delegatedAdminRelationships"
 ASSIGNMENTS = RELATIONSHIPS + "/<rel_id>/accessAssignments"
 CUSTOMERS = "/tenantRelationships/delegatedAdminCustomers"
@@ -38,13 +37,18 @@ def principal() -> Principal:
     return ctx.authenticate(RESOURCES[cloud()]["graph"])
 
 
+def graph_root() -> str:
+    """This cloud's Graph v1.0 root (``https://graph.microsoft.com/v1.0``; US Government: graph.microsoft.us)."""
+    return f"{RESOURCES[cloud()]['graph']}/v1.0"
+
+
 def context_url(fragment: str) -> str:
-    return f"{GRAPH_ROOT}/$metadata#{fragment}"
+    return f"{graph_root()}/$metadata#{fragment}"
 
 
 def tr_context(fragment: str) -> str:
     """GDAP's ``@odata.context``, as Graph's docs show it: ``.../v1.0/tenantRelationships/$metadata#<fragment>``."""
-    return f"{GRAPH_ROOT}/tenantRelationships/$metadata#{fragment}"
+    return f"{graph_root()}/tenantRelationships/$metadata#{fragment}"
 
 
 def created(body: dict, location: str) -> tuple[dict, int, dict]:
