@@ -163,3 +163,7 @@ class Gdap(GraphApi):
 
     def customer(self, customer_id: str) -> dict:
         return self._call("GET", f"{BASE}/delegatedAdminCustomers/{_seg(customer_id)}")
+
+    def service_management_details(self, customer_id: str):
+        """The admin portals (name, URL) where the partner manages the customer's services."""
+        return self._pages(f"{BASE}/delegatedAdminCustomers/{_seg(customer_id)}/serviceManagementDetails", {})

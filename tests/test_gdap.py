@@ -361,6 +361,15 @@ def test_delegated_admin_customers(graph):
     one = graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('contoso')}").get_json()
     assert one["displayName"] == "Contoso Ltd"
     assert graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('tailwind')}").status_code == 404
+    details = graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('contoso')}/serviceManagementDetails").get_json()
+    assert details["@odata.context"] == (
+        "https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#delegatedAdminCustomers/"
+        f"{tid('contoso')}/serviceManagementDetails"
+    )
+    urls = {d["serviceName"]: d["serviceManagementUrl"] for d in details["value"]}
+    assert urls["Teams"] == "https://admin.teams.microsoft.com/?delegatedOrg=contoso.onmicrosoft.com"
+    assert tid("contoso") in urls["Microsoft 365 admin center"]
+    assert graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('tailwind')}/serviceManagementDetails").status_code == 404
 
 
 def test_app_with_read_write_permission(client):

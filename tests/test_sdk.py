@@ -220,6 +220,8 @@ def test_relationships_follow_next_links(signed_in):
     active = list(client.gdap.relationships(filter="status eq 'active'", top=2))
     assert len(active) == 6 and {r["status"] for r in active} == {"active"}
     assert {c["displayName"] for c in client.gdap.customers(top=5)} >= {"Contoso Ltd", "Coho Winery"}
+    portals = {d["serviceName"] for d in client.gdap.service_management_details(tid("contoso"))}
+    assert {"Azure Active Directory", "Microsoft 365 admin center"} <= portals
 
 
 def test_gdap_lifecycle_gives_access_to_the_customer_tenant(signed_in, advance_clock):

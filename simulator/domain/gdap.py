@@ -77,6 +77,20 @@ def next_status(
     raise Invalid(f"unknown action {action!r}")
 
 
+# The admin portals Graph lists for a delegated admin customer (its serviceManagementDetails): the names and URLs
+# Graph's docs show (api-reference/v1.0/api/delegatedadmincustomer-list-servicemanagementdetails.md, for
+# contoso.onmicrosoft.com), and the Microsoft 365 admin center's partner entry (R4's hand-off URL).
+SERVICE_MANAGEMENT = (
+    ("Azure Active Directory", "https://aad.portal.azure.com/{domain}"),
+    ("Microsoft 365 Lighthouse", "https://lighthouse.microsoft.com"),
+    ("Teams", "https://admin.teams.microsoft.com/?delegatedOrg={domain}"),
+    (
+        "Microsoft 365 admin center",
+        "https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={tenant_id}&CSDEST=o365admincenter",
+    ),
+)
+
+
 def settled_at(asked_at: datetime) -> datetime:
     """When a change asked for at ``asked_at`` has taken effect."""
     return asked_at + SETTLE_TIME

@@ -408,3 +408,21 @@ def get_customer(s: Scope, p: Principal, customer_id: str) -> Tenant:
         if t.id == customer_id.lower():
             return t
     raise NotFound(f"The delegated admin customer with id '{customer_id}' was not found.")
+
+
+@dataclass(frozen=True)
+class ServiceManagementDetail:
+    id: str
+    service_name: str
+    url: str
+
+
+def service_management_details(s: Scope, p: Principal, customer_id: str) -> list[ServiceManagementDetail]:
+    """The admin portals where the partner manages the customer's services (stable ids per customer)."""
+    t = get_customer(s, p, customer_id)
+    return [
+        ServiceManagementDetail(
+            str(uuid.uuid5(uuid.UUID(t.id), name)), name, url.format(domain=t.default_domain, tenant_id=t.id)
+        )
+        for name, url in rules.SERVICE_MANAGEMENT
+    ]

@@ -325,6 +325,23 @@ def get_gdap_customer(customer_id):
     return customer_json(t) | {"odata_context": tr_context("delegatedAdminCustomers/$entity")}
 
 
+@bp.get(f"{CUSTOMERS}/<customer_id>/serviceManagementDetails")
+@bp.arguments(schemas.ListArgs, location="query")
+@bp.response(200, schemas.ServiceManagementDetailPage)
+def list_service_management_details(args, customer_id):
+    """The admin portals where the partner manages the customer's services."""
+    items = [
+        {
+            "odata_type": "#microsoft.graph.delegatedAdminServiceManagementDetail",
+            "id": d.id,
+            "serviceName": d.service_name,
+            "serviceManagementUrl": d.url,
+        }
+        for d in gdap.service_management_details(ctx.scope(), principal(), customer_id)
+    ]
+    return paged(items, f"delegatedAdminCustomers/{customer_id.lower()}/serviceManagementDetails", args)
+
+
 def register(app) -> list:
     api = make_api(
         app,

@@ -178,6 +178,18 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
 RelationshipPage = page_of(Relationship, "DelegatedAdminRelationshipCollection")
 AccessAssignmentPage = page_of(AccessAssignment, "DelegatedAdminAccessAssignmentCollection")
 CustomerPage = page_of(DelegatedAdminCustomer, "DelegatedAdminCustomerCollection")
+ServiceManagementDetailPage = page_of(
+    Schema.from_dict(
+        {
+            "odata_type": fields.String(data_key="@odata.type"),
+            "id": fields.String(),
+            "serviceName": fields.String(),
+            "serviceManagementUrl": fields.String(),
+        },
+        name="DelegatedAdminServiceManagementDetail",
+    ),
+    "DelegatedAdminServiceManagementDetailCollection",
+)
 RelationshipRequestPage = page_of(RelationshipRequest, "DelegatedAdminRelationshipRequestCollection")
 OperationPage = page_of(Operation, "DelegatedAdminRelationshipOperationCollection")
 
