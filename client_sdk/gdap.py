@@ -7,6 +7,7 @@ last page. Roles may be given as Entra role names ("Helpdesk Administrator") or 
 
 from __future__ import annotations
 
+import time
 import uuid
 from urllib.parse import quote
 
@@ -107,6 +108,18 @@ class Gdap(GraphApi):
 
     def request(self, relationship_id: str, request_id: str) -> dict:
         return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}/requests/{_seg(request_id)}")
+
+    def wait_for_request(self, relationship_id: str, request_id: str, timeout: float = 30.0, interval: float = 1.0):
+        """Poll the request until it has ``succeeded`` (or ``failed``); returns it, or raises ``TimeoutError``.
+        Requests settle by the world's clock: with a frozen clock, advance it instead of waiting."""
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self.request(relationship_id, request_id)
+            if answer["status"] in ("succeeded", "failed"):
+                return answer
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"request {request_id} is still {answer['status']} after {timeout} s")
+            time.sleep(interval)
 
     def operations(self, relationship_id: str, top: int | None = None):
         """The relationship's long-running operations (access assignment updates), oldest first."""

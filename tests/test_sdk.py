@@ -235,8 +235,10 @@ def test_gdap_lifecycle_gives_access_to_the_customer_tenant(signed_in, advance_c
     assert {r["roleDefinitionId"] for r in rel["accessDetails"]["unifiedRoles"]} == SUPPORT_ROLES
     lock = northwind.gdap.lock_for_approval(rel["id"])
     assert lock["status"] == "created" and northwind.gdap.relationship(rel["id"])["status"] == "created"
+    with pytest.raises(TimeoutError):  # the world's clock is frozen: nothing settles until it moves
+        northwind.gdap.wait_for_request(rel["id"], lock["id"], timeout=0.2, interval=0.1)
     advance_clock(SETTLE_TIME)  # requests settle by the world's clock
-    assert northwind.gdap.request(rel["id"], lock["id"])["status"] == "succeeded"
+    assert northwind.gdap.wait_for_request(rel["id"], lock["id"])["status"] == "succeeded"
     assert northwind.gdap.relationship(rel["id"])["status"] == "approvalPending"
 
     with pytest.raises(GraphError) as caught:  # the partner cannot approve its own relationship
