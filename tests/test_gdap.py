@@ -256,6 +256,12 @@ def test_terminate_ends_access_at_once(graph, token_response, advance_clock):
     # The customer's Global Administrator reads the relationship's requests too; other partners do not.
     assert graph("GET", f"{RELS}/{rid}/requests", user=upn("adatum")).status_code == 200
     assert graph("GET", f"{RELS}/{rid}/requests", user=upn("fabrikam")).status_code == 404
+    assert (
+        graph("GET", f"{RELS}/{rid}/requests", query_string={"$filter": "status eq 'pending'"}).get_json()["value"]
+        == []
+    )
+    bad = graph("GET", f"{RELS}/{rid}/requests", query_string={"$filter": "displayName eq 'x'"})
+    assert bad.status_code == 400 and "requests support $filter on status only" in bad.get_json()["error"]["message"]
     assert graph("GET", f"{RELS}/{rid}/requests/nope").status_code == 404
     assert graph("GET", f"{RELS}/{rid}/operations/nope").status_code == 404
 

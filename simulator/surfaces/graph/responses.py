@@ -75,7 +75,9 @@ def paged(items: list[dict], fragment: str, args: dict) -> dict:
     return odata.page(items, tr_context(fragment), args, default_top=300)
 
 
-def filtered(items: list[dict], text: str | None, fields: tuple[str, ...] | None = None) -> list[dict]:
+def filtered(
+    items: list[dict], text: str | None, fields: tuple[str, ...] | None = None, what: str = "accessAssignments"
+) -> list[dict]:
     """``items`` that pass ``$filter`` (eq on status, customer/tenantId, displayName; ``fields`` narrows them)."""
     keys = {
         "status": lambda i: i["status"],
@@ -84,7 +86,7 @@ def filtered(items: list[dict], text: str | None, fields: tuple[str, ...] | None
     }
     for field, value in odata.parse_eq_filter(text, tuple(keys)):
         if fields is not None and field not in fields:
-            raise Invalid(f"accessAssignments support $filter on {' and '.join(fields)} only")
+            raise Invalid(f"{what} support $filter on {' and '.join(fields)} only")
         items = [i for i in items if keys[field](i) == value]
     return items
 
@@ -224,7 +226,7 @@ def list_relationship_requests(args, rel_id):
     """The relationship's requests, oldest first: ``created``, ``pending``, then ``succeeded`` by the world's
     clock."""
     items = [request_json(r) for r in gdap.list_requests(ctx.scope(), principal(), rel_id)]
-    return paged(items, "requests", args)
+    return paged(filtered(items, args.get("filter"), ("status",), "requests"), "requests", args)
 
 
 @bp.get(f"{RELATIONSHIPS}/<rel_id>/requests/<request_id>")
@@ -241,7 +243,7 @@ def list_relationship_operations(args, rel_id):
     """The relationship's long-running operations (access assignment updates): ``notStarted``, ``running``,
     then ``succeeded`` by the world's clock."""
     items = [operation_json(o) for o in gdap.list_operations(ctx.scope(), principal(), rel_id)]
-    return paged(items, "operations", args)
+    return paged(filtered(items, args.get("filter"), ("status",), "operations"), "operations", args)
 
 
 @bp.get(f"{RELATIONSHIPS}/<rel_id>/operations/<operation_id>")
