@@ -80,7 +80,7 @@ def effective_status(rel: GdapRelationshipFacts, at: datetime) -> tuple[str, dat
     status on the way (approved, activating, terminationRequested, terminating...); then expiry and
     auto-extension."""
     if rel.request is not None:
-        during = status_while_requested(rel.request[0], rel.request[1], at)
+        during = status_while_requested(rel.request[0], rel.request[1], at, rel.status)
         if during is not None:
             return during, None if during in ("approved", "activating") else rel.end_at
     if rel.status not in ("active", "expiring") or rel.end_at is None or rel.end_at > at:

@@ -108,10 +108,15 @@ def operation_status(created_at: datetime, now: datetime) -> str:
     return {"created": "notStarted", "pending": "running", "succeeded": "succeeded"}[request_status(created_at, now)]
 
 
-def status_while_requested(action: str, created_at: datetime, now: datetime) -> str | None:
-    """The relationship's status while its request ``action`` has not yet succeeded (None once it has)."""
+# Where each request takes the relationship (the status its row holds from the moment the request is made).
+STATUS_REQUESTED = {"lockForApproval": "approvalPending", "approve": "active", "terminate": "terminated"}
+
+
+def status_while_requested(action: str, created_at: datetime, now: datetime, stored: str | None = None) -> str | None:
+    """The relationship's status while its request ``action`` has not yet succeeded (None once it has, or when
+    the stored status is not where the request goes: a world edit of the control plane has the last word)."""
     status = request_status(created_at, now)
-    if status == "succeeded":
+    if status == "succeeded" or (stored is not None and stored != STATUS_REQUESTED[action]):
         return None
     return STATUS_WHILE_REQUESTED[action][0 if status == "created" else 1]
 
