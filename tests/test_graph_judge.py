@@ -16,9 +16,9 @@ CONTEXT = "https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#"
 APP = Flask(__name__)
 
 
-def judge(method: str, path: str, body, status: int = 200) -> list[str]:
+def judge(method: str, path: str, body, status: int = 200, headers: dict | None = None) -> list[str]:
     with APP.test_request_context(path, method=method):
-        response = Response(json.dumps(body), status=status, mimetype="application/json")
+        response = Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
         return graph.validate(request, response)
 
 
@@ -73,3 +73,12 @@ def test_errors_are_odata_errors_with_pcsims_rule_only():
 def test_unknown_route_and_bodies_of_no_content_are_reported():
     assert judge("GET", "/graph/v1.0/me", {"id": "x"})
     assert judge("DELETE", f"{RELS}/{REL_ID}", {"id": "x"}, 204)
+
+
+def test_creates_and_accepted_changes_name_their_location():
+    created = relationship(**{"@odata.context": CONTEXT + "delegatedAdminRelationships"})
+    assert judge("POST", RELS, created, 201) == ["a 201 without Location"]
+    assert judge("POST", RELS, created, 201, {"Location": f"http://x{RELS}/{REL_ID}"}) == []
+    accepted = f"{RELS}/{REL_ID}/accessAssignments/a"
+    assert judge("PATCH", accepted, {}, 202) == ["a 202 without Location, Retry-After"]
+    assert judge("PATCH", accepted, {}, 202, {"Location": "http://x/op", "Retry-After": "10"}) == []

@@ -10,6 +10,7 @@ Each response body is parsed with kiota's public parse API (``JsonParseNodeFacto
   silently); dates, durations, numbers, booleans and strings are of the model's type and parse;
 - ``@odata.context`` is the one the Graph documentation shows for that call
   (microsoftgraph/microsoft-graph-docs-contrib, ``api-reference/v1.0/api/*.md``: each route below names its page);
+- a 201 carries ``Location`` and a 202 ``Location`` and ``Retry-After``, as the docs' create and update pages show;
 - an error is Graph's ``ODataError`` (``{"error": MainError}``); pcsim's documented additions to ``innerError``
   (``rule``, ``explain``: docs/rules.md) are the only names allowed beyond the model's.
 
@@ -304,10 +305,13 @@ def validate(request: Request, response: Response) -> list[str]:
     if found is None:
         return [f"the judge has no msgraph-sdk model for {request.method} {request.path}"]
     (model, context), groups = found
-    if status == 202 and body == {}:  # an accepted long-running change (delegatedadminaccessassignment-update)
-        return []
+    if status == 202:  # an accepted long-running change (delegatedadminaccessassignment-update)
+        missing = [h for h in ("Location", "Retry-After") if not response.headers.get(h)]
+        return ([f"a 202 without {', '.join(missing)}"] if missing else []) + ([] if body == {} else ["a 202 body"])
     parsed.get_object_value(model)  # the SDK's parse must not raise
     problems = check_object(model, body, "", frozenset({"@odata.context"}))
+    if status == 201 and not response.headers.get("Location"):  # the docs' create pages show one
+        problems.append("a 201 without Location")
     if context is not None:
         problems += check_context(body.get("@odata.context"), context.format(**groups))
     return problems
