@@ -88,9 +88,13 @@ def _last_request(s: Scope, r: GdapRelationship) -> tuple[str, datetime] | None:
     return queries.last_requests(s.db, s.world_id, [r.id]).get(r.id)
 
 
-def _status(s: Scope, r: GdapRelationship, request: tuple[str, datetime] | None = None) -> tuple[str, datetime | None]:
-    """The relationship's status and end at the world's time (its last request given, or read)."""
-    return effective_status(queries.relationship_facts(r, (), request or _last_request(s, r)), s.now)
+_READ = ("read", datetime.min)  # the last request is not known yet: read it
+
+
+def _status(s: Scope, r: GdapRelationship, request: tuple[str, datetime] | None = _READ) -> tuple[str, datetime | None]:
+    """The relationship's status and end at the world's time (its last request given, None for none, or read)."""
+    last = _last_request(s, r) if request is _READ else request
+    return effective_status(queries.relationship_facts(r, (), last), s.now)
 
 
 def _customer_name(s: Scope, customer_id: str | None) -> str | None:
@@ -99,7 +103,7 @@ def _customer_name(s: Scope, customer_id: str | None) -> str | None:
 
 
 def _view(
-    s: Scope, r: GdapRelationship, customer_name: str | None, request: tuple[str, datetime] | None = None
+    s: Scope, r: GdapRelationship, customer_name: str | None, request: tuple[str, datetime] | None = _READ
 ) -> Relationship:
     status, end = _status(s, r, request)
     activated = None if status in ("created", "approvalPending", "approved", "activating") else r.activated_at
