@@ -11,7 +11,7 @@ from simulator.domain.catalog import ENTRA_ROLES
 from simulator.domain.gdap import SETTLE_TIME
 from simulator.worlds import ids
 
-from .personas import GRAPH_SCOPE, SUPPORT_ROLES, bearer, tid, upn
+from .personas import CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, SUPPORT_ROLES, bearer, tid, upn
 
 BASE = "/graph/v1.0/tenantRelationships"
 RELS = f"{BASE}/delegatedAdminRelationships"
@@ -399,3 +399,35 @@ def test_customer_token_cannot_list_partner_relationships(graph):
 def test_request_ids_on_graph(graph):
     response = graph("GET", RELS, headers={"client-request-id": "abc"})
     assert response.headers["client-request-id"] == "abc" and response.headers["request-id"]
+
+
+def test_locations_lead_back_to_the_same_world(client):
+    """A world other than the default one: every Location names that world's root."""
+    assert client.post("/sim/worlds", json={"id": "gdap-locations"}).status_code == 201
+    root = "/worlds/gdap-locations"
+    try:
+        token = client.post(
+            f"{root}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": CLI_CLIENT_ID,
+                "username": upn("northwind"),
+                "password": PASSWORD,
+                "scope": GRAPH_SCOPE,
+            },
+        ).get_json()["access_token"]
+        created = client.post(
+            f"{root}{RELS}",
+            headers=bearer(token),
+            json={
+                "displayName": "Tailwind in another world",
+                "duration": "P30D",
+                "customer": {"tenantId": tid("tailwind")},
+                "accessDetails": roles_body("Helpdesk Administrator"),
+            },
+        )
+        location = created.headers["Location"]
+        assert location == f"http://localhost{root}{RELS}/{created.get_json()['id']}"
+        assert client.get(location.removeprefix("http://localhost"), headers=bearer(token)).status_code == 200
+    finally:
+        client.delete("/sim/worlds/gdap-locations")
