@@ -7,6 +7,7 @@ last page. Roles may be given as Entra role names ("Helpdesk Administrator") or 
 
 from __future__ import annotations
 
+import time
 import uuid
 from urllib.parse import quote
 
@@ -85,17 +86,47 @@ class Gdap(GraphApi):
         return self._call("POST", f"{RELATIONSHIPS}/{_seg(relationship_id)}/requests", json={"action": action})
 
     def lock_for_approval(self, relationship_id: str) -> dict:
-        """The partner locks a ``created`` relationship: it becomes ``approvalPending``."""
+        """The partner locks a ``created`` relationship: it becomes ``approvalPending`` once the request (returned,
+        status ``created``) has succeeded. Requests settle by the world's clock, about ten seconds after they
+        are made (a frozen clock must be advanced: ``pcsim_world.advance("PT10S")``)."""
         return self._request(relationship_id, "lockForApproval")
 
     def approve(self, relationship_id: str) -> dict:
         """Approve a pending relationship: call this on a client signed in as the customer's Global
-        Administrator (pcsim's stand-in for the Microsoft 365 admin center's approval page)."""
+        Administrator (pcsim's stand-in for the Microsoft 365 admin center's approval page). The relationship
+        is ``approved``, ``activating``, then ``active`` once the request has succeeded."""
         return self._request(relationship_id, "approve")
 
     def terminate(self, relationship_id: str) -> dict:
-        """End an active relationship (the partner, or the customer's Global Administrator)."""
+        """End an active relationship (the partner, or the customer's Global Administrator): it is
+        ``terminationRequested``, ``terminating``, then ``terminated`` once the request has succeeded."""
         return self._request(relationship_id, "terminate")
+
+    def requests(self, relationship_id: str, top: int | None = None):
+        """The relationship's requests (``created``, ``pending``, ``succeeded``), oldest first."""
+        return self._pages(f"{RELATIONSHIPS}/{_seg(relationship_id)}/requests", list_params(None, top))
+
+    def request(self, relationship_id: str, request_id: str) -> dict:
+        return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}/requests/{_seg(request_id)}")
+
+    def wait_for_request(self, relationship_id: str, request_id: str, timeout: float = 30.0, interval: float = 1.0):
+        """Poll the request until it has ``succeeded`` (or ``failed``); returns it, or raises ``TimeoutError``.
+        Requests settle by the world's clock: with a frozen clock, advance it instead of waiting."""
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self.request(relationship_id, request_id)
+            if answer["status"] in ("succeeded", "failed"):
+                return answer
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"request {request_id} is still {answer['status']} after {timeout} s")
+            time.sleep(interval)
+
+    def operations(self, relationship_id: str, top: int | None = None):
+        """The relationship's long-running operations (access assignment updates), oldest first."""
+        return self._pages(f"{RELATIONSHIPS}/{_seg(relationship_id)}/operations", list_params(None, top))
+
+    def operation(self, relationship_id: str, operation_id: str) -> dict:
+        return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}/operations/{_seg(operation_id)}")
 
     # --- access assignments --------------------------------------------------------------------
     def access_assignments(self, relationship_id: str, filter: str | None = None, top: int | None = None):
@@ -106,7 +137,8 @@ class Gdap(GraphApi):
         return self._call("GET", f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}")
 
     def create_access_assignment(self, relationship_id: str, group_id: str, roles) -> dict:
-        """Give the partner's security group ``group_id`` some of the (active) relationship's roles."""
+        """Give the partner's security group ``group_id`` some of the (active) relationship's roles: the
+        assignment is ``pending``, then ``active`` (by the world's clock, as a request)."""
         body = {
             "accessContainer": {"accessContainerId": group_id, "accessContainerType": "securityGroup"},
             "accessDetails": {"unifiedRoles": unified_roles(roles)},
@@ -120,18 +152,20 @@ class Gdap(GraphApi):
     def update_access_assignment(
         self, relationship_id: str, assignment_id: str, roles, etag: str | None = None
     ) -> dict:
-        """Replace the assignment's roles. ``etag`` (the ``@odata.etag`` you read) makes the change fail with
-        412 if someone changed it since."""
+        """Replace the assignment's roles; returns the assignment as it then is. Graph answers a change with
+        202 and a long-running operation (see ``operations``). ``etag`` (the ``@odata.etag`` you read) makes the
+        change fail with 412 if someone changed it since."""
         url = f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}"
-        return self._call(
+        answer = self._call(
             "PATCH",
             url,
             json={"accessDetails": {"unifiedRoles": unified_roles(roles)}},
             headers={"If-Match": self._etag(relationship_id, assignment_id, etag)},
         )
+        return answer if answer else self.access_assignment(relationship_id, assignment_id)
 
     def delete_access_assignment(self, relationship_id: str, assignment_id: str, etag: str | None = None) -> None:
-        """Remove the assignment: the group's users lose its roles at once."""
+        """Remove the assignment: it is ``deleting``, then ``deleted``; the group's users lose its roles at once."""
         url = f"{RELATIONSHIPS}/{_seg(relationship_id)}/accessAssignments/{_seg(assignment_id)}"
         self._call("DELETE", url, headers={"If-Match": self._etag(relationship_id, assignment_id, etag)})
 
@@ -142,3 +176,7 @@ class Gdap(GraphApi):
 
     def customer(self, customer_id: str) -> dict:
         return self._call("GET", f"{BASE}/delegatedAdminCustomers/{_seg(customer_id)}")
+
+    def service_management_details(self, customer_id: str):
+        """The admin portals (name, URL) where the partner manages the customer's services."""
+        return self._pages(f"{BASE}/delegatedAdminCustomers/{_seg(customer_id)}/serviceManagementDetails", {})

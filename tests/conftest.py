@@ -15,6 +15,7 @@ from simulator.tls import ensure_certificates
 from . import conformance
 from .conformance import (
     azure,  # noqa: F401  (registers its judge)
+    graph,  # noqa: F401  (registers its judge)
     partnercenter,  # noqa: F401  (registers its judge)
 )
 from .personas import CLI_CLIENT_ID, PASSWORD, PC_SCOPE

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 
 from simulator.domain.catalog import ENTRA_ROLES
+from simulator.domain.gdap import SETTLE_TIME
 from simulator.worlds import ids
 
-from .personas import GRAPH_SCOPE, SUPPORT_ROLES, bearer, tid, upn
+from .personas import CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, SUPPORT_ROLES, bearer, tid, upn
 
 BASE = "/graph/v1.0/tenantRelationships"
 RELS = f"{BASE}/delegatedAdminRelationships"
@@ -32,7 +36,9 @@ def roles_body(*names: str) -> dict:
 
 def test_list_relationships_real_shape(graph):
     body = graph("GET", RELS).get_json()
-    assert body["@odata.context"].endswith("#tenantRelationships/delegatedAdminRelationships")
+    assert body["@odata.context"] == (
+        "https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#delegatedAdminRelationships"
+    )
     rel = next(r for r in body["value"] if r["id"] == CONTOSO_REL)
     assert rel["@odata.type"] == "#microsoft.graph.delegatedAdminRelationship" and rel["@odata.etag"].startswith('W/"')
     assert rel["customer"] == {"tenantId": tid("contoso"), "displayName": "Contoso Ltd"}
@@ -80,7 +86,7 @@ def test_other_partners_relationships_are_invisible(graph):
     assert error["code"] == "Request_ResourceNotFound" and {"date", "request-id"} <= set(error["innerError"])
 
 
-def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_response):
+def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_response, advance_clock):
     # Tailwind has no GDAP relationship: nobody at Northwind can act there.
     assert token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com").status_code == 400
     created = graph(
@@ -98,6 +104,8 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
     assert rel["status"] == "created" and rel["activatedDateTime"] is None and rel["endDateTime"] is None
     rid = rel["id"]
     assert rid.endswith(tid("tailwind"))
+    assert created.headers["Location"] == f"http://localhost{RELS}/{rid}"
+    assert graph("PATCH", f"{RELS}/{rid}", json={"displayName": "no etag"}).status_code == 400  # If-Match required
 
     renamed = graph(
         "PATCH", f"{RELS}/{rid}", json={"displayName": "Tailwind support"}, headers={"If-Match": rel["@odata.etag"]}
@@ -109,7 +117,15 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
     # Only the customer's Global Administrator approves, and only once locked for approval.
     assert graph("POST", f"{RELS}/{rid}/requests", user=upn("tailwind"), json={"action": "approve"}).status_code == 409
     lock = graph("POST", f"{RELS}/{rid}/requests", json={"action": "lockForApproval"})
-    assert lock.status_code == 201 and lock.get_json()["status"] == "succeeded"
+    assert lock.status_code == 201 and lock.get_json()["status"] == "created"
+    assert lock.headers["Location"] == f"http://localhost{RELS}/{rid}/requests/{lock.get_json()['id']}"
+    # The request settles by the world's clock: created -> pending -> succeeded.
+    assert graph("GET", f"{RELS}/{rid}").get_json()["status"] == "created"
+    assert graph("POST", f"{RELS}/{rid}/requests", json={"action": "lockForApproval"}).status_code == 409
+    advance_clock(timedelta(seconds=1))
+    assert graph("GET", f"{RELS}/{rid}/requests/{lock.get_json()['id']}").get_json()["status"] == "pending"
+    advance_clock(SETTLE_TIME)
+    assert [r["status"] for r in graph("GET", f"{RELS}/{rid}/requests").get_json()["value"]] == ["succeeded"]
     assert graph("GET", f"{RELS}/{rid}").get_json()["status"] == "approvalPending"
     assert graph("POST", f"{RELS}/{rid}/requests", json={"action": "approve"}).status_code == 403
     assert (
@@ -119,9 +135,15 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
     assert graph("GET", f"{RELS}/{rid}", user=upn("tailwind")).get_json()["status"] == "approvalPending"
     approved = graph("POST", f"{RELS}/{rid}/requests", user=upn("tailwind"), json={"action": "approve"})
     assert approved.status_code == 201
+    approving = graph("GET", f"{RELS}/{rid}").get_json()
+    assert approving["status"] == "approved" and approving["activatedDateTime"] is None
+    advance_clock(timedelta(seconds=1))
+    assert graph("GET", f"{RELS}/{rid}").get_json()["status"] == "activating"
+    assert token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com").status_code == 400
+    advance_clock(SETTLE_TIME)
     active = graph("GET", f"{RELS}/{rid}").get_json()
     assert active["status"] == "active"
-    assert active["activatedDateTime"] == "2026-01-15T09:00:00Z" and active["endDateTime"] == "2026-07-14T09:00:00Z"
+    assert active["activatedDateTime"] == "2026-01-15T09:00:21Z" and active["endDateTime"] == "2026-07-14T09:00:21Z"
 
     # Active, but no access assignment yet: still no token.
     refused = token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com")
@@ -153,7 +175,9 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
             "accessDetails": roles_body("Helpdesk Administrator"),
         },
     )
-    assert assigned.status_code == 201 and assigned.get_json()["status"] == "active"
+    assert assigned.status_code == 201 and assigned.get_json()["status"] == "pending"
+    aid = assigned.get_json()["id"]
+    assert assigned.headers["Location"] == f"http://localhost{RELS}/{rid}/accessAssignments/{aid}"
     duplicate = graph(
         "POST",
         f"{RELS}/{rid}/accessAssignments",
@@ -164,6 +188,13 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
     )
     assert duplicate.status_code == 409
 
+    # Pending: nobody holds its roles yet; active once it settles.
+    assert (
+        "no active access assignment"
+        in token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com").get_json()["error_description"]
+    )
+    advance_clock(SETTLE_TIME)
+    assert graph("GET", f"{RELS}/{rid}/accessAssignments/{aid}").get_json()["status"] == "active"
     token = token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com", scope=GRAPH_SCOPE)
     assert token.status_code == 200
     import jwt
@@ -172,28 +203,67 @@ def test_whole_lifecycle_create_lock_approve_assign_then_sign_in(graph, token_re
     assert wids == [ENTRA_ROLES["Helpdesk Administrator"]]
 
     # Once past 'created', only auto-extension may change.
-    assert graph("PATCH", f"{RELS}/{rid}", json={"duration": "P90D"}).status_code == 409
+    current = graph("GET", f"{RELS}/{rid}").get_json()["@odata.etag"]
+    assert graph("PATCH", f"{RELS}/{rid}", json={"duration": "P90D"}, headers={"If-Match": current}).status_code == 409
 
-    aid = assigned.get_json()["id"]
-    widened = graph(
-        "PATCH",
-        f"{RELS}/{rid}/accessAssignments/{aid}",
-        json={"accessDetails": roles_body("Helpdesk Administrator", "Service Support Administrator")},
-    )
-    assert widened.status_code == 200
-    assert graph("DELETE", f"{RELS}/{rid}/accessAssignments/{aid}").status_code == 204
+    # An access assignment's update is a long-running operation (202, Location, Retry-After).
+    assignment_url = f"{RELS}/{rid}/accessAssignments/{aid}"
+    new_roles = {"accessDetails": roles_body("Helpdesk Administrator", "Service Support Administrator")}
+    assert graph("PATCH", assignment_url, json=new_roles).status_code == 400  # no If-Match
+    etag = graph("GET", assignment_url).get_json()["@odata.etag"]
+    widened = graph("PATCH", assignment_url, json=new_roles, headers={"If-Match": etag})
+    assert widened.status_code == 202 and widened.get_json() == {} and widened.headers["Retry-After"] == "10"
+    operation_url = widened.headers["Location"].removeprefix("http://localhost")
+    assert operation_url.startswith(f"{RELS}/{rid}/operations/")
+    operation = graph("GET", operation_url).get_json()
+    assert operation["status"] == "notStarted" and operation["operationType"] == "delegatedAdminAccessAssignmentUpdate"
+    assert json.loads(operation["data"])["accessDetails"] == new_roles["accessDetails"]
+    advance_clock(SETTLE_TIME)
+    assert [o["status"] for o in graph("GET", f"{RELS}/{rid}/operations").get_json()["value"]] == ["succeeded"]
+    etag = graph("GET", assignment_url).get_json()["@odata.etag"]
+    same = graph("PATCH", assignment_url, json=new_roles, headers={"If-Match": etag})
+    assert same.status_code == 200 and same.get_json()["status"] == "active"  # nothing to change: the assignment
+
+    assert graph("DELETE", assignment_url).status_code == 400  # no If-Match
+    assert graph("DELETE", assignment_url, headers={"If-Match": etag}).status_code == 204
+    assert graph("GET", assignment_url).get_json()["status"] == "deleting"
     assert token_response(upn("northwind"), tenant="tailwindtraders.onmicrosoft.com").status_code == 400
+    advance_clock(SETTLE_TIME)
+    assert graph("GET", assignment_url).get_json()["status"] == "deleted"
 
 
-def test_terminate_ends_access_at_once(graph, token_response):
+def test_terminate_ends_access_at_once(graph, token_response, advance_clock):
     assert token_response(upn("northwind"), tenant="adatum.onmicrosoft.com").status_code == 200
     rid = ids.gdap_relationship_id("adatum", "northwind-support")
-    assert graph("POST", f"{RELS}/{rid}/requests", json={"action": "terminate"}).status_code == 201
-    assert graph("GET", f"{RELS}/{rid}").get_json()["status"] == "terminated"
+    terminate = graph("POST", f"{RELS}/{rid}/requests", json={"action": "terminate"})
+    assert terminate.status_code == 201 and terminate.get_json()["status"] == "created"
+    assert graph("GET", f"{RELS}/{rid}").get_json()["status"] == "terminationRequested"
+    refused = token_response(upn("northwind"), tenant="adatum.onmicrosoft.com")
+    assert refused.status_code == 400 and "terminationRequested" in refused.get_json()["error_description"]
+    advance_clock(timedelta(seconds=1))
+    assert graph("GET", f"{RELS}/{rid}").get_json()["status"] == "terminating"
+    assert graph("POST", f"{RELS}/{rid}/requests", json={"action": "terminate"}).status_code == 409
+    advance_clock(SETTLE_TIME)
+    ended = graph("GET", f"{RELS}/{rid}").get_json()
+    assert ended["status"] == "terminated" and ended["endDateTime"] == "2026-01-15T09:00:10Z"
     refused = token_response(upn("northwind"), tenant="adatum.onmicrosoft.com")
     assert refused.status_code == 400 and "terminated" in refused.get_json()["error_description"]
     again = graph("POST", f"{RELS}/{rid}/requests", json={"action": "terminate"})
     assert again.status_code == 409
+    requests = graph("GET", f"{RELS}/{rid}/requests").get_json()
+    assert requests["@odata.context"] == "https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#requests"
+    assert [(r["action"], r["status"]) for r in requests["value"]] == [("terminate", "succeeded")]
+    # The customer's Global Administrator reads the relationship's requests too; other partners do not.
+    assert graph("GET", f"{RELS}/{rid}/requests", user=upn("adatum")).status_code == 200
+    assert graph("GET", f"{RELS}/{rid}/requests", user=upn("fabrikam")).status_code == 404
+    assert (
+        graph("GET", f"{RELS}/{rid}/requests", query_string={"$filter": "status eq 'pending'"}).get_json()["value"]
+        == []
+    )
+    bad = graph("GET", f"{RELS}/{rid}/requests", query_string={"$filter": "displayName eq 'x'"})
+    assert bad.status_code == 400 and "requests support $filter on status only" in bad.get_json()["error"]["message"]
+    assert graph("GET", f"{RELS}/{rid}/requests/nope").status_code == 404
+    assert graph("GET", f"{RELS}/{rid}/operations/nope").status_code == 404
 
 
 def test_only_admin_agents_manage_relationships(graph):
@@ -282,9 +352,11 @@ def test_delete_only_while_created(graph):
         RELS,
         json={"displayName": "draft", "duration": "P30D", "accessDetails": roles_body("Helpdesk Administrator")},
     ).get_json()
-    assert graph("DELETE", f"{RELS}/{created['id']}").status_code == 204
+    assert graph("DELETE", f"{RELS}/{created['id']}").status_code == 400  # If-Match is required
+    deleted = graph("DELETE", f"{RELS}/{created['id']}", headers={"If-Match": created["@odata.etag"]})
+    assert deleted.status_code == 204 and deleted.get_data() == b""
     assert graph("GET", f"{RELS}/{created['id']}").status_code == 404
-    assert graph("DELETE", f"{RELS}/{CONTOSO_REL}").status_code == 409
+    assert graph("DELETE", f"{RELS}/{CONTOSO_REL}", headers={"If-Match": "*"}).status_code == 409
 
 
 def test_delegated_admin_customers(graph):
@@ -295,6 +367,15 @@ def test_delegated_admin_customers(graph):
     one = graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('contoso')}").get_json()
     assert one["displayName"] == "Contoso Ltd"
     assert graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('tailwind')}").status_code == 404
+    details = graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('contoso')}/serviceManagementDetails").get_json()
+    assert details["@odata.context"] == (
+        "https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#delegatedAdminCustomers/"
+        f"{tid('contoso')}/serviceManagementDetails"
+    )
+    urls = {d["serviceName"]: d["serviceManagementUrl"] for d in details["value"]}
+    assert urls["Teams"] == "https://admin.teams.microsoft.com/?delegatedOrg=contoso.onmicrosoft.com"
+    assert tid("contoso") in urls["Microsoft 365 admin center"]
+    assert graph("GET", f"{BASE}/delegatedAdminCustomers/{tid('tailwind')}/serviceManagementDetails").status_code == 404
 
 
 def test_app_with_read_write_permission(client):
@@ -318,3 +399,35 @@ def test_customer_token_cannot_list_partner_relationships(graph):
 def test_request_ids_on_graph(graph):
     response = graph("GET", RELS, headers={"client-request-id": "abc"})
     assert response.headers["client-request-id"] == "abc" and response.headers["request-id"]
+
+
+def test_locations_lead_back_to_the_same_world(client):
+    """A world other than the default one: every Location names that world's root."""
+    assert client.post("/sim/worlds", json={"id": "gdap-locations"}).status_code == 201
+    root = "/worlds/gdap-locations"
+    try:
+        token = client.post(
+            f"{root}/login/northwindcloud.onmicrosoft.com/oauth2/v2.0/token",
+            data={
+                "grant_type": "password",
+                "client_id": CLI_CLIENT_ID,
+                "username": upn("northwind"),
+                "password": PASSWORD,
+                "scope": GRAPH_SCOPE,
+            },
+        ).get_json()["access_token"]
+        created = client.post(
+            f"{root}{RELS}",
+            headers=bearer(token),
+            json={
+                "displayName": "Tailwind in another world",
+                "duration": "P30D",
+                "customer": {"tenantId": tid("tailwind")},
+                "accessDetails": roles_body("Helpdesk Administrator"),
+            },
+        )
+        location = created.headers["Location"]
+        assert location == f"http://localhost{root}{RELS}/{created.get_json()['id']}"
+        assert client.get(location.removeprefix("http://localhost"), headers=bearer(token)).status_code == 200
+    finally:
+        client.delete("/sim/worlds/gdap-locations")

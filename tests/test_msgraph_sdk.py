@@ -36,6 +36,9 @@ from msgraph.generated.models.delegated_admin_relationship import DelegatedAdmin
 from msgraph.generated.models.delegated_admin_relationship_customer_participant import (
     DelegatedAdminRelationshipCustomerParticipant,
 )
+from msgraph.generated.models.delegated_admin_relationship_operation_type import (
+    DelegatedAdminRelationshipOperationType,
+)
 from msgraph.generated.models.delegated_admin_relationship_request import DelegatedAdminRelationshipRequest
 from msgraph.generated.models.delegated_admin_relationship_request_action import (
     DelegatedAdminRelationshipRequestAction,
@@ -44,6 +47,7 @@ from msgraph.generated.models.delegated_admin_relationship_request_status import
     DelegatedAdminRelationshipRequestStatus,
 )
 from msgraph.generated.models.delegated_admin_relationship_status import DelegatedAdminRelationshipStatus as Status
+from msgraph.generated.models.long_running_operation_status import LongRunningOperationStatus
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.service_health_classification_type import ServiceHealthClassificationType
 from msgraph.generated.models.service_health_origin import ServiceHealthOrigin
@@ -60,6 +64,7 @@ with warnings.catch_warnings():  # msgraph's request builders warn about their o
     )
 
 from simulator.domain.catalog import ENTRA_ROLES
+from simulator.domain.gdap import SETTLE_TIME
 from simulator.worlds import ids
 
 from .personas import CLI_CLIENT_ID, GRAPH_SCOPE, PASSWORD, SUPPORT_ROLES, tid, upn
@@ -201,7 +206,7 @@ def test_filter_on_status_with_query_parameters(graph_as):
     assert len({r.id for p in pages for r in p.value}) == 6
 
 
-def test_create_lock_approve_and_assign(graph_as):
+def test_create_lock_approve_and_assign(graph_as, advance_clock):
     async def run():
         partner = graph_as(upn("northwind")).tenant_relationships.delegated_admin_relationships
         created = await partner.post(
@@ -218,6 +223,8 @@ def test_create_lock_approve_and_assign(graph_as):
         lock = await rel.requests.post(
             DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.LockForApproval)
         )
+        advance_clock(SETTLE_TIME)  # the request settles by the world's clock
+        lock_done = await rel.requests.by_delegated_admin_relationship_request_id(lock.id).get()
         locked = await rel.get()
 
         customer = graph_as(upn("tailwind")).tenant_relationships.delegated_admin_relationships
@@ -225,7 +232,10 @@ def test_create_lock_approve_and_assign(graph_as):
         approve = await customer.by_delegated_admin_relationship_id(created.id).requests.post(
             DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.Approve)
         )
+        activating = await rel.get()
+        advance_clock(SETTLE_TIME)
         active = await rel.get()
+        requests = await rel.requests.get()
 
         assignment = await rel.access_assignments.post(
             DelegatedAdminAccessAssignment(
@@ -236,21 +246,69 @@ def test_create_lock_approve_and_assign(graph_as):
                 access_details=roles("Helpdesk Administrator"),
             )
         )
+        advance_clock(SETTLE_TIME)
         listed = await rel.access_assignments.get()
-        return created, lock, locked, seen_by_customer, approve, active, assignment, listed
+        # An update is a long-running operation: 202 with its URL in Location; the SDK reads the operations.
+        one = rel.access_assignments.by_delegated_admin_access_assignment_id(assignment.id)
+        config = RequestConfiguration()
+        config.headers.add("If-Match", listed.value[0].additional_data["@odata.etag"])
+        await one.patch(
+            DelegatedAdminAccessAssignment(
+                access_details=roles("Service Support Administrator", "Helpdesk Administrator")
+            ),
+            config,
+        )
+        operations = await rel.operations.get()
+        return (
+            created,
+            lock,
+            lock_done,
+            locked,
+            seen_by_customer,
+            approve,
+            activating,
+            active,
+            requests,
+            assignment,
+            listed,
+            operations,
+        )
 
-    created, lock, locked, seen_by_customer, approve, active, assignment, listed = asyncio.run(run())
+    (
+        created,
+        lock,
+        lock_done,
+        locked,
+        seen_by_customer,
+        approve,
+        activating,
+        active,
+        requests,
+        assignment,
+        listed,
+        operations,
+    ) = asyncio.run(run())
     assert created.status == Status.Created and created.duration == dt.timedelta(days=180)
     assert created.id.endswith(tid("tailwind")) and created.customer.tenant_id == tid("tailwind")
     assert created.activated_date_time is None and created.end_date_time is None
     assert lock.action == DelegatedAdminRelationshipRequestAction.LockForApproval
-    assert lock.status == DelegatedAdminRelationshipRequestStatus.Succeeded
+    assert lock.status == DelegatedAdminRelationshipRequestStatus.Created
+    assert lock_done.status == DelegatedAdminRelationshipRequestStatus.Succeeded and lock_done.id == lock.id
     assert locked.status == Status.ApprovalPending == seen_by_customer.status
     assert approve.action == DelegatedAdminRelationshipRequestAction.Approve
+    assert activating.status == Status.Approved and activating.activated_date_time is None
     assert active.status == Status.Active
-    assert active.activated_date_time == dt.datetime(2026, 1, 15, 9, tzinfo=UTC)
-    assert active.end_date_time == dt.datetime(2026, 7, 14, 9, tzinfo=UTC)
-    assert assignment.status == DelegatedAdminAccessAssignmentStatus.Active
+    assert active.activated_date_time == dt.datetime(2026, 1, 15, 9, 0, 20, tzinfo=UTC)
+    assert active.end_date_time == dt.datetime(2026, 7, 14, 9, 0, 20, tzinfo=UTC)
+    assert [(r.action, r.status) for r in requests.value] == [
+        (DelegatedAdminRelationshipRequestAction.LockForApproval, DelegatedAdminRelationshipRequestStatus.Succeeded),
+        (DelegatedAdminRelationshipRequestAction.Approve, DelegatedAdminRelationshipRequestStatus.Succeeded),
+    ]
+    assert assignment.status == DelegatedAdminAccessAssignmentStatus.Pending
+    assert listed.value[0].status == DelegatedAdminAccessAssignmentStatus.Active
+    [operation] = operations.value
+    assert operation.operation_type == DelegatedAdminRelationshipOperationType.DelegatedAdminAccessAssignmentUpdate
+    assert operation.status == LongRunningOperationStatus.NotStarted and assignment.id in operation.data
     assert assignment.access_container.access_container_id == SUPPORT_ENGINEERS
     assert [r.role_definition_id for r in assignment.access_details.unified_roles] == [
         ENTRA_ROLES["Helpdesk Administrator"]

@@ -20,6 +20,7 @@ from client_sdk import (
     PcsimError,
 )
 from client_sdk.roles import ENTRA_ROLES, role_id
+from simulator.domain.gdap import SETTLE_TIME
 from simulator.server import start_server
 from simulator.worlds import ids
 
@@ -223,9 +224,11 @@ def test_relationships_follow_next_links(signed_in):
     active = list(client.gdap.relationships(filter="status eq 'active'", top=2))
     assert len(active) == 6 and {r["status"] for r in active} == {"active"}
     assert {c["displayName"] for c in client.gdap.customers(top=5)} >= {"Contoso Ltd", "Coho Winery"}
+    portals = {d["serviceName"] for d in client.gdap.service_management_details(tid("contoso"))}
+    assert {"Azure Active Directory", "Microsoft 365 admin center"} <= portals
 
 
-def test_gdap_lifecycle_gives_access_to_the_customer_tenant(signed_in):
+def test_gdap_lifecycle_gives_access_to_the_customer_tenant(signed_in, advance_clock):
     northwind = signed_in()
     with pytest.raises(AuthenticationError) as caught:  # no relationship with tailwind yet
         northwind.as_tenant("tailwindtraders.onmicrosoft.com").get_token("graph")
@@ -234,7 +237,12 @@ def test_gdap_lifecycle_gives_access_to_the_customer_tenant(signed_in):
     rel = northwind.gdap.create_relationship("Tailwind support", tid("tailwind"), SUPPORT_ROLE_NAMES, duration="P90D")
     assert rel["status"] == "created" and rel["customer"]["tenantId"] == tid("tailwind")
     assert {r["roleDefinitionId"] for r in rel["accessDetails"]["unifiedRoles"]} == SUPPORT_ROLES
-    northwind.gdap.lock_for_approval(rel["id"])
+    lock = northwind.gdap.lock_for_approval(rel["id"])
+    assert lock["status"] == "created" and northwind.gdap.relationship(rel["id"])["status"] == "created"
+    with pytest.raises(TimeoutError):  # the world's clock is frozen: nothing settles until it moves
+        northwind.gdap.wait_for_request(rel["id"], lock["id"], timeout=0.2, interval=0.1)
+    advance_clock(SETTLE_TIME)  # requests settle by the world's clock
+    assert northwind.gdap.wait_for_request(rel["id"], lock["id"])["status"] == "succeeded"
     assert northwind.gdap.relationship(rel["id"])["status"] == "approvalPending"
 
     with pytest.raises(GraphError) as caught:  # the partner cannot approve its own relationship
@@ -243,12 +251,16 @@ def test_gdap_lifecycle_gives_access_to_the_customer_tenant(signed_in):
 
     tailwind_admin = signed_in(upn("tailwind"))
     assert tailwind_admin.gdap.relationship(rel["id"])["displayName"] == "Tailwind support"
-    assert tailwind_admin.gdap.approve(rel["id"])["status"] == "succeeded"
+    assert tailwind_admin.gdap.approve(rel["id"])["status"] == "created"
+    assert northwind.gdap.relationship(rel["id"])["status"] == "approved"
+    advance_clock(SETTLE_TIME)
     assert northwind.gdap.relationship(rel["id"])["status"] == "active"
+    assert [r["action"] for r in northwind.gdap.requests(rel["id"])] == ["lockForApproval", "approve"]
 
     group = ids.group_id("northwind", "support-engineers")
     assignment = northwind.gdap.create_access_assignment(rel["id"], group, SUPPORT_ROLE_NAMES)
-    assert assignment["status"] == "active" and assignment["accessContainer"]["accessContainerId"] == group
+    assert assignment["status"] == "pending" and assignment["accessContainer"]["accessContainerId"] == group
+    advance_clock(SETTLE_TIME)
     assert [a["id"] for a in northwind.gdap.access_assignments(rel["id"])] == [assignment["id"]]
 
     in_tailwind = northwind.as_tenant("tailwindtraders.onmicrosoft.com")
@@ -260,15 +272,22 @@ def test_gdap_lifecycle_gives_access_to_the_customer_tenant(signed_in):
     assert [r["roleDefinitionId"] for r in changed["accessDetails"]["unifiedRoles"]] == [
         ENTRA_ROLES["Helpdesk Administrator"]
     ]
+    [operation] = northwind.gdap.operations(rel["id"])
+    assert operation["operationType"] == "delegatedAdminAccessAssignmentUpdate"
+    assert northwind.gdap.operation(rel["id"], operation["id"])["status"] == "notStarted"
     with pytest.raises(GraphError) as caught:  # a stale etag
         northwind.gdap.update_access_assignment(
             rel["id"], assignment["id"], SUPPORT_ROLE_NAMES, etag=assignment["@odata.etag"]
         )
     assert caught.value.status == 412
     northwind.gdap.delete_access_assignment(rel["id"], assignment["id"])
+    assert northwind.gdap.access_assignment(rel["id"], assignment["id"])["status"] == "deleting"
+    advance_clock(SETTLE_TIME)
     assert northwind.gdap.access_assignment(rel["id"], assignment["id"])["status"] == "deleted"
 
     northwind.gdap.terminate(rel["id"])
+    assert northwind.gdap.relationship(rel["id"])["status"] == "terminationRequested"
+    advance_clock(SETTLE_TIME)
     assert northwind.gdap.relationship(rel["id"])["status"] == "terminated"
 
 

@@ -305,7 +305,8 @@ def test_refresh_after_gdap_terminated_is_refused(client, token_response, sign_i
         "/login/contoso.onmicrosoft.com/oauth2/v2.0/token",
         data={"grant_type": "refresh_token", "client_id": CLI_CLIENT_ID, "refresh_token": first["refresh_token"]},
     )
-    assert aadsts(again) == 50020 and "terminated" in again.get_json()["error_description"]
+    # Access ends as soon as termination is requested (the relationship is then terminationRequested).
+    assert aadsts(again) == 50020 and "terminationRequested" in again.get_json()["error_description"]
 
 
 # --- clouds (R14) ---------------------------------------------------------------------------------

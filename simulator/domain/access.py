@@ -11,6 +11,7 @@ from datetime import datetime
 
 from .catalog import ENTRA_ROLE_NAMES, SUPPORT_ROLE_IDS
 from .clock import iso, parse_duration
+from .gdap import assignment_status, status_while_requested
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,12 @@ class AccessAssignmentFacts:
     group_name: str
     roles: frozenset[str]
     status: str
+    created_at: datetime | None = None
+    last_modified_at: datetime | None = None
+
+    def status_at(self, at: datetime) -> str:
+        """``pending`` until a new assignment settles, ``deleting`` until a deletion does (domain.gdap)."""
+        return assignment_status(self.status, self.created_at, self.last_modified_at, at)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class GdapRelationshipFacts:
     auto_extend_duration: str
     roles: frozenset[str]
     assignments: tuple[AccessAssignmentFacts, ...] = ()
+    request: tuple[str, datetime] | None = None  # the last relationship request: (action, when it was made)
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,13 @@ class EffectiveRoles:
 
 
 def effective_status(rel: GdapRelationshipFacts, at: datetime) -> tuple[str, datetime | None]:
-    """The relationship's status at ``at`` and its effective end, applying expiry and auto-extension."""
+    """The relationship's status at ``at`` and its effective end: while its last request has not succeeded, the
+    status on the way (approved, activating, terminationRequested, terminating...); then expiry and
+    auto-extension."""
+    if rel.request is not None:
+        during = status_while_requested(rel.request[0], rel.request[1], at, rel.status)
+        if during is not None:
+            return during, None if during in ("approved", "activating") else rel.end_at
     if rel.status not in ("active", "expiring") or rel.end_at is None or rel.end_at > at:
         return rel.status, rel.end_at
     extension = parse_duration(rel.auto_extend_duration or "PT0S")
@@ -96,7 +110,7 @@ def effective_roles(
             since = f" since {iso(end)}" if status == "expired" and end else ""
             findings.append(f"GDAP relationship '{rel.display_name}' ({rel.id}) is {status}{since}")
             continue
-        active = [a for a in rel.assignments if a.status == "active"]
+        active = [a for a in rel.assignments if a.status_at(at) == "active"]
         if not active:
             findings.append(f"GDAP relationship '{rel.display_name}' has no active access assignment")
             continue

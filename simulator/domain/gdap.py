@@ -12,6 +12,22 @@ from .errors import Conflict, Denied, Invalid, PreconditionFailed
 MIN_DURATION, MAX_DURATION = timedelta(days=1), timedelta(days=730)
 WRITE_ROLE, READ_ROLE = "DelegatedAdminRelationship.ReadWrite.All", "DelegatedAdminRelationship.Read.All"
 
+# GDAP's changes are asynchronous on Graph: a request is ``created``, then ``pending``, then ``succeeded``; an
+# access assignment is ``pending`` before ``active`` and ``deleting`` before ``deleted``; an access assignment's
+# update is a long-running operation (``notStarted``, ``running``, ``succeeded``). pcsim settles each one by the
+# world's clock, SETTLE_TIME after it was asked for (the Retry-After Graph's docs show on the operation); a frozen
+# clock holds every change where it is until the clock is advanced.
+SETTLE_TIME = timedelta(seconds=10)
+RETRY_AFTER_SECONDS = int(SETTLE_TIME.total_seconds())
+
+# The relationship's status while its request is ``created`` and then ``pending`` (pcsim's reading of the
+# status enum: approved -> activating -> active; terminationRequested -> terminating -> terminated).
+STATUS_WHILE_REQUESTED = {
+    "lockForApproval": ("created", "created"),
+    "approve": ("approved", "activating"),
+    "terminate": ("terminationRequested", "terminating"),
+}
+
 
 def check_duration(text: str) -> timedelta:
     """A relationship's duration: ISO 8601, from P1D to P730D (two years)."""
@@ -59,6 +75,73 @@ def next_status(
             raise Conflict(f"only an active relationship can be terminated; it is '{status}'")
         return "terminated"
     raise Invalid(f"unknown action {action!r}")
+
+
+# The admin portals Graph lists for a delegated admin customer (its serviceManagementDetails): the names and URLs
+# Graph's docs show (api-reference/v1.0/api/delegatedadmincustomer-list-servicemanagementdetails.md, for
+# contoso.onmicrosoft.com), and the Microsoft 365 admin center's partner entry (R4's hand-off URL).
+SERVICE_MANAGEMENT = (
+    ("Azure Active Directory", "https://aad.portal.azure.com/{domain}"),
+    ("Microsoft 365 Lighthouse", "https://lighthouse.microsoft.com"),
+    ("Teams", "https://admin.teams.microsoft.com/?delegatedOrg={domain}"),
+    (
+        "Microsoft 365 admin center",
+        "https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={tenant_id}&CSDEST=o365admincenter",
+    ),
+)
+
+
+def settled_at(asked_at: datetime) -> datetime:
+    """When a change asked for at ``asked_at`` has taken effect."""
+    return asked_at + SETTLE_TIME
+
+
+def request_status(created_at: datetime, now: datetime) -> str:
+    """A relationship request's status: ``created`` when asked, ``pending`` until it settles, then ``succeeded``."""
+    if now >= settled_at(created_at):
+        return "succeeded"
+    return "created" if now <= created_at else "pending"
+
+
+def operation_status(created_at: datetime, now: datetime) -> str:
+    """A long-running operation's status: ``notStarted``, ``running``, then ``succeeded``."""
+    return {"created": "notStarted", "pending": "running", "succeeded": "succeeded"}[request_status(created_at, now)]
+
+
+# Where each request takes the relationship (the status its row holds from the moment the request is made).
+STATUS_REQUESTED = {"lockForApproval": "approvalPending", "approve": "active", "terminate": "terminated"}
+
+
+def status_while_requested(action: str, created_at: datetime, now: datetime, stored: str | None = None) -> str | None:
+    """The relationship's status while its request ``action`` has not yet succeeded (None once it has, or when
+    the stored status is not where the request goes: a world edit of the control plane has the last word)."""
+    status = request_status(created_at, now)
+    if status == "succeeded" or (stored is not None and stored != STATUS_REQUESTED[action]):
+        return None
+    return STATUS_WHILE_REQUESTED[action][0 if status == "created" else 1]
+
+
+def assignment_status(
+    stored: str, created_at: datetime | None, last_modified_at: datetime | None, now: datetime
+) -> str:
+    """An access assignment's status at ``now``: ``pending`` until a new one settles, ``deleting`` until a
+    deletion does (the stored status is where it is going)."""
+    if stored == "active" and created_at is not None and now < settled_at(created_at):
+        return "pending"
+    if stored == "deleted" and last_modified_at is not None and now < settled_at(last_modified_at):
+        return "deleting"
+    return stored
+
+
+def check_no_request_in_progress(last: tuple[str, datetime] | None, now: datetime) -> None:
+    """One change at a time: a relationship whose last request ``(action, made at)`` has not succeeded takes no
+    other request or change."""
+    if last is not None and request_status(last[1], now) != "succeeded":
+        action = last[0]
+        raise Conflict(
+            f"The relationship's '{action}' request is still in progress; retry after it has succeeded "
+            f"(Retry-After: {RETRY_AFTER_SECONDS} seconds of the world's clock)."
+        )
 
 
 def activation(now: datetime, duration: str) -> tuple[datetime, datetime]:
@@ -126,6 +209,11 @@ def etag(version: int) -> str:
 
 
 def check_if_match(if_match: str | None, version: int) -> None:
-    """An If-Match other than ``*`` names the resource's current etag, or the change is refused (412)."""
-    if if_match and if_match != "*" and if_match != etag(version):
+    """Graph requires If-Match on a change (400 without one); one other than ``*`` names the resource's current
+    etag, or the change is refused (412)."""
+    if not if_match:
+        raise Invalid(
+            "The If-Match header is required: send the @odata.etag last read from a GET or LIST of the resource."
+        )
+    if if_match != "*" and if_match != etag(version):
         raise PreconditionFailed("The If-Match header does not match the resource's current @odata.etag.")

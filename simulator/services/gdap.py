@@ -8,6 +8,7 @@ checks that come before it in the real API have passed: a refused caller learns 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from ..domain.catalog import GLOBAL_ADMINISTRATOR
 from ..domain.errors import Conflict, Invalid, NotFound
 from ..store import graph as store
 from ..store import queries
-from ..store.models import GdapAccessAssignment, GdapRelationship, Tenant
+from ..store.models import GdapAccessAssignment, GdapOperation, GdapRelationship, GdapRequest, Tenant
 from .scope import Principal, Scope
 
 ReadBody = Callable[[], dict]
@@ -33,11 +34,15 @@ class Relationship:
     customer_name: str | None
     status: str
     end_at: datetime | None
+    activated_at: datetime | None
 
 
 @dataclass(frozen=True)
 class RelationshipRequest:
+    """A relationship request as it stands at the world's time (created, pending, succeeded)."""
+
     id: str
+    relationship_id: str
     action: str
     status: str
     created_at: datetime
@@ -45,11 +50,25 @@ class RelationshipRequest:
 
 
 @dataclass(frozen=True)
+class Operation:
+    """A long-running operation as it stands at the world's time (notStarted, running, succeeded)."""
+
+    id: str
+    relationship_id: str
+    operation_type: str
+    data: str
+    status: str
+    created_at: datetime
+    last_modified_at: datetime
+
+
+@dataclass(frozen=True)
 class Assignment:
-    """An access assignment with the id of its relationship."""
+    """An access assignment with the id of its relationship and its status at the world's time."""
 
     row: GdapAccessAssignment
     relationship_id: str
+    status: str
 
 
 # --- facts and checks --------------------------------------------------------------------------------------------
@@ -65,8 +84,17 @@ def _partner(p: Principal, write: bool = False) -> Principal:
     return p
 
 
-def _status(r: GdapRelationship, now: datetime) -> tuple[str, datetime | None]:
-    return effective_status(queries.relationship_facts(r), now)
+def _last_request(s: Scope, r: GdapRelationship) -> tuple[str, datetime] | None:
+    return queries.last_requests(s.db, s.world_id, [r.id]).get(r.id)
+
+
+_READ = ("read", datetime.min)  # the last request is not known yet: read it
+
+
+def _status(s: Scope, r: GdapRelationship, request: tuple[str, datetime] | None = _READ) -> tuple[str, datetime | None]:
+    """The relationship's status and end at the world's time (its last request given, None for none, or read)."""
+    last = _last_request(s, r) if request is _READ else request
+    return effective_status(queries.relationship_facts(r, (), last), s.now)
 
 
 def _customer_name(s: Scope, customer_id: str | None) -> str | None:
@@ -74,9 +102,28 @@ def _customer_name(s: Scope, customer_id: str | None) -> str | None:
     return t.name if t else None
 
 
-def _view(s: Scope, r: GdapRelationship, customer_name: str | None) -> Relationship:
-    status, end = _status(r, s.now)
-    return Relationship(r, customer_name, status, end)
+def _view(
+    s: Scope, r: GdapRelationship, customer_name: str | None, request: tuple[str, datetime] | None = _READ
+) -> Relationship:
+    status, end = _status(s, r, request)
+    activated = None if status in ("created", "approvalPending", "approved", "activating") else r.activated_at
+    return Relationship(r, customer_name, status, end, activated)
+
+
+def _request_view(q: GdapRequest, now: datetime) -> RelationshipRequest:
+    status = rules.request_status(q.created_at, now)
+    modified = rules.settled_at(q.created_at) if status == "succeeded" else q.created_at
+    return RelationshipRequest(q.id, q.relationship_id, q.action, status, q.created_at, modified)
+
+
+def _operation_view(o: GdapOperation, now: datetime) -> Operation:
+    status = rules.operation_status(o.created_at, now)
+    modified = rules.settled_at(o.created_at) if status == "succeeded" else o.created_at
+    return Operation(o.id, o.relationship_id, o.operation_type, o.data, status, o.created_at, modified)
+
+
+def _assignment_view(a: GdapAccessAssignment, now: datetime) -> Assignment:
+    return Assignment(a, a.relationship_id, rules.assignment_status(a.status, a.created_at, a.last_modified_at, now))
 
 
 def _relationship(s: Scope, p: Principal, rel_id: str) -> GdapRelationship:
@@ -107,7 +154,8 @@ def list_relationships(s: Scope, p: Principal) -> list[Relationship]:
     _partner(p)
     rows = store.partner_relationships(s.db, s.world_id, p.tenant.id)
     names = store.tenant_names(s.db, s.world_id, {r.customer_id for r in rows if r.customer_id})
-    return [_view(s, r, names.get(r.customer_id or "")) for r in rows]
+    requests = queries.last_requests(s.db, s.world_id, [r.id for r in rows])
+    return [_view(s, r, names.get(r.customer_id or ""), requests.get(r.id)) for r in rows]
 
 
 def create_relationship(s: Scope, p: Principal, read_body: ReadBody) -> Relationship:
@@ -157,7 +205,8 @@ def update_relationship(s: Scope, p: Principal, rel_id: str, if_match: str | Non
     r = _relationship(s, p, rel_id)
     rules.check_if_match(if_match, r.version)
     data = read_body()
-    rules.check_editable(_status(r, s.now)[0], set(data))
+    rules.check_no_request_in_progress(_last_request(s, r), s.now)
+    rules.check_editable(_status(s, r)[0], set(data))
     if "duration" in data:
         rules.check_duration(data["duration"])
         r.duration = data["duration"]
@@ -180,7 +229,8 @@ def delete_relationship(s: Scope, p: Principal, rel_id: str, if_match: str | Non
     _partner(p, write=True)
     r = _relationship(s, p, rel_id)
     rules.check_if_match(if_match, r.version)
-    rules.check_deletable(r.status)
+    rules.check_no_request_in_progress(_last_request(s, r), s.now)
+    rules.check_deletable(_status(s, r)[0])
     store.delete(s.db, r)
 
 
@@ -198,19 +248,60 @@ def request_action(s: Scope, p: Principal, rel_id: str, read_body: ReadBody) -> 
         and p.user.tenant_id == r.customer_id
         and GLOBAL_ADMINISTRATOR in (p.user.directory_roles or [])
     )
+    last = _last_request(s, r)
+    rules.check_no_request_in_progress(last, s.now)
     new = rules.next_status(
         action,
-        _status(r, s.now)[0],
+        _status(s, r, last)[0],
         actor_is_partner=is_partner,
         actor_is_customer_global_admin=is_customer_admin,
         has_customer=bool(r.customer_id),
     )
+    # The row holds where the relationship is going; its status on the way is read from the request's age.
+    settles = rules.settled_at(s.now)
     if new == "active":
-        r.activated_at, r.end_at = rules.activation(s.now, r.duration)
+        r.activated_at, r.end_at = rules.activation(settles, r.duration)
     if new == "terminated":
-        r.end_at = s.now
+        r.end_at = settles
     r.status, r.last_modified_at, r.version = new, s.now, r.version + 1
-    return RelationshipRequest(str(uuid.uuid4()), action, "succeeded", s.now, s.now)
+    q = store.add_request(
+        s.db, world_id=s.world_id, id=str(uuid.uuid4()), relationship_id=r.id, action=action, created_at=s.now
+    )
+    return _request_view(q, s.now)
+
+
+def list_requests(s: Scope, p: Principal, rel_id: str) -> list[RelationshipRequest]:
+    """The relationship's requests, oldest first: for its partner, or for its customer's users."""
+    r = _relationship(s, p, rel_id)
+    if p.tenant.kind == "partner":
+        _partner(p)
+    return [_request_view(q, s.now) for q in store.requests(s.db, s.world_id, r.id)]
+
+
+def get_request(s: Scope, p: Principal, rel_id: str, request_id: str) -> RelationshipRequest:
+    r = _relationship(s, p, rel_id)
+    if p.tenant.kind == "partner":
+        _partner(p)
+    q = store.request(s.db, s.world_id, request_id)
+    if q is None or q.relationship_id != r.id:
+        raise NotFound(f"The delegated admin relationship request with id '{request_id}' was not found.")
+    return _request_view(q, s.now)
+
+
+def list_operations(s: Scope, p: Principal, rel_id: str) -> list[Operation]:
+    """The relationship's long-running operations (its access assignments' updates), oldest first."""
+    _partner(p)
+    r = _relationship(s, p, rel_id)
+    return [_operation_view(o, s.now) for o in store.operations(s.db, s.world_id, r.id)]
+
+
+def get_operation(s: Scope, p: Principal, rel_id: str, operation_id: str) -> Operation:
+    _partner(p)
+    r = _relationship(s, p, rel_id)
+    o = store.operation(s.db, s.world_id, operation_id)
+    if o is None or o.relationship_id != r.id:
+        raise NotFound(f"The delegated admin relationship operation with id '{operation_id}' was not found.")
+    return _operation_view(o, s.now)
 
 
 # --- access assignments ---------------------------------------------------------------------------------------
@@ -221,11 +312,11 @@ def _assignment(s: Scope, r: GdapRelationship, assignment_id: str) -> GdapAccess
     return a
 
 
-def list_assignments(s: Scope, p: Principal, rel_id: str) -> tuple[str, list[GdapAccessAssignment]]:
+def list_assignments(s: Scope, p: Principal, rel_id: str) -> tuple[str, list[Assignment]]:
     """(the relationship's id, its access assignments): which security group holds which of its roles."""
     _partner(p)
     r = _relationship(s, p, rel_id)
-    return r.id, store.assignments(s.db, s.world_id, r.id)
+    return r.id, [_assignment_view(a, s.now) for a in store.assignments(s.db, s.world_id, r.id)]
 
 
 def create_assignment(s: Scope, p: Principal, rel_id: str, read_body: ReadBody) -> Assignment:
@@ -233,7 +324,7 @@ def create_assignment(s: Scope, p: Principal, rel_id: str, read_body: ReadBody) 
     _partner(p, write=True)
     r = _relationship(s, p, rel_id)
     data = read_body()
-    rules.check_assignable(_status(r, s.now)[0])
+    rules.check_assignable(_status(s, r)[0])
     group_id = data["accessContainer"]["accessContainerId"].lower()
     group = store.group(s.db, s.world_id, group_id)
     if group is None or group.tenant_id != p.tenant.id:
@@ -255,35 +346,57 @@ def create_assignment(s: Scope, p: Principal, rel_id: str, read_body: ReadBody) 
         last_modified_at=s.now,
         version=1,
     )
-    return Assignment(a, r.id)
+    return _assignment_view(a, s.now)
 
 
-def get_assignment(s: Scope, p: Principal, rel_id: str, assignment_id: str) -> GdapAccessAssignment:
+def get_assignment(s: Scope, p: Principal, rel_id: str, assignment_id: str) -> Assignment:
     _partner(p)
-    return _assignment(s, _relationship(s, p, rel_id), assignment_id)
+    return _assignment_view(_assignment(s, _relationship(s, p, rel_id), assignment_id), s.now)
 
 
 def update_assignment(
     s: Scope, p: Principal, rel_id: str, assignment_id: str, if_match: str | None, read_body: ReadBody
-) -> GdapAccessAssignment:
-    """Change the roles of an active access assignment (a subset of the relationship's)."""
+) -> Assignment | Operation:
+    """Change the roles of an active access assignment (a subset of the relationship's): a long-running
+    operation, or the assignment as it is when the roles asked are the ones it holds. The roles change at once;
+    the operation reports its progress by the world's clock."""
     _partner(p, write=True)
     r = _relationship(s, p, rel_id)
     a = _assignment(s, r, assignment_id)
     rules.check_if_match(if_match, a.version)
     data = read_body()
-    rules.check_assignment_changeable(a.status)
+    rules.check_assignment_changeable(rules.assignment_status(a.status, a.created_at, a.last_modified_at, s.now))
     roles = _roles(data)
     rules.check_assignment_roles(roles, r.roles, r.display_name)
+    if roles == list(a.roles):
+        return _assignment_view(a, s.now)
     a.roles, a.version, a.last_modified_at = roles, a.version + 1, s.now
-    return a
+    data_json = {
+        "id": a.id,
+        "accessContainer": {"accessContainerId": a.group_id, "accessContainerType": "securityGroup"},
+        "accessDetails": {"unifiedRoles": [{"roleDefinitionId": x} for x in roles]},
+        "status": "active",
+    }
+    o = store.add_operation(
+        s.db,
+        world_id=s.world_id,
+        id=str(uuid.uuid4()),
+        relationship_id=r.id,
+        operation_type="delegatedAdminAccessAssignmentUpdate",
+        data=json.dumps(data_json, separators=(",", ":")),
+        created_at=s.now,
+    )
+    return _operation_view(o, s.now)
 
 
 def delete_assignment(s: Scope, p: Principal, rel_id: str, assignment_id: str, if_match: str | None) -> None:
-    """Remove an access assignment: the group's users lose its roles at once."""
+    """Remove an access assignment: ``deleting`` and then ``deleted`` by the world's clock; the group's users
+    lose its roles at once."""
     _partner(p, write=True)
     a = _assignment(s, _relationship(s, p, rel_id), assignment_id)
     rules.check_if_match(if_match, a.version)
+    if a.status == "deleted":
+        raise Conflict(f"The access assignment with id '{assignment_id}' is already deleted.")
     a.status, a.version, a.last_modified_at = "deleted", a.version + 1, s.now
 
 
@@ -299,3 +412,21 @@ def get_customer(s: Scope, p: Principal, customer_id: str) -> Tenant:
         if t.id == customer_id.lower():
             return t
     raise NotFound(f"The delegated admin customer with id '{customer_id}' was not found.")
+
+
+@dataclass(frozen=True)
+class ServiceManagementDetail:
+    id: str
+    service_name: str
+    url: str
+
+
+def service_management_details(s: Scope, p: Principal, customer_id: str) -> list[ServiceManagementDetail]:
+    """The admin portals where the partner manages the customer's services (stable ids per customer)."""
+    t = get_customer(s, p, customer_id)
+    return [
+        ServiceManagementDetail(
+            str(uuid.uuid5(uuid.UUID(t.id), name)), name, url.format(domain=t.default_domain, tenant_id=t.id)
+        )
+        for name, url in rules.SERVICE_MANAGEMENT
+    ]

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from .models import (
     GdapAccessAssignment,
+    GdapOperation,
     GdapRelationship,
+    GdapRequest,
     Group,
     ServiceHealth,
     ServiceIssue,
@@ -69,6 +71,51 @@ def gdap_customers(session: Session, world: str, partner_id: str) -> list[Tenant
     return list(
         session.scalars(select(Tenant).where(Tenant.world_id == world, Tenant.id.in_(ids)).order_by(Tenant.name))
     )
+
+
+# --- relationship requests and operations --------------------------------------------------------------------
+def add_request(session: Session, **values) -> GdapRequest:
+    row = GdapRequest(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def requests(session: Session, world: str, rel_id: str) -> list[GdapRequest]:
+    """A relationship's requests, oldest first."""
+    return list(
+        session.scalars(
+            select(GdapRequest)
+            .where(GdapRequest.world_id == world, GdapRequest.relationship_id == rel_id)
+            .order_by(GdapRequest.created_at, GdapRequest.id)
+        )
+    )
+
+
+def request(session: Session, world: str, request_id: str) -> GdapRequest | None:
+    return session.get(GdapRequest, (world, request_id))
+
+
+def add_operation(session: Session, **values) -> GdapOperation:
+    row = GdapOperation(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def operations(session: Session, world: str, rel_id: str) -> list[GdapOperation]:
+    """A relationship's long-running operations, oldest first."""
+    return list(
+        session.scalars(
+            select(GdapOperation)
+            .where(GdapOperation.world_id == world, GdapOperation.relationship_id == rel_id)
+            .order_by(GdapOperation.created_at, GdapOperation.id)
+        )
+    )
+
+
+def operation(session: Session, world: str, operation_id: str) -> GdapOperation | None:
+    return session.get(GdapOperation, (world, operation_id))
 
 
 # --- access assignments -------------------------------------------------------------------------------------

@@ -214,6 +214,30 @@ class GdapAccessAssignment(WorldRow, Base):
     __table_args__ = (Index("ix_gdap_assignment_rel", "world_id", "relationship_id"),)
 
 
+class GdapRequest(WorldRow, Base):
+    """A relationship request (lockForApproval, approve, terminate): its effect settles by the world's clock
+    (``domain.gdap.SETTLE_TIME`` after ``created_at``)."""
+
+    __tablename__ = "gdap_requests"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    relationship_id: Mapped[str] = mapped_column(String(73))
+    action: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (Index("ix_gdap_request_rel", "world_id", "relationship_id"),)
+
+
+class GdapOperation(WorldRow, Base):
+    """A long-running operation on a relationship (an access assignment's update), settled by the world's clock."""
+
+    __tablename__ = "gdap_operations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    relationship_id: Mapped[str] = mapped_column(String(73))
+    operation_type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (Index("ix_gdap_operation_rel", "world_id", "relationship_id"),)
+
+
 class MarketplaceProduct(WorldRow, Base):
     __tablename__ = "marketplace_products"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

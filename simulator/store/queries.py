@@ -6,6 +6,8 @@ the world's facts cache (:mod:`simulator.store.facts`): they return read-only vi
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,7 @@ from .models import (
     FaultRule,
     GdapAccessAssignment,
     GdapRelationship,
+    GdapRequest,
     Group,
     GroupMember,
     PartnerRelationship,
@@ -153,13 +156,36 @@ def _load_gdap_facts(session: Session, world: str, partner_id: str, customer_id:
     by_rel: dict[str, list[AccessAssignmentFacts]] = {}
     for a, group_name in assignments:
         by_rel.setdefault(a.relationship_id, []).append(
-            AccessAssignmentFacts(a.id, a.group_id, group_name or a.group_id, frozenset(a.roles), a.status)
+            AccessAssignmentFacts(
+                a.id,
+                a.group_id,
+                group_name or a.group_id,
+                frozenset(a.roles),
+                a.status,
+                a.created_at,
+                a.last_modified_at,
+            )
         )
-    return tuple(relationship_facts(r, tuple(by_rel.get(r.id, ()))) for r in rels)
+    requests = last_requests(session, world, [r.id for r in rels])
+    return tuple(relationship_facts(r, tuple(by_rel.get(r.id, ())), requests.get(r.id)) for r in rels)
 
 
-def relationship_facts(r, assignments: tuple[AccessAssignmentFacts, ...] = ()) -> GdapRelationshipFacts:
-    """A GDAP relationship row (or view) as the domain's facts."""
+def last_requests(session: Session, world: str, rel_ids: list[str]) -> dict[str, tuple[str, datetime]]:
+    """Each relationship's last request: relationship id -> (action, when it was made)."""
+    if not rel_ids:
+        return {}
+    rows = session.execute(
+        select(GdapRequest.relationship_id, GdapRequest.action, GdapRequest.created_at)
+        .where(GdapRequest.world_id == world, GdapRequest.relationship_id.in_(rel_ids))
+        .order_by(GdapRequest.created_at, GdapRequest.id)
+    ).all()
+    return {rel_id: (action, created_at) for rel_id, action, created_at in rows}
+
+
+def relationship_facts(
+    r, assignments: tuple[AccessAssignmentFacts, ...] = (), request: tuple[str, datetime] | None = None
+) -> GdapRelationshipFacts:
+    """A GDAP relationship row (or view) as the domain's facts, with its last request."""
     return GdapRelationshipFacts(
         r.id,
         r.display_name,
@@ -170,6 +196,7 @@ def relationship_facts(r, assignments: tuple[AccessAssignmentFacts, ...] = ()) -
         r.auto_extend_duration,
         frozenset(r.roles),
         assignments,
+        request,
     )
 
 

@@ -74,8 +74,11 @@ class ListArgs(Schema):
 _Role = Schema.from_dict({"roleDefinitionId": fields.String()}, name="UnifiedRoleRef")
 _Access = Schema.from_dict({"unifiedRoles": fields.List(fields.Nested(_Role))}, name="DelegatedAdminAccessDetails")
 
+_CONTEXT = {"odata_context": fields.String(data_key="@odata.context")}
+
 Relationship = Schema.from_dict(
     {
+        **_CONTEXT,
         "odata_type": fields.String(data_key="@odata.type"),
         "odata_etag": fields.String(data_key="@odata.etag"),
         "id": fields.String(),
@@ -101,6 +104,7 @@ Relationship = Schema.from_dict(
 
 AccessAssignment = Schema.from_dict(
     {
+        **_CONTEXT,
         "odata_type": fields.String(data_key="@odata.type"),
         "odata_etag": fields.String(data_key="@odata.etag"),
         "id": fields.String(),
@@ -120,6 +124,7 @@ AccessAssignment = Schema.from_dict(
 
 DelegatedAdminCustomer = Schema.from_dict(
     {
+        **_CONTEXT,
         "odata_type": fields.String(data_key="@odata.type"),
         "id": fields.String(),
         "tenantId": fields.String(),
@@ -130,14 +135,32 @@ DelegatedAdminCustomer = Schema.from_dict(
 
 RelationshipRequest = Schema.from_dict(
     {
+        **_CONTEXT,
+        "odata_type": fields.String(data_key="@odata.type"),
         "id": fields.String(),
-        "action": fields.String(),
-        "status": fields.String(),
+        "action": fields.String(metadata={"enum": ["lockForApproval", "approve", "terminate"]}),
+        "status": fields.String(metadata={"enum": ["created", "pending", "succeeded", "failed"]}),
         "createdDateTime": fields.String(),
         "lastModifiedDateTime": fields.String(),
     },
     name="DelegatedAdminRelationshipRequest",
 )
+
+Operation = Schema.from_dict(
+    {
+        **_CONTEXT,
+        "odata_type": fields.String(data_key="@odata.type"),
+        "id": fields.String(),
+        "operationType": fields.String(metadata={"enum": ["delegatedAdminAccessAssignmentUpdate"]}),
+        "data": fields.String(metadata={"description": "the access assignment as the operation leaves it (JSON)"}),
+        "status": fields.String(metadata={"enum": ["notStarted", "running", "succeeded", "failed"]}),
+        "createdDateTime": fields.String(),
+        "lastModifiedDateTime": fields.String(),
+    },
+    name="DelegatedAdminRelationshipOperation",
+)
+
+Accepted = Schema.from_dict({}, name="Accepted")
 
 
 def page_of(item: type[Schema], name: str) -> type[Schema]:
@@ -155,6 +178,20 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
 RelationshipPage = page_of(Relationship, "DelegatedAdminRelationshipCollection")
 AccessAssignmentPage = page_of(AccessAssignment, "DelegatedAdminAccessAssignmentCollection")
 CustomerPage = page_of(DelegatedAdminCustomer, "DelegatedAdminCustomerCollection")
+ServiceManagementDetailPage = page_of(
+    Schema.from_dict(
+        {
+            "odata_type": fields.String(data_key="@odata.type"),
+            "id": fields.String(),
+            "serviceName": fields.String(),
+            "serviceManagementUrl": fields.String(),
+        },
+        name="DelegatedAdminServiceManagementDetail",
+    ),
+    "DelegatedAdminServiceManagementDetailCollection",
+)
+RelationshipRequestPage = page_of(RelationshipRequest, "DelegatedAdminRelationshipRequestCollection")
+OperationPage = page_of(Operation, "DelegatedAdminRelationshipOperationCollection")
 
 
 class GraphErrorDetail(Schema):
