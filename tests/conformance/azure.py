@@ -17,6 +17,10 @@ deserializes: ``azure.mgmt.support.operations``), and every response is judged t
 
 Spec: Azure/azure-rest-api-specs, specification/support/resource-manager/Microsoft.Support/stable/2024-04-01/
 support.json (commit 07b93a0314445e510e784547e387adc14b7aa83f).
+
+Microsoft.Resources' answers (subscriptions, their locations, tenants) are judged the same way with
+``azure-mgmt-resource``'s models of api-version 2022-12-01 (``azure.mgmt.resource.subscriptions.v2022_12_01``,
+specification/resources/resource-manager/Microsoft.Resources/stable/2022-12-01/subscriptions.json).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import json
 from datetime import datetime
 from functools import cache
 
+from azure.mgmt.resource.subscriptions.v2022_12_01 import models as rm
 from azure.mgmt.support import models as m
 from flask import Request, Response
 
@@ -57,6 +62,11 @@ ROUTES: dict[str, dict[int, type]] = {
     "create_file": {201: m.FileDetails},
     "upload_file": {204: type(None)},
     "operation_result": {200: m.SupportTicketDetails},  # the created resource (or its communication)
+    # Microsoft.Resources
+    "list_subscriptions": {200: rm.SubscriptionListResult},
+    "get_subscription": {200: rm.Subscription},
+    "list_tenants": {200: rm.TenantListResult},
+    "list_locations": {200: rm.LocationListResult},
 }
 # api-versions whose spec has no advancedDiagnosticConsent (it is required from 2023-06-01-preview on): the
 # preview/2019-05-01-preview, stable/2020-04-01, preview/2021-06-01-preview and preview/2022-09-01-preview support.json.
@@ -75,6 +85,12 @@ ENUMS: dict[tuple[type, str], type[enum.Enum]] = {
     (m.CommunicationDetails, "communication_direction"): m.CommunicationDirection,
     (m.MessageProperties, "communication_direction"): m.CommunicationDirection,
     (m.CheckNameAvailabilityInput, "type"): m.Type,
+    (rm.Subscription, "state"): rm.SubscriptionState,
+    (rm.SubscriptionPolicies, "spending_limit"): rm.SpendingLimit,
+    (rm.TenantIdDescription, "tenant_category"): rm.TenantCategory,
+    (rm.Location, "type"): rm.LocationType,
+    (rm.LocationMetadata, "region_type"): rm.RegionType,
+    (rm.LocationMetadata, "region_category"): rm.RegionCategory,
 }
 # The "type" of each resource, as the spec's examples give it.
 RESOURCE_TYPES: dict[type, str] = {
@@ -88,13 +104,20 @@ RESOURCE_TYPES: dict[type, str] = {
 }
 
 
+# Where ARM's real answers differ from subscriptions.json (docs/fidelity.md, "Azure Resource Manager"): the spec marks
+# nextLink required on the subscription and tenant lists, where ARM sends it only when there is a next page; and
+# ARM's subscription list carries "count": {"type": "Total", "value": n}, which no model has (real answers quoted
+# in public code: curl of management.azure.com/subscriptions?api-version=2020-01-01). pcsim does as ARM.
+NOT_SENT_WHEN_EMPTY = {(rm.TenantListResult, "next_link"), (rm.SubscriptionListResult, "next_link")}
+
+
 @cache
 def required(model: type) -> tuple[str, ...]:
     """The model's required attributes: its constructor's keyword arguments without a default."""
     return tuple(
         name
         for name, p in inspect.signature(model.__init__).parameters.items()
-        if p.kind is p.KEYWORD_ONLY and p.default is p.empty
+        if p.kind is p.KEYWORD_ONLY and p.default is p.empty and (model, name) not in NOT_SENT_WHEN_EMPTY
     )
 
 
@@ -114,7 +137,7 @@ def _walk(value, path: str, problems: list[str]) -> None:
     model = type(value)
     for name in required(model):
         if getattr(value, name, None) is None:
-            problems.append(f"{path}{model.__name__}.{name} is required (azure-mgmt-support) but missing")
+            problems.append(f"{path}{model.__name__}.{name} is required (the SDK's model) but missing")
     for name, attr in vars(value).items():
         if name.startswith("_") or attr is None:
             continue
@@ -163,7 +186,7 @@ def judge_model(model: type, body, problems: list[str]) -> None:
     try:
         parsed = model.deserialize(body)
     except Exception as exc:  # DeserializationError: a value the model's type refuses
-        problems.append(f"azure-mgmt-support cannot read it as {model.__name__}: {exc}")
+        problems.append(f"the SDK cannot read it as {model.__name__}: {exc}")
         return
     _diff(body, parsed.serialize(keep_readonly=True), "", problems)
     _walk(parsed, "", problems)
@@ -213,7 +236,7 @@ def validate(request: Request, response: Response) -> list[str]:
     if models is None:
         if "/providers/microsoft.support/" in request.path.lower():
             return [f"{handler} is a Microsoft.Support route the judge maps to no response model (ROUTES)"]
-        return problems  # not Microsoft.Support (subscriptions, tenants...: Microsoft.Resources)
+        return problems  # neither Microsoft.Support nor Microsoft.Resources (the cloud metadata document)
     model = models.get(status)
     if model is None:
         return [f"{handler} answers {sorted(models)} (the spec), not {status}"]
@@ -223,6 +246,11 @@ def validate(request: Request, response: Response) -> list[str]:
         return problems
     if handler == "operation_result" and isinstance(body, dict) and "/communications/" in body.get("id", ""):
         model = m.CommunicationDetails
+    if handler == "list_subscriptions" and isinstance(body, dict):
+        body = dict(body)
+        count = body.pop("count", None)
+        if count != {"type": "Total", "value": len(body.get("value") or [])}:
+            problems.append(f'ARM\'s subscription list has "count": {{"type": "Total", "value": n}}, not {count!r}')
     judge_model(model, body, problems)
     if request.args.get("api-version") in NO_CONSENT_VERSIONS:
         problems = [p for p in problems if "advanced_diagnostic_consent is required" not in p]
