@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from .errors import PcsimError
 
@@ -138,6 +140,12 @@ class Sim:
         self.session = requests.Session()
         self.session.verify = verify
         self.session.headers["Accept"] = "application/json"
+        # A kept-alive connection the server closed while idle (a test suite's session-long Sim waits between
+        # tests) fails the next request on it before it reaches the server: an idempotent request (GET, PUT,
+        # DELETE) is sent again once on a new connection. A POST or PATCH never is.
+        retry = Retry(total=2, connect=2, read=1, status=0, other=0, redirect=0, raise_on_status=False)
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
         secret = secret if secret is not None else os.environ.get(SECRET_ENVIRONMENT)
         if secret:
             self.session.headers[SECRET_HEADER] = secret

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import threading
 import time
 
 import pytest
+import requests
 from flask import Flask, jsonify, request
 
 from client_sdk import (
@@ -18,6 +20,7 @@ from client_sdk import (
     NotFound,
     PartnerCenterError,
     PcsimError,
+    Sim,
 )
 from client_sdk.roles import ENTRA_ROLES, role_id
 from simulator.domain.gdap import SETTLE_TIME
@@ -405,3 +408,53 @@ def test_customers_follows_links_relative_to_the_root(serve):
     client = Client(serve(app)).sign_in_user("a@b.example", "pw")
     assert [c["id"] for c in client.partner_center.customers(size=1)] == ["1", "2"]
     assert pages == [(None, None), ("Next", "page2")]
+
+
+class _ClosesKeptAliveConnections(http.server.BaseHTTPRequestHandler):
+    """Answers the first request of each connection (kept alive), and closes the connection on the next one
+    without an answer: what a server's idle timeout does to a client that sends just as it closes."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[str] = []
+
+    def setup(self):
+        super().setup()
+        self.answered = 0
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        type(self).seen.append(self.command)
+        if self.answered:
+            self.close_connection = True  # no answer: the client reads the connection's end
+            return
+        self.answered += 1
+        body = b'{"value": []}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _handle
+
+    def log_message(self, *args):
+        pass
+
+
+def test_sim_sends_an_idempotent_request_again_on_a_connection_the_server_closed():
+    """A session-long Sim (the pytest plugin's) reuses a kept-alive connection; a GET that finds it closed by the
+    server is sent once more on a new connection, and a POST is never sent twice."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ClosesKeptAliveConnections)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _ClosesKeptAliveConnections.seen = []
+    try:
+        with Sim(f"http://127.0.0.1:{server.server_address[1]}") as sim:
+            assert sim.worlds() == [] and sim.worlds() == []  # the second GET: closed, then sent again
+            assert _ClosesKeptAliveConnections.seen == ["GET", "GET", "GET"]
+            with pytest.raises(requests.ConnectionError):
+                sim.request("POST", "/worlds", json={})  # on the kept-alive connection: closed, not sent again
+            assert _ClosesKeptAliveConnections.seen[3:] == ["POST"]
+    finally:
+        server.shutdown()
+        server.server_close()
